@@ -1,0 +1,81 @@
+import type { ConsoleLogger } from '@slack/logger';
+import { App, type CustomRoute, HTTPReceiver, type Receiver, SocketModeReceiver, webApi } from '@slack/bolt';
+import type { Config } from './config.js';
+import type { InFlight } from './operations.js';
+import type { SendblueClient } from './sendblue/client.js';
+import { answerFutureRequests, extractRequestTimestamp, rejectFutureRequests } from './slack/request-age.js';
+
+/** Everything the listeners need, created once by index.ts (or a test) and handed in. */
+export interface Services {
+  config: Config;
+  log: ConsoleLogger;
+  sendblue: SendblueClient;
+  /** True when Sendblue is the built-in simulator: every message says so. */
+  sandbox: boolean;
+  operations: InFlight;
+}
+
+export interface ContactcardApp {
+  app: App;
+  /** For calls bound to a trigger_id: they must finish inside Slack's 3 s or not at all. */
+  triggerClient: webApi.WebClient;
+}
+
+// views.open must land inside the 3 s trigger window: a retry or a long wait only produces an
+// expired_trigger_id, so such calls fail fast instead.
+const triggerBoundTimeoutMs = 2_500;
+
+const healthRoute: CustomRoute = {
+  path: '/healthz',
+  method: ['GET'],
+  handler: (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end('ok');
+  },
+};
+
+export function createApp(services: Services): ContactcardApp {
+  const { config, log } = services;
+  const clientOptions = {
+    slackApiUrl: config.slack.apiUrl,
+    // Bolt's default retries for 30 minutes; a message that late is worse than a logged failure.
+    retryConfig: webApi.retryPolicies.fiveRetriesInFiveMinutes,
+  };
+  const app = new App({
+    receiver: createReceiver(config, log),
+    token: config.slack.botToken,
+    logger: log,
+    clientOptions,
+    deferInitialization: true,
+  });
+  app.use(rejectFutureRequests());
+
+  const triggerClient = new webApi.WebClient(config.slack.botToken, {
+    ...clientOptions,
+    retryConfig: { retries: 0 },
+    timeout: triggerBoundTimeoutMs,
+    logger: log,
+  });
+  return { app, triggerClient };
+}
+
+function createReceiver(config: Config, log: ConsoleLogger): Receiver {
+  if (config.slack.appToken !== undefined) {
+    return new SocketModeReceiver({
+      appToken: config.slack.appToken,
+      logger: log,
+      customRoutes: [healthRoute],
+      // The Socket Mode client opens its connection through the Web API too (GovSlack, tests).
+      installerOptions: { port: config.http.port, clientOptions: { slackApiUrl: config.slack.apiUrl } },
+    });
+  }
+  return new HTTPReceiver({
+    // loadConfig guarantees a signing secret whenever there is no app token.
+    signingSecret: config.slack.signingSecret ?? '',
+    endpoints: '/slack/events',
+    logger: log,
+    customRoutes: [healthRoute],
+    customPropertiesExtractor: extractRequestTimestamp,
+    processEventErrorHandler: answerFutureRequests,
+  });
+}

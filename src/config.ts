@@ -1,0 +1,138 @@
+import type { CountryCode } from 'libphonenumber-js';
+import { z } from 'zod';
+import type { LogLevelName } from './logger.js';
+import { isRegion } from './phone.js';
+
+export type SendblueConfig =
+  | { mode: 'live'; baseUrl: string; apiKeyId: string; apiSecretKey: string }
+  | { mode: 'sandbox' };
+
+export interface Config {
+  slack: {
+    botToken: string;
+    /** Socket Mode when set; HTTP mode otherwise. */
+    appToken: string | undefined;
+    signingSecret: string | undefined;
+    apiUrl: string;
+  };
+  http: { port: number; host: string };
+  sendblue: SendblueConfig;
+  notifyChannel: string | undefined;
+  admins: string[];
+  defaultRegion: CountryCode;
+  photoCheck: boolean;
+  logLevel: LogLevelName;
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
+
+// `KEY=` in a .env file means "not set", not "set to nothing".
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? undefined : value), schema.optional());
+
+// Messages are written by hand so that no zod default ever echoes a received value (some are secrets).
+const token = (prefix: string, what: string) =>
+  z.string().startsWith(prefix, { error: `expected ${what} starting with ${prefix}` });
+
+const httpUrl = (what: string) =>
+  z.url({ protocol: /^https?$/, error: `expected an http(s) URL for ${what}` });
+
+const envSchema = z.object({
+  SLACK_BOT_TOKEN: z.string({ error: 'required: the bot token (xoxb-…) from OAuth & Permissions' }).pipe(
+    token('xoxb-', 'a bot token'),
+  ),
+  SLACK_APP_TOKEN: optional(token('xapp-', 'an app-level token')),
+  SLACK_SIGNING_SECRET: optional(z.string()),
+  PORT: optional(
+    z.coerce.number({ error: 'expected a port number' }).int().min(1).max(65535, { error: 'expected a port from 1 to 65535' }),
+  ),
+  HOST: optional(z.string()),
+  SLACK_API_URL: optional(httpUrl('the Slack Web API')),
+  SENDBLUE_API_KEY_ID: optional(z.string()),
+  SENDBLUE_API_SECRET_KEY: optional(z.string()),
+  SENDBLUE_BASE_URL: optional(httpUrl('the Sendblue API')),
+  CONTACTCARD_NOTIFY_CHANNEL: optional(
+    z.string().regex(/^[CGD][A-Z0-9]{2,}$/, { error: 'expected a channel ID like C0123456789 (not a #name)' }),
+  ),
+  CONTACTCARD_ADMINS: optional(
+    z
+      .string()
+      .transform((list) =>
+        list
+          .split(',')
+          .map((id) => id.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z.array(z.string().regex(/^[UW][A-Z0-9]{2,}$/, { error: 'expected Slack user IDs like U0123456789' })),
+      ),
+  ),
+  CONTACTCARD_DEFAULT_REGION: optional(
+    z
+      .string()
+      .transform((region) => region.toUpperCase())
+      .refine(isRegion, { error: 'expected a two-letter ISO region such as US or GB' }),
+  ),
+  CONTACTCARD_PHOTO_CHECK: optional(z.enum(['true', 'false'], { error: 'expected true or false' })),
+  LOG_LEVEL: optional(z.enum(['debug', 'info', 'warn', 'error'], { error: 'expected debug, info, warn or error' })),
+});
+
+/** Validates the environment into one typed object, or lists every problem, one line each. */
+export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
+  const parsed = envSchema.safeParse(env);
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((issue) => `${String(issue.path[0])}: ${issue.message}`)),
+    ...crossFieldProblems(env),
+  ];
+  if (!parsed.success || problems.length > 0) return { ok: false, problems: [...new Set(problems)] };
+
+  const vars = parsed.data;
+  const keyId = vars.SENDBLUE_API_KEY_ID;
+  const secret = vars.SENDBLUE_API_SECRET_KEY;
+  return {
+    ok: true,
+    config: {
+      slack: {
+        botToken: vars.SLACK_BOT_TOKEN,
+        appToken: vars.SLACK_APP_TOKEN,
+        signingSecret: vars.SLACK_SIGNING_SECRET,
+        apiUrl: withTrailingSlash(vars.SLACK_API_URL ?? 'https://slack.com/api/'),
+      },
+      http: { port: vars.PORT ?? 3000, host: vars.HOST ?? '0.0.0.0' },
+      sendblue:
+        keyId !== undefined && secret !== undefined
+          ? {
+              mode: 'live',
+              baseUrl: vars.SENDBLUE_BASE_URL ?? 'https://api.sendblue.co',
+              apiKeyId: keyId,
+              apiSecretKey: secret,
+            }
+          : { mode: 'sandbox' },
+      notifyChannel: vars.CONTACTCARD_NOTIFY_CHANNEL,
+      admins: vars.CONTACTCARD_ADMINS ?? [],
+      defaultRegion: vars.CONTACTCARD_DEFAULT_REGION ?? 'US',
+      photoCheck: vars.CONTACTCARD_PHOTO_CHECK !== 'false',
+      logLevel: vars.LOG_LEVEL ?? 'info',
+    },
+  };
+}
+
+function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
+  const isSet = (name: string) => (env[name] ?? '').trim() !== '';
+  const problems: string[] = [];
+  if (!isSet('SLACK_APP_TOKEN') && !isSet('SLACK_SIGNING_SECRET')) {
+    problems.push(
+      'SLACK_SIGNING_SECRET: required in HTTP mode (from Basic Information); or set SLACK_APP_TOKEN for Socket Mode',
+    );
+  }
+  if (isSet('SENDBLUE_API_KEY_ID') !== isSet('SENDBLUE_API_SECRET_KEY')) {
+    const missing = isSet('SENDBLUE_API_KEY_ID') ? 'SENDBLUE_API_SECRET_KEY' : 'SENDBLUE_API_KEY_ID';
+    problems.push(`${missing}: required because its partner is set; set both Sendblue keys, or neither for sandbox mode`);
+  }
+  return problems;
+}
+
+// The Web API client joins method names onto this base, so it must end with a slash.
+function withTrailingSlash(url: string): string {
+  return url.endsWith('/') ? url : `${url}/`;
+}

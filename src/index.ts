@@ -1,0 +1,83 @@
+import dotenv from 'dotenv';
+import { createApp, type Services } from './app.js';
+import { loadConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { InFlight } from './operations.js';
+import { SendblueClient } from './sendblue/client.js';
+import { startSendblueSimulator } from './sendblue/simulator.js';
+
+// Real environment variables win over .env (dotenv never overrides by default).
+dotenv.config({ quiet: true });
+
+const shutdownGraceMs = 30_000;
+
+const loaded = loadConfig(process.env);
+if (!loaded.ok) {
+  for (const problem of loaded.problems) console.error(`contactcard: ${problem}`);
+  process.exit(1);
+}
+const config = loaded.config;
+const log = createLogger(config.logLevel);
+
+const simulator = config.sendblue.mode === 'sandbox' ? await startSendblueSimulator() : undefined;
+const sendblueTarget =
+  config.sendblue.mode === 'live'
+    ? config.sendblue
+    : {
+        baseUrl: simulator?.url ?? '',
+        apiKeyId: simulator?.credentials.keyId ?? '',
+        apiSecretKey: simulator?.credentials.secret ?? '',
+      };
+const services: Services = {
+  config,
+  log,
+  sendblue: new SendblueClient({ ...sendblueTarget, log }),
+  sandbox: simulator !== undefined,
+  operations: new InFlight(),
+};
+const { app } = createApp(services);
+
+try {
+  await app.init();
+} catch (error) {
+  console.error(`contactcard: ${describeSlackStartupError(error)}`);
+  process.exit(1);
+}
+
+try {
+  if (config.slack.appToken === undefined) {
+    await app.start({ port: config.http.port, host: config.http.host });
+    log.info(`contactcard listening on http://${config.http.host}:${config.http.port}/slack/events (HTTP mode)`);
+  } else {
+    await app.start();
+    log.info(`contactcard connected in Socket Mode; /healthz on port ${config.http.port}`);
+  }
+} catch (error) {
+  console.error(`contactcard: could not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
+if (services.sandbox) {
+  log.warn('No Sendblue credentials: running in SANDBOX mode. No real number is changed.');
+}
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log.info(`${signal}: no longer accepting work; waiting for ${services.operations.size} operation(s)`);
+  await app.stop().catch((error: unknown) => log.warn(`stopping the receiver: ${String(error)}`));
+  const drained = await services.operations.drain(shutdownGraceMs);
+  if (!drained) log.warn(`gave up on ${services.operations.size} operation(s) after ${shutdownGraceMs / 1000} s`);
+  await services.sendblue.close();
+  await simulator?.close();
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+function describeSlackStartupError(error: unknown): string {
+  const code = (error as { data?: { error?: unknown } }).data?.error;
+  if (typeof code === 'string') return `Slack rejected SLACK_BOT_TOKEN (${code})`;
+  const reason = error instanceof Error ? error.message : String(error);
+  return `could not verify SLACK_BOT_TOKEN with Slack at ${config.slack.apiUrl}: ${reason}`;
+}

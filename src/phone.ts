@@ -1,0 +1,31 @@
+import { type CountryCode, isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js/max';
+
+export type PhoneParseResult = { ok: true; e164: string } | { ok: false; error: string };
+
+// Slack turns a typed number into `<tel:+14155551234|+1 415-555-1234>` in escaped command text.
+const slackTelLink = /^<tel:([^|>]*)(?:\|[^>]*)?>$/;
+// Anything beyond this is not a phone number; bounding it keeps the parser's work trivial.
+const maxInputLength = 64;
+
+export function isRegion(value: string): value is CountryCode {
+  return isSupportedCountry(value);
+}
+
+/** Turns what a person typed into E.164, or says plainly what form is expected. */
+export function parsePhone(input: string, defaultRegion: CountryCode): PhoneParseResult {
+  const trimmed = input.trim();
+  const text = slackTelLink.exec(trimmed)?.[1] ?? trimmed;
+  const expected = `Type it in international form, like +1 415 555 1234, or as a national number for ${defaultRegion}.`;
+  if (text === '') return { ok: false, error: `No phone number given. ${expected}` };
+  if (text.length > maxInputLength) return { ok: false, error: `That is too long to be a phone number. ${expected}` };
+  const parsed = parsePhoneNumberFromString(text, { defaultCountry: defaultRegion });
+  if (parsed === undefined || !parsed.isValid()) {
+    return { ok: false, error: `“${text}” is not a valid phone number. ${expected}` };
+  }
+  return { ok: true, e164: parsed.number };
+}
+
+/** `+14155551234` → `+1 415 555 1234`; falls back to the input when it cannot be parsed. */
+export function formatPhone(e164: string): string {
+  return parsePhoneNumberFromString(e164)?.formatInternational() ?? e164;
+}

@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+
+const minimal = { SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_SIGNING_SECRET: 'signing-secret-value' };
+
+function problemsOf(env: Record<string, string>): string[] {
+  const result = loadConfig(env);
+  if (result.ok) throw new Error('expected configuration problems');
+  return result.problems;
+}
+
+describe('loadConfig', () => {
+  it('applies the documented defaults: HTTP mode, sandbox, US, photo check on, info logs', () => {
+    const result = loadConfig(minimal);
+    expect(result).toEqual({
+      ok: true,
+      config: {
+        slack: {
+          botToken: 'xoxb-1-2-abc',
+          appToken: undefined,
+          signingSecret: 'signing-secret-value',
+          apiUrl: 'https://slack.com/api/',
+        },
+        http: { port: 3000, host: '0.0.0.0' },
+        sendblue: { mode: 'sandbox' },
+        notifyChannel: undefined,
+        admins: [],
+        defaultRegion: 'US',
+        photoCheck: true,
+        logLevel: 'info',
+      },
+    });
+  });
+
+  it('reads every variable when set', () => {
+    const result = loadConfig({
+      SLACK_BOT_TOKEN: 'xoxb-1',
+      SLACK_APP_TOKEN: 'xapp-1',
+      PORT: '8080',
+      HOST: '127.0.0.1',
+      SLACK_API_URL: 'https://slack-gov.com/api',
+      SENDBLUE_API_KEY_ID: 'key-id',
+      SENDBLUE_API_SECRET_KEY: 'key-secret',
+      SENDBLUE_BASE_URL: 'http://127.0.0.1:9999',
+      CONTACTCARD_NOTIFY_CHANNEL: 'C0123ABC',
+      CONTACTCARD_ADMINS: ' U01AAA , W02BBB,',
+      CONTACTCARD_DEFAULT_REGION: 'gb',
+      CONTACTCARD_PHOTO_CHECK: 'false',
+      LOG_LEVEL: 'debug',
+    });
+    expect(result.ok && result.config).toMatchObject({
+      slack: { appToken: 'xapp-1', signingSecret: undefined, apiUrl: 'https://slack-gov.com/api/' },
+      http: { port: 8080, host: '127.0.0.1' },
+      sendblue: { mode: 'live', baseUrl: 'http://127.0.0.1:9999', apiKeyId: 'key-id', apiSecretKey: 'key-secret' },
+      notifyChannel: 'C0123ABC',
+      admins: ['U01AAA', 'W02BBB'],
+      defaultRegion: 'GB',
+      photoCheck: false,
+      logLevel: 'debug',
+    });
+  });
+
+  it('needs no signing secret in Socket Mode', () => {
+    expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' }).ok).toBe(true);
+  });
+
+  it('treats an empty value as unset', () => {
+    const result = loadConfig({ ...minimal, PORT: '', SENDBLUE_API_KEY_ID: ' ', SENDBLUE_API_SECRET_KEY: '' });
+    expect(result.ok && result.config.http.port).toBe(3000);
+    expect(result.ok && result.config.sendblue.mode).toBe('sandbox');
+  });
+
+  it.each([
+    [{ SLACK_BOT_TOKEN: undefined }, 'SLACK_BOT_TOKEN: required'],
+    [{ SLACK_BOT_TOKEN: 'xoxp-user-token' }, 'SLACK_BOT_TOKEN: expected a bot token starting with xoxb-'],
+    [{ SLACK_SIGNING_SECRET: undefined }, 'SLACK_SIGNING_SECRET: required in HTTP mode'],
+    [{ SLACK_APP_TOKEN: 'xoxb-wrong' }, 'SLACK_APP_TOKEN: expected an app-level token starting with xapp-'],
+    [{ PORT: 'eighty' }, 'PORT: expected a port number'],
+    [{ PORT: '70000' }, 'PORT: expected a port from 1 to 65535'],
+    [{ SLACK_API_URL: 'not a url' }, 'SLACK_API_URL: expected an http(s) URL'],
+    [{ SENDBLUE_BASE_URL: 'ftp://x.example' }, 'SENDBLUE_BASE_URL: expected an http(s) URL'],
+    [{ CONTACTCARD_NOTIFY_CHANNEL: '#general' }, 'CONTACTCARD_NOTIFY_CHANNEL: expected a channel ID'],
+    [{ CONTACTCARD_ADMINS: 'U01AAA,@bob' }, 'CONTACTCARD_ADMINS: expected Slack user IDs'],
+    [{ CONTACTCARD_DEFAULT_REGION: 'XX' }, 'CONTACTCARD_DEFAULT_REGION: expected a two-letter ISO region'],
+    [{ CONTACTCARD_PHOTO_CHECK: 'yes' }, 'CONTACTCARD_PHOTO_CHECK: expected true or false'],
+    [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL: expected debug, info, warn or error'],
+  ])('reports %o as "%s"', (change, expected) => {
+    const env: Record<string, string | undefined> = { ...minimal, ...change };
+    const problems = problemsOf(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as never);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(expected);
+  });
+
+  it('requires both Sendblue keys or neither, naming the missing one', () => {
+    expect(problemsOf({ ...minimal, SENDBLUE_API_KEY_ID: 'id' })).toEqual([
+      expect.stringMatching(/^SENDBLUE_API_SECRET_KEY: required because its partner is set/),
+    ]);
+    expect(problemsOf({ ...minimal, SENDBLUE_API_SECRET_KEY: 'secret' })).toEqual([
+      expect.stringMatching(/^SENDBLUE_API_KEY_ID: required because its partner is set/),
+    ]);
+  });
+
+  it('reports every problem at once, one per line', () => {
+    const problems = problemsOf({ SLACK_BOT_TOKEN: 'nope', PORT: '0', LOG_LEVEL: 'x', SENDBLUE_API_KEY_ID: 'k' });
+    expect(problems.map((line) => line.split(':')[0])).toEqual([
+      'SLACK_BOT_TOKEN',
+      'PORT',
+      'LOG_LEVEL',
+      'SLACK_SIGNING_SECRET',
+      'SENDBLUE_API_SECRET_KEY',
+    ]);
+  });
+
+  it('never prints a secret value in a problem', () => {
+    const secrets = {
+      SLACK_BOT_TOKEN: 'sekrit-bot-token-123',
+      SLACK_APP_TOKEN: 'sekrit-app-token-456',
+      SLACK_SIGNING_SECRET: 'sekrit-signing-789',
+      SENDBLUE_API_SECRET_KEY: 'sekrit-sendblue-000',
+    };
+    const text = problemsOf(secrets).join('\n');
+    for (const value of Object.values(secrets)) expect(text).not.toContain(value);
+  });
+});

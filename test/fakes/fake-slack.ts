@@ -1,0 +1,137 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { listenOnLoopback, readBody, sendJson } from '../helpers/http.js';
+
+/** One Web API call as the fake received it: complex fields (view, blocks) already JSON-parsed. */
+export interface SlackCall {
+  method: string;
+  token: string | undefined;
+  args: Record<string, unknown>;
+  at: number;
+}
+
+export interface ResponseUrlPost {
+  path: string;
+  body: Record<string, unknown>;
+  at: number;
+}
+
+type MethodHandler = (call: SlackCall) => Record<string, unknown> | Promise<Record<string, unknown>>;
+
+const jsonFields = new Set(['view', 'blocks', 'attachments']);
+
+/**
+ * A fake Slack Web API on 127.0.0.1: records every call, answers like Slack (`{ok: true, …}`),
+ * and lets a test replace the answer of any method. Also receives `response_url` posts under
+ * `/response/…`, which is what a test puts in a slash command's `response_url`.
+ */
+export async function startFakeSlack(options: { botToken?: string } = {}) {
+  const botToken = options.botToken ?? 'xoxb-test-token';
+  const calls: SlackCall[] = [];
+  const responsePosts: ResponseUrlPost[] = [];
+  const handlers = new Map<string, MethodHandler>();
+  const waiters: Array<() => void> = [];
+  let viewCounter = 0;
+
+  const defaults: Record<string, MethodHandler> = {
+    'auth.test': (call) =>
+      call.token === botToken
+        ? { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T0TEST', url: 'https://test.slack.com/' }
+        : { ok: false, error: 'invalid_auth' },
+    'views.open': (call) => ({ ok: true, view: viewFrom(call, `V${++viewCounter}`) }),
+    'views.update': (call) => ({ ok: true, view: viewFrom(call, String(call.args.view_id ?? `V${++viewCounter}`)) }),
+    'views.push': (call) => ({ ok: true, view: viewFrom(call, `V${++viewCounter}`) }),
+    'chat.postMessage': (call) => ({ ok: true, channel: call.args.channel, ts: nextTs() }),
+    'chat.postEphemeral': () => ({ ok: true, message_ts: nextTs() }),
+    'chat.update': (call) => ({ ok: true, channel: call.args.channel, ts: call.args.ts }),
+  };
+
+  const fake = await listenOnLoopback((req, res) => void handle(req, res));
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const text = await readBody(req);
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (path.startsWith('/response/')) {
+      responsePosts.push({ path, body: JSON.parse(text) as Record<string, unknown>, at: Date.now() });
+      notify();
+      sendJson(res, 200, { ok: true });
+      return;
+    }
+    const method = path.replace(/^\/(api\/)?/, '');
+    const call: SlackCall = {
+      method,
+      token: req.headers.authorization?.replace(/^Bearer /, ''),
+      args: parseArgs(text, req.headers['content-type']),
+      at: Date.now(),
+    };
+    calls.push(call);
+    notify();
+    const handler = handlers.get(method) ?? defaults[method];
+    const answer = handler ? await handler(call) : { ok: true };
+    sendJson(res, 200, answer);
+  }
+
+  function notify(): void {
+    for (const wake of waiters.splice(0)) wake();
+  }
+
+  return {
+    url: `${fake.url}/api/`,
+    responseUrl: (id = 'cmd') => `${fake.url}/response/${id}`,
+    botToken,
+    calls,
+    responsePosts,
+    /** Replaces the answer of one Web API method until `reset()`. */
+    on(method: string, handler: MethodHandler) {
+      handlers.set(method, handler);
+    },
+    callsTo(method: string): SlackCall[] {
+      return calls.filter((call) => call.method === method);
+    },
+    /** Resolves once `predicate` holds over what the fake has received, polling on every arrival. */
+    async waitFor<T>(predicate: () => T | undefined | false, timeoutMs = 5_000): Promise<T> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = predicate();
+        if (found) return found;
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error('fake Slack: the expected call never arrived');
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.min(left, 200));
+          waiters.push(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
+    },
+    reset() {
+      calls.length = 0;
+      responsePosts.length = 0;
+      handlers.clear();
+    },
+    close: fake.close,
+  };
+}
+
+export type FakeSlack = Awaited<ReturnType<typeof startFakeSlack>>;
+
+let tsCounter = 0;
+function nextTs(): string {
+  tsCounter += 1;
+  return `1700000000.${String(tsCounter).padStart(6, '0')}`;
+}
+
+function viewFrom(call: SlackCall, id: string): Record<string, unknown> {
+  const view = (call.args.view ?? {}) as Record<string, unknown>;
+  return { ...view, id, hash: `hash-${id}-${Date.now()}` };
+}
+
+function parseArgs(text: string, contentType: string | undefined): Record<string, unknown> {
+  if (text === '') return {};
+  if (contentType?.includes('application/json')) return JSON.parse(text) as Record<string, unknown>;
+  const args: Record<string, unknown> = {};
+  for (const [key, value] of new URLSearchParams(text)) {
+    args[key] = jsonFields.has(key) ? JSON.parse(value) : value;
+  }
+  return args;
+}
