@@ -1,9 +1,16 @@
-import type { ConsoleLogger } from '@slack/logger';
 import { App, type CustomRoute, HTTPReceiver, type Receiver, SocketModeReceiver, webApi } from '@slack/bolt';
+import type { ConsoleLogger } from '@slack/logger';
 import type { Config } from './config.js';
+import { registerListeners } from './listeners/index.js';
 import type { InFlight } from './operations.js';
 import type { SendblueClient } from './sendblue/client.js';
-import { answerFutureRequests, extractRequestTimestamp, rejectFutureRequests } from './slack/request-age.js';
+import { WebApiOutbox } from './slack/outbox.js';
+import {
+  answerFutureRequests,
+  extractRequestTimestamp,
+  isFutureRequestError,
+  rejectFutureRequests,
+} from './slack/request-age.js';
 
 /** Everything the listeners need, created once by index.ts (or a test) and handed in. */
 export interface Services {
@@ -45,16 +52,37 @@ export function createApp(services: Services): ContactcardApp {
     receiver: createReceiver(config, log),
     token: config.slack.botToken,
     logger: log,
+    // Without it Bolt resets its logger to INFO.
+    logLevel: log.getLevel(),
     clientOptions,
     deferInitialization: true,
   });
   app.use(rejectFutureRequests());
+  app.error(async (error) => {
+    // A future-dated request is answered 401 by the receiver; it is not a crash worth a stack trace.
+    if (!isFutureRequestError(error)) log.error(`Unhandled error in a listener: ${error.message}`);
+    throw error;
+  });
 
   const triggerClient = new webApi.WebClient(config.slack.botToken, {
     ...clientOptions,
     retryConfig: { retries: 0 },
     timeout: triggerBoundTimeoutMs,
     logger: log,
+  });
+  registerListeners(app, {
+    flows: {
+      sendblue: services.sendblue,
+      outbox: new WebApiOutbox(app.client, config.slack.apiUrl, log),
+      log,
+      sandbox: services.sandbox,
+      notifyChannel: config.notifyChannel,
+    },
+    triggerClient,
+    operations: services.operations,
+    region: config.defaultRegion,
+    sandbox: services.sandbox,
+    log,
   });
   return { app, triggerClient };
 }

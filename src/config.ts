@@ -28,7 +28,10 @@ export type ConfigResult = { ok: true; config: Config } | { ok: false; problems:
 
 // `KEY=` in a .env file means "not set", not "set to nothing".
 const optional = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? undefined : value), schema.optional());
+  z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+    schema.optional(),
+  );
 
 // Messages are written by hand so that no zod default ever echoes a received value (some are secrets).
 const token = (prefix: string, what: string) =>
@@ -38,13 +41,17 @@ const httpUrl = (what: string) =>
   z.url({ protocol: /^https?$/, error: `expected an http(s) URL for ${what}` });
 
 const envSchema = z.object({
-  SLACK_BOT_TOKEN: z.string({ error: 'required: the bot token (xoxb-…) from OAuth & Permissions' }).pipe(
-    token('xoxb-', 'a bot token'),
-  ),
+  SLACK_BOT_TOKEN: z
+    .string({ error: 'required: the bot token (xoxb-…) from OAuth & Permissions' })
+    .pipe(token('xoxb-', 'a bot token')),
   SLACK_APP_TOKEN: optional(token('xapp-', 'an app-level token')),
   SLACK_SIGNING_SECRET: optional(z.string()),
   PORT: optional(
-    z.coerce.number({ error: 'expected a port number' }).int().min(1).max(65535, { error: 'expected a port from 1 to 65535' }),
+    z.coerce
+      .number({ error: 'expected a port number' })
+      .int()
+      .min(1)
+      .max(65535, { error: 'expected a port from 1 to 65535' }),
   ),
   HOST: optional(z.string()),
   SLACK_API_URL: optional(httpUrl('the Slack Web API')),
@@ -52,7 +59,9 @@ const envSchema = z.object({
   SENDBLUE_API_SECRET_KEY: optional(z.string()),
   SENDBLUE_BASE_URL: optional(httpUrl('the Sendblue API')),
   CONTACTCARD_NOTIFY_CHANNEL: optional(
-    z.string().regex(/^[CGD][A-Z0-9]{2,}$/, { error: 'expected a channel ID like C0123456789 (not a #name)' }),
+    z
+      .string()
+      .regex(/^[CGD][A-Z0-9]{2,}$/, { error: 'expected a channel ID like C0123456789 (not a #name)' }),
   ),
   CONTACTCARD_ADMINS: optional(
     z
@@ -64,7 +73,9 @@ const envSchema = z.object({
           .filter(Boolean),
       )
       .pipe(
-        z.array(z.string().regex(/^[UW][A-Z0-9]{2,}$/, { error: 'expected Slack user IDs like U0123456789' })),
+        z.array(
+          z.string().regex(/^[UW][A-Z0-9]{2,}$/, { error: 'expected Slack user IDs like U0123456789' }),
+        ),
       ),
   ),
   CONTACTCARD_DEFAULT_REGION: optional(
@@ -74,14 +85,18 @@ const envSchema = z.object({
       .refine(isRegion, { error: 'expected a two-letter ISO region such as US or GB' }),
   ),
   CONTACTCARD_PHOTO_CHECK: optional(z.enum(['true', 'false'], { error: 'expected true or false' })),
-  LOG_LEVEL: optional(z.enum(['debug', 'info', 'warn', 'error'], { error: 'expected debug, info, warn or error' })),
+  LOG_LEVEL: optional(
+    z.enum(['debug', 'info', 'warn', 'error'], { error: 'expected debug, info, warn or error' }),
+  ),
 });
 
 /** Validates the environment into one typed object, or lists every problem, one line each. */
 export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
   const parsed = envSchema.safeParse(env);
   const problems = [
-    ...(parsed.success ? [] : parsed.error.issues.map((issue) => `${String(issue.path[0])}: ${issue.message}`)),
+    ...(parsed.success
+      ? []
+      : parsed.error.issues.map((issue) => `${String(issue.path[0])}: ${issue.message}`)),
     ...crossFieldProblems(env),
   ];
   if (!parsed.success || problems.length > 0) return { ok: false, problems: [...new Set(problems)] };
@@ -127,7 +142,9 @@ function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
   }
   if (isSet('SENDBLUE_API_KEY_ID') !== isSet('SENDBLUE_API_SECRET_KEY')) {
     const missing = isSet('SENDBLUE_API_KEY_ID') ? 'SENDBLUE_API_SECRET_KEY' : 'SENDBLUE_API_KEY_ID';
-    problems.push(`${missing}: required because its partner is set; set both Sendblue keys, or neither for sandbox mode`);
+    problems.push(
+      `${missing}: required because its partner is set; set both Sendblue keys, or neither for sandbox mode`,
+    );
   }
   return problems;
 }

@@ -3,8 +3,7 @@ import { createApp, type Services } from './app.js';
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { InFlight } from './operations.js';
-import { SendblueClient } from './sendblue/client.js';
-import { startSendblueSimulator } from './sendblue/simulator.js';
+import { connectSendblue } from './sendblue/connect.js';
 
 // Real environment variables win over .env (dotenv never overrides by default).
 dotenv.config({ quiet: true });
@@ -19,20 +18,12 @@ if (!loaded.ok) {
 const config = loaded.config;
 const log = createLogger(config.logLevel);
 
-const simulator = config.sendblue.mode === 'sandbox' ? await startSendblueSimulator() : undefined;
-const sendblueTarget =
-  config.sendblue.mode === 'live'
-    ? config.sendblue
-    : {
-        baseUrl: simulator?.url ?? '',
-        apiKeyId: simulator?.credentials.keyId ?? '',
-        apiSecretKey: simulator?.credentials.secret ?? '',
-      };
+const sendblue = await connectSendblue(config.sendblue, log);
 const services: Services = {
   config,
   log,
-  sendblue: new SendblueClient({ ...sendblueTarget, log }),
-  sandbox: simulator !== undefined,
+  sendblue: sendblue.client,
+  sandbox: sendblue.sandbox,
   operations: new InFlight(),
 };
 const { app } = createApp(services);
@@ -47,7 +38,9 @@ try {
 try {
   if (config.slack.appToken === undefined) {
     await app.start({ port: config.http.port, host: config.http.host });
-    log.info(`contactcard listening on http://${config.http.host}:${config.http.port}/slack/events (HTTP mode)`);
+    log.info(
+      `contactcard listening on http://${config.http.host}:${config.http.port}/slack/events (HTTP mode)`,
+    );
   } else {
     await app.start();
     log.info(`contactcard connected in Socket Mode; /healthz on port ${config.http.port}`);
@@ -67,9 +60,9 @@ async function shutdown(signal: string): Promise<void> {
   log.info(`${signal}: no longer accepting work; waiting for ${services.operations.size} operation(s)`);
   await app.stop().catch((error: unknown) => log.warn(`stopping the receiver: ${String(error)}`));
   const drained = await services.operations.drain(shutdownGraceMs);
-  if (!drained) log.warn(`gave up on ${services.operations.size} operation(s) after ${shutdownGraceMs / 1000} s`);
-  await services.sendblue.close();
-  await simulator?.close();
+  if (!drained)
+    log.warn(`gave up on ${services.operations.size} operation(s) after ${shutdownGraceMs / 1000} s`);
+  await sendblue.close();
   process.exit(0);
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));

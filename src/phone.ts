@@ -17,7 +17,8 @@ export function parsePhone(input: string, defaultRegion: CountryCode): PhonePars
   const text = slackTelLink.exec(trimmed)?.[1] ?? trimmed;
   const expected = `Type it in international form, like +1 415 555 1234, or as a national number for ${defaultRegion}.`;
   if (text === '') return { ok: false, error: `No phone number given. ${expected}` };
-  if (text.length > maxInputLength) return { ok: false, error: `That is too long to be a phone number. ${expected}` };
+  if (text.length > maxInputLength)
+    return { ok: false, error: `That is too long to be a phone number. ${expected}` };
   const parsed = parsePhoneNumberFromString(text, { defaultCountry: defaultRegion });
   if (parsed === undefined || !parsed.isValid()) {
     return { ok: false, error: `“${text}” is not a valid phone number. ${expected}` };

@@ -51,7 +51,12 @@ describe('loadConfig', () => {
     expect(result.ok && result.config).toMatchObject({
       slack: { appToken: 'xapp-1', signingSecret: undefined, apiUrl: 'https://slack-gov.com/api/' },
       http: { port: 8080, host: '127.0.0.1' },
-      sendblue: { mode: 'live', baseUrl: 'http://127.0.0.1:9999', apiKeyId: 'key-id', apiSecretKey: 'key-secret' },
+      sendblue: {
+        mode: 'live',
+        baseUrl: 'http://127.0.0.1:9999',
+        apiKeyId: 'key-id',
+        apiSecretKey: 'key-secret',
+      },
       notifyChannel: 'C0123ABC',
       admins: ['U01AAA', 'W02BBB'],
       defaultRegion: 'GB',
@@ -65,7 +70,12 @@ describe('loadConfig', () => {
   });
 
   it('treats an empty value as unset', () => {
-    const result = loadConfig({ ...minimal, PORT: '', SENDBLUE_API_KEY_ID: ' ', SENDBLUE_API_SECRET_KEY: '' });
+    const result = loadConfig({
+      ...minimal,
+      PORT: '',
+      SENDBLUE_API_KEY_ID: ' ',
+      SENDBLUE_API_SECRET_KEY: '',
+    });
     expect(result.ok && result.config.http.port).toBe(3000);
     expect(result.ok && result.config.sendblue.mode).toBe('sandbox');
   });
@@ -86,7 +96,9 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL: expected debug, info, warn or error'],
   ])('reports %o as "%s"', (change, expected) => {
     const env: Record<string, string | undefined> = { ...minimal, ...change };
-    const problems = problemsOf(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as never);
+    const problems = problemsOf(
+      Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as never,
+    );
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain(expected);
   });
@@ -101,7 +113,12 @@ describe('loadConfig', () => {
   });
 
   it('reports every problem at once, one per line', () => {
-    const problems = problemsOf({ SLACK_BOT_TOKEN: 'nope', PORT: '0', LOG_LEVEL: 'x', SENDBLUE_API_KEY_ID: 'k' });
+    const problems = problemsOf({
+      SLACK_BOT_TOKEN: 'nope',
+      PORT: '0',
+      LOG_LEVEL: 'x',
+      SENDBLUE_API_KEY_ID: 'k',
+    });
     expect(problems.map((line) => line.split(':')[0])).toEqual([
       'SLACK_BOT_TOKEN',
       'PORT',

@@ -3,7 +3,10 @@ import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
-const schemaPath = new URL('../../shared/reference/slack-manifest-schema/manifest.schema.1.0.0.json', import.meta.url);
+const schemaPath = new URL(
+  '../../shared/reference/slack-manifest-schema/manifest.schema.1.0.0.json',
+  import.meta.url,
+);
 const haveSchema = existsSync(schemaPath);
 const manifest = parse(readFileSync(new URL('../manifest.yml', import.meta.url), 'utf8'));
 
@@ -28,7 +31,11 @@ describe('manifest.yml', () => {
   it('declares the /contactcard command, interactivity, Socket Mode and only the scopes it needs', () => {
     expect(manifest._metadata.major_version).toBe(1);
     expect(manifest.features.slash_commands).toEqual([
-      expect.objectContaining({ command: '/contactcard', should_escape: true, usage_hint: expect.any(String) }),
+      expect.objectContaining({
+        command: '/contactcard',
+        should_escape: true,
+        usage_hint: expect.any(String),
+      }),
     ]);
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
     expect(manifest.settings.socket_mode_enabled).toBe(true);
@@ -37,5 +44,7 @@ describe('manifest.yml', () => {
 });
 
 if (!haveSchema) {
-  console.warn('manifest.test.ts: ../shared/reference/slack-manifest-schema is absent; schema validation SKIPPED');
+  console.warn(
+    'manifest.test.ts: ../shared/reference/slack-manifest-schema is absent; schema validation SKIPPED',
+  );
 }

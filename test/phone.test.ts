@@ -57,7 +57,10 @@ describe('parsePhone', () => {
   });
 
   it('never throws on strings shaped like phone numbers and tel links', () => {
-    const phoneish = fc.string({ unit: fc.constantFrom(...'+0123456789 ()-.<>|tel:x'.split('')), maxLength: 40 });
+    const phoneish = fc.string({
+      unit: fc.constantFrom(...'+0123456789 ()-.<>|tel:x'.split('')),
+      maxLength: 40,
+    });
     fc.assert(
       fc.property(phoneish, (input) => {
         const result = parsePhone(input, 'US');

@@ -20,11 +20,14 @@ describe('the test helper that signs requests', () => {
   });
 
   const referencePath = new URL('../../shared/reference/slack-request-signing.md', import.meta.url);
-  it.runIf(existsQuietly(referencePath))('uses the same vector as ../shared/reference (skipped when absent)', () => {
-    const reference = readFileSync(referencePath, 'utf8');
-    expect(reference).toContain(example.signature);
-    expect(reference).toContain(example.body);
-  });
+  it.runIf(existsQuietly(referencePath))(
+    'uses the same vector as ../shared/reference (skipped when absent)',
+    () => {
+      const reference = readFileSync(referencePath, 'utf8');
+      expect(reference).toContain(example.signature);
+      expect(reference).toContain(example.body);
+    },
+  );
 });
 
 function existsQuietly(path: URL): boolean {
@@ -32,7 +35,9 @@ function existsQuietly(path: URL): boolean {
     readFileSync(path);
     return true;
   } catch {
-    console.warn('signing.test.ts: ../shared/reference/slack-request-signing.md is absent; cross-check SKIPPED');
+    console.warn(
+      'signing.test.ts: ../shared/reference/slack-request-signing.md is absent; cross-check SKIPPED',
+    );
     return false;
   }
 }

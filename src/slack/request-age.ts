@@ -15,7 +15,9 @@ export class FutureRequestError extends Error {
 }
 
 /** Carries the signed request's timestamp into the listener context (Bolt's custom properties). */
-export function extractRequestTimestamp(request: BufferedIncomingMessage): { slackRequestTimestamp?: number } {
+export function extractRequestTimestamp(request: BufferedIncomingMessage): {
+  slackRequestTimestamp?: number;
+} {
   const value = Number(HTTPModuleFunctions.getHeader(request, 'x-slack-request-timestamp'));
   return Number.isFinite(value) ? { slackRequestTimestamp: value } : {};
 }
@@ -32,7 +34,7 @@ export function rejectFutureRequests(now: () => number = Date.now): Middleware<A
 
 /** Answers 401 for a future-dated request and defers every other error to Bolt's default handling. */
 export async function answerFutureRequests(args: ReceiverProcessEventErrorHandlerArgs): Promise<boolean> {
-  if (causedBy(args.error, FutureRequestError)) {
+  if (isFutureRequestError(args.error)) {
     args.logger.warn(`Rejected a Slack request: ${args.error.message}`);
     HTTPModuleFunctions.buildNoBodyResponse(args.response, 401);
     return false;
@@ -40,7 +42,10 @@ export async function answerFutureRequests(args: ReceiverProcessEventErrorHandle
   return HTTPModuleFunctions.defaultProcessEventErrorHandler(args);
 }
 
-function causedBy(error: unknown, type: typeof FutureRequestError): boolean {
+export function isFutureRequestError(error: unknown): boolean {
   // Bolt wraps errors that carry no Slack error code in an UnknownError holding the original.
-  return error instanceof type || (error instanceof Error && 'original' in error && error.original instanceof type);
+  return (
+    error instanceof FutureRequestError ||
+    (error instanceof Error && 'original' in error && error.original instanceof FutureRequestError)
+  );
 }

@@ -38,7 +38,10 @@ export async function startFakeSlack(options: { botToken?: string } = {}) {
         ? { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T0TEST', url: 'https://test.slack.com/' }
         : { ok: false, error: 'invalid_auth' },
     'views.open': (call) => ({ ok: true, view: viewFrom(call, `V${++viewCounter}`) }),
-    'views.update': (call) => ({ ok: true, view: viewFrom(call, String(call.args.view_id ?? `V${++viewCounter}`)) }),
+    'views.update': (call) => ({
+      ok: true,
+      view: viewFrom(call, String(call.args.view_id ?? `V${++viewCounter}`)),
+    }),
     'views.push': (call) => ({ ok: true, view: viewFrom(call, `V${++viewCounter}`) }),
     'chat.postMessage': (call) => ({ ok: true, channel: call.args.channel, ts: nextTs() }),
     'chat.postEphemeral': () => ({ ok: true, message_ts: nextTs() }),

@@ -6,7 +6,11 @@ export function slackSignature(signingSecret: string, timestamp: number, body: s
   return `v0=${digest}`;
 }
 
-export function signedHeaders(signingSecret: string, body: string, timestamp = Math.floor(Date.now() / 1000)) {
+export function signedHeaders(
+  signingSecret: string,
+  body: string,
+  timestamp = Math.floor(Date.now() / 1000),
+) {
   return {
     'content-type': 'application/x-www-form-urlencoded',
     'x-slack-request-timestamp': String(timestamp),

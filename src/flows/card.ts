@@ -1,0 +1,196 @@
+import type { ModalView } from '@slack/types';
+import type { Log } from '../logger.js';
+import { formatPhone } from '../phone.js';
+import { AuthenticationError, NumberNotFoundError, NumberNotOwnedError } from '../sendblue/errors.js';
+import type { ProfileInput } from '../sendblue/schemas.js';
+import { cardFormView, noticeView, submittedView } from '../views/card-modal.js';
+import {
+  type CardDraft,
+  cardDeletedMessage,
+  cardStateMessage,
+  cardUpdatedMessage,
+  changeNotice,
+  failureMessage,
+  type Message,
+  notifyFailedMessage,
+  progressMessage,
+} from '../views/messages.js';
+import type { ModalMetadata } from '../views/metadata.js';
+import { escapeMrkdwn } from '../views/text.js';
+import { explainFailure } from './explain.js';
+import type { Audience, CardApi, SlackOutbox } from './ports.js';
+
+/** What every flow needs; nothing here knows about Bolt. */
+export interface FlowDeps {
+  sendblue: CardApi;
+  outbox: SlackOutbox;
+  log: Log;
+  sandbox: boolean;
+  notifyChannel: string | undefined;
+  now?: () => Date;
+}
+
+// Reading the card must not keep a modal on "Loading…" for long: the person can still type a new one.
+const stateReadTimeoutMs = 8_000;
+
+/** Fills the loading modal with the number's current card, or says why it could not be read. */
+export async function loadCardForm(
+  deps: FlowDeps,
+  target: { viewId: string; hash: string | undefined; metadata: ModalMetadata & { number: string } },
+): Promise<void> {
+  const { metadata } = target;
+  let view: ModalView;
+  try {
+    const state = await deps.sendblue.getState(metadata.number, {
+      signal: AbortSignal.timeout(stateReadTimeoutMs),
+    });
+    view = cardFormView({ metadata, sandbox: deps.sandbox, prefill: state });
+  } catch (error) {
+    const explanation = explainFailure(error);
+    const phone = formatPhone(metadata.number);
+    const reason = [explanation.meaning ?? explanation.headline, explanation.advice]
+      .map(escapeMrkdwn)
+      .join(' ');
+    // When the number itself is unusable, a form would only lead to the same refusal.
+    const hopeless =
+      error instanceof NumberNotOwnedError ||
+      error instanceof NumberNotFoundError ||
+      error instanceof AuthenticationError;
+    view = hopeless
+      ? noticeView({ metadata, sandbox: deps.sandbox }, `:x: *${phone} cannot be edited.* ${reason}`)
+      : cardFormView({
+          metadata,
+          sandbox: deps.sandbox,
+          notice: `:warning: Could not read the current card of ${phone}. ${reason} You can still set a new card below.`,
+        });
+  }
+  const delivery = await deps.outbox.updateModal(target.viewId, view, target.hash);
+  if (!delivery.ok) deps.log.info(`card form not shown (${delivery.error}): the modal was probably closed`);
+}
+
+export type Outcome = 'ok' | 'failed';
+
+/** Runs after the submission was acknowledged with the "Applying…" view. */
+export async function applyCard(
+  deps: FlowDeps,
+  submission: {
+    card: ProfileInput;
+    actorId: string;
+    audience: Audience;
+    viewId: string;
+    metadata: ModalMetadata;
+  },
+): Promise<Outcome> {
+  const { card, audience, metadata } = submission;
+  const modal = { metadata: { ...metadata, number: card.fromNumber }, sandbox: deps.sandbox };
+  try {
+    await deps.sendblue.upsertProfile(card);
+  } catch (error) {
+    const explanation = explainFailure(error);
+    deps.log.warn(`set ${card.fromNumber} failed: ${explanation.headline}`);
+    // The modal, if still open, goes back to the form with what was typed and why it failed.
+    const notice = `:x: *Not saved.* ${escapeMrkdwn(explanation.sendblueMessage ?? explanation.headline)}. ${escapeMrkdwn(explanation.advice)}`;
+    await deps.outbox.updateModal(
+      submission.viewId,
+      cardFormView({ ...modal, metadata, prefill: card, notice }),
+    );
+    await deps.outbox.tellPrivately(
+      audience,
+      failureMessage({
+        sandbox: deps.sandbox,
+        number: card.fromNumber,
+        action: 'set',
+        explanation,
+        retry: draftOf(card),
+      }),
+    );
+    return 'failed';
+  }
+  const at = now(deps);
+  await deps.outbox.updateModal(submission.viewId, submittedView(modal));
+  const announcement = (withPhoto: boolean) =>
+    cardUpdatedMessage({ sandbox: deps.sandbox, card, actorId: submission.actorId, at, withPhoto });
+  await announceOrTell(deps, audience, announcement(true), announcement(false));
+  await noticeChange(
+    deps,
+    audience,
+    changeNotice({ sandbox: deps.sandbox, number: card.fromNumber, actorId: submission.actorId, at, card }),
+  );
+  return 'ok';
+}
+
+/** Runs after the confirmed Delete click was acknowledged; replaces the prompt with the outcome. */
+export async function removeCard(
+  deps: FlowDeps,
+  request: { number: string; actorId: string; audience: Audience },
+): Promise<Outcome> {
+  const { number, audience } = request;
+  const phone = formatPhone(number);
+  await deps.outbox.tellPrivately(audience, progress(deps, `Deleting the contact card of ${phone}…`), {
+    replaceOriginal: true,
+  });
+  try {
+    await deps.sendblue.deleteProfile(number);
+  } catch (error) {
+    const explanation = explainFailure(error);
+    deps.log.warn(`delete ${number} failed: ${explanation.headline}`);
+    await deps.outbox.tellPrivately(
+      audience,
+      failureMessage({ sandbox: deps.sandbox, number, action: 'delete', explanation, retry: undefined }),
+      { replaceOriginal: true },
+    );
+    return 'failed';
+  }
+  const at = now(deps);
+  const deleted = cardDeletedMessage({ sandbox: deps.sandbox, number, actorId: request.actorId, at });
+  await deps.outbox.tellPrivately(audience, progress(deps, `Deleted the contact card of ${phone}.`), {
+    replaceOriginal: true,
+  });
+  await announceOrTell(deps, audience, deleted);
+  await noticeChange(
+    deps,
+    audience,
+    changeNotice({ sandbox: deps.sandbox, number, actorId: request.actorId, at, card: undefined }),
+  );
+  return 'ok';
+}
+
+/** `show`: the card as Sendblue reports it, or why it could not be read. */
+export async function describeCard(deps: FlowDeps, number: string): Promise<Message> {
+  try {
+    const state = await deps.sendblue.getState(number);
+    return cardStateMessage({ sandbox: deps.sandbox, number, state });
+  } catch (error) {
+    const explanation = explainFailure(error);
+    return failureMessage({ sandbox: deps.sandbox, number, action: 'read', explanation, retry: undefined });
+  }
+}
+
+function progress(deps: FlowDeps, text: string): Message {
+  return progressMessage(deps.sandbox, text);
+}
+
+async function announceOrTell(deps: FlowDeps, audience: Audience, message: Message, withoutImages?: Message) {
+  const delivery = await deps.outbox.announce(audience, message, withoutImages);
+  // The change happened: if the channel cannot be reached, the person must still learn of it.
+  if (!delivery.ok) await deps.outbox.tellPrivately(audience, withoutImages ?? message);
+}
+
+async function noticeChange(deps: FlowDeps, audience: Audience, notice: Message): Promise<void> {
+  if (deps.notifyChannel === undefined) return;
+  const delivery = await deps.outbox.post(deps.notifyChannel, notice);
+  if (!delivery.ok) {
+    await deps.outbox.tellPrivately(
+      audience,
+      notifyFailedMessage({ sandbox: deps.sandbox, channel: deps.notifyChannel, error: delivery.error }),
+    );
+  }
+}
+
+function draftOf({ fromNumber, ...fields }: ProfileInput): CardDraft {
+  return { number: fromNumber, ...fields };
+}
+
+function now(deps: FlowDeps): Date {
+  return deps.now?.() ?? new Date();
+}

@@ -1,0 +1,64 @@
+import type { CountryCode } from 'libphonenumber-js';
+import { parsePhone } from '../phone.js';
+import { type ProfileInput, profileInputSchema } from '../sendblue/schemas.js';
+import { ids } from '../views/ids.js';
+import type { CardDraft } from '../views/messages.js';
+import type { ModalMetadata } from '../views/metadata.js';
+
+/** `view.state.values` as Slack sends it: block id → action id → the element's state. */
+export type ViewStateValues = Record<
+  string,
+  Record<string, { value?: string | null } | undefined> | undefined
+>;
+
+export type SubmissionResult =
+  | { ok: true; card: ProfileInput }
+  /** Errors keyed by input block id, as `response_action: "errors"` wants them; and what was typed. */
+  | { ok: false; errors: Record<string, string>; draft: CardDraft };
+
+const fieldBlocks = {
+  fromNumber: ids.blocks.number,
+  firstName: ids.blocks.firstName,
+  lastName: ids.blocks.lastName,
+  photoUrl: ids.blocks.photoUrl,
+  displayName: ids.blocks.displayName,
+} as const;
+
+function typedValue(values: ViewStateValues, block: string, action: string): string | undefined {
+  const value = values[block]?.[action]?.value;
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Validates a card modal submission with the same schemas the Sendblue client enforces. */
+export function readSubmission(
+  values: ViewStateValues,
+  metadata: ModalMetadata,
+  region: CountryCode,
+): SubmissionResult {
+  const draft: CardDraft = {
+    number: metadata.number ?? typedValue(values, ids.blocks.number, ids.inputs.number),
+    firstName: typedValue(values, ids.blocks.firstName, ids.inputs.firstName),
+    lastName: typedValue(values, ids.blocks.lastName, ids.inputs.lastName),
+    photoUrl: typedValue(values, ids.blocks.photoUrl, ids.inputs.photoUrl),
+    displayName: typedValue(values, ids.blocks.displayName, ids.inputs.displayName),
+  };
+  const errors: Record<string, string> = {};
+  const phone = parsePhone(draft.number ?? '', region);
+  if (!phone.ok) errors[ids.blocks.number] = phone.error;
+
+  const parsed = profileInputSchema.safeParse({
+    fromNumber: phone.ok ? phone.e164 : (draft.number ?? ''),
+    firstName: draft.firstName ?? '',
+    lastName: draft.lastName ?? '',
+    photoUrl: draft.photoUrl ?? '',
+    displayName: draft.displayName,
+  });
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const block = fieldBlocks[issue.path[0] as keyof typeof fieldBlocks] ?? ids.blocks.firstName;
+      errors[block] ??= issue.message;
+    }
+  }
+  if (Object.keys(errors).length > 0 || !parsed.success) return { ok: false, errors, draft };
+  return { ok: true, card: parsed.data };
+}

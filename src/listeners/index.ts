@@ -1,0 +1,11 @@
+import type { App } from '@slack/bolt';
+import * as cardButtons from './actions/card-buttons.js';
+import * as contactcardCommand from './commands/contactcard.js';
+import type { ListenerDeps } from './deps.js';
+import * as cardSubmission from './views/card-submission.js';
+
+export function registerListeners(app: App, deps: ListenerDeps): void {
+  contactcardCommand.register(app, deps);
+  cardSubmission.register(app, deps);
+  cardButtons.register(app, deps);
+}

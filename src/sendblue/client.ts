@@ -1,0 +1,286 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { Agent, request } from 'undici';
+import type { Log } from '../logger.js';
+import {
+  apiErrorFor,
+  SendblueAbortError,
+  SendblueApiError,
+  SendblueConnectionError,
+  SendblueError,
+  SendblueProtocolError,
+  SendblueTimeoutError,
+  SendblueValidationError,
+} from './errors.js';
+import { backoffDelay, DEFAULT_RETRY_POLICY, parseRetryAfter, type RetryPolicy } from './retry.js';
+import {
+  e164Schema,
+  errorBodySchema,
+  type ProfileInput,
+  type ProfileState,
+  profileInputSchema,
+  profileResponseSchema,
+} from './schemas.js';
+
+export const DEFAULT_BASE_URL = 'https://api.sendblue.co';
+const API_PATH = '/api/v2/contact-sharing';
+const USER_AGENT = 'contactcard/0.1';
+const SNIPPET_CHARS = 200;
+
+/** POST waits on the phone downloading the photo, so it gets far more time than GET/DELETE. */
+export interface PerMethod {
+  post?: number;
+  other?: number;
+}
+
+export interface SendblueClientOptions {
+  /** An origin, optionally with a path prefix. */
+  baseUrl?: string;
+  apiKeyId: string;
+  apiSecretKey: string;
+  log: Log;
+  retry?: Partial<RetryPolicy>;
+  /** One number applies to every method; defaults: POST 60 s, others 20 s. */
+  attemptTimeoutMs?: number | PerMethod;
+  /** Overall budget per operation, retries and waits included; defaults: POST 90 s, others 30 s. */
+  deadlineMs?: PerMethod;
+  random?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+}
+
+type Method = 'GET' | 'POST' | 'DELETE';
+
+interface Call {
+  method: Method;
+  path: string;
+  query?: string;
+  body?: Record<string, string>;
+  fromNumber: string;
+}
+
+const TIMED_OUT = Symbol('attempt timed out');
+
+const defaultSleep = (ms: number, signal?: AbortSignal) => delay(ms, undefined, { signal });
+
+function perMethod(value: number | PerMethod | undefined, post: number, other: number): Required<PerMethod> {
+  if (typeof value === 'number') return { post: value, other: value };
+  return { post: value?.post ?? post, other: value?.other ?? other };
+}
+
+function errorCode(error: unknown): string | undefined {
+  const own = (error as { code?: unknown } | null)?.code;
+  const code = typeof own === 'string' ? own : (error as { cause?: { code?: unknown } } | null)?.cause?.code;
+  if (typeof code !== 'string') return undefined;
+  // undici's name for "the server closed the socket mid-request"; ECONNRESET is what operators grep for.
+  return code === 'UND_ERR_SOCKET' ? 'ECONNRESET' : code;
+}
+
+const messagesOf = (issues: readonly { message: string }[]) => issues.map((issue) => issue.message);
+
+function validNumber(fromNumber: string): string {
+  const parsed = e164Schema.safeParse(fromNumber);
+  if (!parsed.success) throw new SendblueValidationError(messagesOf(parsed.error.issues), fromNumber);
+  return parsed.data;
+}
+
+/**
+ * Client for Sendblue's Contact Sharing API with retries, deadlines and typed errors.
+ * Every method resolves to the number's ProfileState or throws a SendblueError subclass.
+ */
+export class SendblueClient {
+  // Private fields so the secrets never show up in util.inspect / console.log of the client.
+  readonly #baseUrl: string;
+  readonly #keyId: string;
+  readonly #secret: string;
+  readonly #log: Log;
+  readonly #retry: RetryPolicy;
+  readonly #attemptTimeout: Required<PerMethod>;
+  readonly #deadline: Required<PerMethod>;
+  readonly #random: () => number;
+  readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly #agent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 60_000, connections: 16 });
+
+  constructor(options: SendblueClientOptions) {
+    this.#baseUrl = (options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
+    this.#keyId = options.apiKeyId;
+    this.#secret = options.apiSecretKey;
+    this.#log = options.log;
+    this.#retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.#attemptTimeout = perMethod(options.attemptTimeoutMs, 60_000, 20_000);
+    this.#deadline = perMethod(options.deadlineMs, 90_000, 30_000);
+    this.#random = options.random ?? Math.random;
+    this.#sleep = options.sleep ?? defaultSleep;
+  }
+
+  async getState(fromNumber: string, opts: RequestOptions = {}): Promise<ProfileState> {
+    const number = validNumber(fromNumber);
+    const query = new URLSearchParams({ fromNumber: number }).toString();
+    return this.#send({ method: 'GET', path: `${API_PATH}/state`, query, fromNumber: number }, opts.signal);
+  }
+
+  /** Creates or fully replaces the number's card. */
+  async upsertProfile(input: ProfileInput, opts: RequestOptions = {}): Promise<ProfileState> {
+    const parsed = profileInputSchema.safeParse(input);
+    if (!parsed.success) {
+      const number = typeof input?.fromNumber === 'string' ? input.fromNumber : undefined;
+      throw new SendblueValidationError(messagesOf(parsed.error.issues), number);
+    }
+    const { fromNumber, firstName, lastName, photoUrl, displayName } = parsed.data;
+    const body = { fromNumber, firstName, lastName, photoUrl, ...(displayName ? { displayName } : {}) };
+    return this.#send({ method: 'POST', path: `${API_PATH}/profile`, body, fromNumber }, opts.signal);
+  }
+
+  async deleteProfile(fromNumber: string, opts: RequestOptions = {}): Promise<ProfileState> {
+    const number = validNumber(fromNumber);
+    const body = { fromNumber: number };
+    return this.#send(
+      { method: 'DELETE', path: `${API_PATH}/profile`, body, fromNumber: number },
+      opts.signal,
+    );
+  }
+
+  close(): Promise<void> {
+    return this.#agent.close();
+  }
+
+  async #send(call: Call, signal: AbortSignal | undefined): Promise<ProfileState> {
+    const deadlineMs = call.method === 'POST' ? this.#deadline.post : this.#deadline.other;
+    const deadlineAt = Date.now() + deadlineMs;
+    for (let retry = 0; ; retry++) {
+      try {
+        return await this.#attempt(call, retry + 1, deadlineAt, deadlineMs, signal);
+      } catch (error) {
+        const retryable = error instanceof SendblueError && error.retryable && retry < this.#retry.maxRetries;
+        if (!retryable) throw error;
+        const retryAfter = error instanceof SendblueApiError ? error.retryAfterMs : undefined;
+        const wait = retryAfter ?? backoffDelay(retry, this.#retry, this.#random);
+        // Waiting past the deadline only to fail anyway would hide the real cause behind a timeout.
+        if (Date.now() + wait >= deadlineAt) throw error;
+        try {
+          await this.#sleep(wait, signal);
+        } catch (sleepError) {
+          if (signal?.aborted) throw new SendblueAbortError(call.fromNumber, signal.reason);
+          throw sleepError;
+        }
+      }
+    }
+  }
+
+  async #attempt(
+    call: Call,
+    attempt: number,
+    deadlineAt: number,
+    deadlineMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<ProfileState> {
+    if (signal?.aborted) throw new SendblueAbortError(call.fromNumber, signal.reason);
+    const started = Date.now();
+    const attemptMs = call.method === 'POST' ? this.#attemptTimeout.post : this.#attemptTimeout.other;
+    const budget = Math.max(0, Math.min(attemptMs, deadlineAt - started));
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(TIMED_OUT), budget);
+    const forwardAbort = () => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', forwardAbort, { once: true });
+    let outcome = 'error';
+    let failed = true;
+    try {
+      const res = await request(`${this.#baseUrl}${call.path}${call.query ? `?${call.query}` : ''}`, {
+        dispatcher: this.#agent,
+        method: call.method,
+        headers: this.#headers(call.body !== undefined),
+        body: call.body === undefined ? undefined : JSON.stringify(call.body),
+        signal: controller.signal,
+      });
+      const text = await res.body.text();
+      outcome = String(res.statusCode);
+      const state = this.#interpret(res.statusCode, res.headers['retry-after'], text, call.fromNumber);
+      failed = false;
+      return state;
+    } catch (error) {
+      if (error instanceof SendblueError) throw error;
+      if (signal?.aborted) {
+        outcome = 'aborted';
+        throw new SendblueAbortError(call.fromNumber, signal.reason);
+      }
+      if (controller.signal.reason === TIMED_OUT) {
+        outcome = 'timeout';
+        const kind = budget < attemptMs ? 'deadline' : 'attempt';
+        throw new SendblueTimeoutError(kind, kind === 'deadline' ? deadlineMs : attemptMs, call.fromNumber);
+      }
+      const code = errorCode(error);
+      if (!code) throw error;
+      outcome = code;
+      throw new SendblueConnectionError(code, call.fromNumber, error);
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', forwardAbort);
+      const line = `sendblue ${call.method} ${call.path} number=${call.fromNumber} status=${outcome} attempt=${attempt} ms=${Date.now() - started}`;
+      if (failed) this.#log.warn(line);
+      else this.#log.info(line);
+    }
+  }
+
+  #headers(hasBody: boolean): Record<string, string> {
+    return {
+      accept: 'application/json',
+      'user-agent': USER_AGENT,
+      'sb-api-key-id': this.#keyId,
+      'sb-api-secret-key': this.#secret,
+      ...(hasBody ? { 'content-type': 'application/json' } : {}),
+    };
+  }
+
+  #interpret(
+    status: number,
+    retryAfter: string | string[] | undefined,
+    text: string,
+    fromNumber: string,
+  ): ProfileState {
+    if (status < 200 || status >= 300) {
+      const retryAfterMs = parseRetryAfter(retryAfter, Date.now(), this.#retry.maxRetryAfterMs);
+      throw apiErrorFor(status, this.#errorMessage(text), fromNumber, retryAfterMs);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new SendblueProtocolError(`a body that is not JSON: ${this.#snippet(text)}`, status, fromNumber);
+    }
+    const parsed = profileResponseSchema.safeParse(json);
+    if (parsed.success) return parsed.data;
+    const problems = parsed.error.issues
+      .slice(0, 3)
+      .map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`)
+      .join('; ');
+    throw new SendblueProtocolError(
+      `an undocumented shape (${problems}): ${this.#snippet(text)}`,
+      status,
+      fromNumber,
+    );
+  }
+
+  #errorMessage(text: string): string | undefined {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+    const parsed = errorBodySchema.safeParse(json);
+    return parsed.success && parsed.data.message.trim()
+      ? this.#snippet(parsed.data.message.trim())
+      : undefined;
+  }
+
+  /** Server text ends up in Slack messages and logs: keep it short and never let it echo our secrets. */
+  #snippet(text: string): string {
+    let clean = text;
+    for (const secret of [this.#secret, this.#keyId]) {
+      if (secret) clean = clean.replaceAll(secret, '[redacted]');
+    }
+    return clean.length > SNIPPET_CHARS ? `${clean.slice(0, SNIPPET_CHARS)}…` : clean;
+  }
+}

@@ -1,0 +1,142 @@
+import type { webApi } from '@slack/bolt';
+import type { ModalView } from '@slack/types';
+import { request } from 'undici';
+import type { Audience, Delivery, SlackOutbox } from '../flows/ports.js';
+import type { Log } from '../logger.js';
+import type { Message } from '../views/messages.js';
+
+const responseUrlTimeoutMs = 10_000;
+
+// response_url comes back to us through private_metadata and button payloads; only Slack's own
+// hooks hosts (or, for GovSlack and tests, the configured Web API's host) may receive a post.
+const slackHookHosts = new Set(['hooks.slack.com', 'hooks.slack-gov.com']);
+
+export function isSlackResponseUrl(url: string, apiUrl: string): boolean {
+  if (!URL.canParse(url)) return false;
+  const target = new URL(url);
+  if (target.protocol === 'https:' && slackHookHosts.has(target.hostname)) return true;
+  return target.origin === new URL(apiUrl).origin;
+}
+
+/** Slack refuses a whole message when it cannot download one of its images. */
+function isImageError(error: string): boolean {
+  return error.includes('invalid_blocks') || error.includes('downloading image');
+}
+
+export class WebApiOutbox implements SlackOutbox {
+  constructor(
+    private readonly client: webApi.WebClient,
+    private readonly apiUrl: string,
+    private readonly log: Log,
+  ) {}
+
+  async announce(to: Audience, message: Message, withoutImages?: Message): Promise<Delivery> {
+    const attempt = (m: Message) =>
+      this.firstThatWorks([
+        () =>
+          this.toResponseUrl(to.responseUrl, { response_type: 'in_channel', replace_original: false, ...m }),
+        () =>
+          this.call('chat.postMessage', () => this.client.chat.postMessage({ channel: to.channelId, ...m })),
+      ]);
+    const delivery = await attempt(message);
+    if (!delivery.ok && withoutImages && isImageError(delivery.error)) {
+      this.log.warn(`Slack could not fetch an image (${delivery.error}); posting without it`);
+      return attempt(withoutImages);
+    }
+    return delivery;
+  }
+
+  tellPrivately(
+    to: Audience,
+    message: Message,
+    options: { replaceOriginal?: boolean } = {},
+  ): Promise<Delivery> {
+    return this.firstThatWorks([
+      () =>
+        this.toResponseUrl(to.responseUrl, {
+          response_type: 'ephemeral',
+          replace_original: options.replaceOriginal ?? false,
+          ...message,
+        }),
+      () =>
+        this.call('chat.postEphemeral', () =>
+          this.client.chat.postEphemeral({ channel: to.channelId, user: to.userId, ...message }),
+        ),
+      // A direct message from the app reaches the person even where the bot is in no channel.
+      () =>
+        this.call('chat.postMessage', () => this.client.chat.postMessage({ channel: to.userId, ...message })),
+    ]);
+  }
+
+  post(channel: string, message: Message): Promise<Delivery> {
+    return this.call('chat.postMessage', () => this.client.chat.postMessage({ channel, ...message }));
+  }
+
+  updateModal(viewId: string, view: ModalView, hash?: string): Promise<Delivery> {
+    return this.call('views.update', () =>
+      this.client.views.update({ view_id: viewId, view, ...(hash ? { hash } : {}) }),
+    );
+  }
+
+  private async firstThatWorks(routes: Array<() => Promise<Delivery>>): Promise<Delivery> {
+    let last: Delivery = { ok: false, error: 'no_route' };
+    for (const route of routes) {
+      last = await route();
+      if (last.ok) return last;
+    }
+    return last;
+  }
+
+  private async toResponseUrl(url: string | undefined, body: Record<string, unknown>): Promise<Delivery> {
+    if (url === undefined) return { ok: false, error: 'no_response_url' };
+    if (!isSlackResponseUrl(url, this.apiUrl)) {
+      this.log.warn('Ignored a response_url that is not a Slack hooks URL');
+      return { ok: false, error: 'untrusted_response_url' };
+    }
+    try {
+      const response = await request(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        headersTimeout: responseUrlTimeoutMs,
+        bodyTimeout: responseUrlTimeoutMs,
+      });
+      const text = (await response.body.text()).slice(0, 200);
+      if (response.statusCode >= 200 && response.statusCode < 300 && !text.includes('"ok":false')) {
+        return { ok: true, route: 'response_url' };
+      }
+      this.log.warn(`response_url answered ${response.statusCode}: ${text}`);
+      return { ok: false, error: `response_url ${response.statusCode} ${text}` };
+    } catch (error) {
+      this.log.warn(`response_url failed: ${describe(error)}`);
+      return { ok: false, error: `response_url ${describe(error)}` };
+    }
+  }
+
+  private async call(method: string, run: () => Promise<unknown>): Promise<Delivery> {
+    try {
+      await run();
+      return { ok: true, route: method };
+    } catch (error) {
+      const code = slackErrorCode(error);
+      this.log.warn(`${method} failed: ${code}`);
+      return { ok: false, error: code };
+    }
+  }
+}
+
+/** The Web API's error code (`not_in_channel`, `invalid_blocks`, …), never a stack or a token. */
+export function slackErrorCode(error: unknown): string {
+  const data = (error as { data?: { error?: unknown; response_metadata?: { messages?: unknown } } }).data;
+  if (typeof data?.error === 'string') {
+    const details = Array.isArray(data.response_metadata?.messages)
+      ? ` ${data.response_metadata.messages.join(' ')}`
+      : '';
+    return `${data.error}${details}`.slice(0, 300);
+  }
+  return describe(error);
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 200) : 'unknown error';
+}

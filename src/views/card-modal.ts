@@ -1,0 +1,139 @@
+import type { KnownBlock, ModalView, SectionBlock } from '@slack/types';
+import { formatPhone } from '../phone.js';
+import { ids } from './ids.js';
+import { encodeMetadata, type ModalMetadata } from './metadata.js';
+import { limits, plain, sandboxNotice, truncate } from './text.js';
+
+/** What the form shows in its inputs: the current card, or what the person typed last time. */
+export interface CardPrefill {
+  firstName?: string | null;
+  lastName?: string | null;
+  photoUrl?: string | null;
+  displayName?: string | null;
+}
+
+export const nameMaxLength = 64;
+
+interface ModalContext {
+  metadata: ModalMetadata;
+  sandbox: boolean;
+}
+
+function modal(context: ModalContext, blocks: KnownBlock[], submit?: string): ModalView {
+  return {
+    type: 'modal',
+    callback_id: ids.cardModal,
+    title: plain('Contact card', limits.modalTitle),
+    close: plain(submit ? 'Cancel' : 'Close', limits.modalButton),
+    ...(submit ? { submit: plain(submit, limits.modalButton) } : {}),
+    private_metadata: encodeMetadata(context.metadata),
+    blocks: context.sandbox ? [...blocks, sandboxNotice()] : blocks,
+  };
+}
+
+function section(text: string): SectionBlock {
+  return { type: 'section', text: { type: 'mrkdwn', text: truncate(text, limits.sectionText) } };
+}
+
+/** Opened first, inside the trigger window, while the current card is read from Sendblue. */
+export function loadingView(context: ModalContext & { metadata: { number: string } }): ModalView {
+  return noticeView(
+    context,
+    `:hourglass_flowing_sand: Loading the current card of *${formatPhone(context.metadata.number)}*…`,
+  );
+}
+
+/**
+ * The editing form. It always replaces a view without inputs (the loading or applying view) or
+ * opens fresh, so Slack applies every `initial_value` rather than keeping stale typed state.
+ */
+export function cardFormView(context: ModalContext & { prefill?: CardPrefill; notice?: string }): ModalView {
+  const { metadata, prefill = {}, notice } = context;
+  const blocks: KnownBlock[] = [];
+  if (notice) blocks.push(section(notice));
+  if (metadata.number) {
+    blocks.push(section(`Card of *${formatPhone(metadata.number)}*`));
+  } else {
+    blocks.push({
+      type: 'input',
+      block_id: ids.blocks.number,
+      label: plain('Sendblue number'),
+      hint: plain('The Sendblue line whose card you are setting, e.g. +1 415 555 1234'),
+      element: {
+        type: 'plain_text_input',
+        action_id: ids.inputs.number,
+        max_length: 32,
+        placeholder: plain('+1 415 555 1234'),
+      },
+    });
+  }
+  blocks.push(
+    textInput(ids.blocks.firstName, ids.inputs.firstName, 'First name', prefill.firstName),
+    textInput(ids.blocks.lastName, ids.inputs.lastName, 'Last name', prefill.lastName),
+    {
+      type: 'input',
+      block_id: ids.blocks.photoUrl,
+      label: plain('Photo URL'),
+      hint: plain('A public https link to a JPEG or PNG. Sendblue downloads it onto the phone.'),
+      element: {
+        type: 'url_text_input',
+        action_id: ids.inputs.photoUrl,
+        placeholder: plain('https://example.com/team/photo.jpg'),
+        ...(prefill.photoUrl ? { initial_value: prefill.photoUrl } : {}),
+      },
+    },
+    textInput(
+      ids.blocks.displayName,
+      ids.inputs.displayName,
+      'Display name',
+      prefill.displayName,
+      'Optional, shown alongside the card, e.g. “Jane at Acme”',
+    ),
+  );
+  return modal(context, blocks, 'Save card');
+}
+
+function textInput(
+  blockId: string,
+  actionId: string,
+  label: string,
+  initial: string | null | undefined,
+  optionalHint?: string,
+): KnownBlock {
+  return {
+    type: 'input',
+    block_id: blockId,
+    label: plain(label),
+    optional: optionalHint !== undefined,
+    ...(optionalHint ? { hint: plain(optionalHint) } : {}),
+    element: {
+      type: 'plain_text_input',
+      action_id: actionId,
+      max_length: nameMaxLength,
+      ...(initial ? { initial_value: truncate(initial, nameMaxLength) } : {}),
+    },
+  };
+}
+
+/** The submission's immediate answer: the Sendblue call runs after the ack. */
+export function applyingView(context: ModalContext & { metadata: { number: string } }): ModalView {
+  return noticeView(
+    context,
+    `:arrows_counterclockwise: *Applying the card to ${formatPhone(context.metadata.number)}…*\n` +
+      'Sendblue sends it to the phone, which can take up to a minute. You can close this window: ' +
+      'the result is posted in the conversation either way.',
+  );
+}
+
+export function submittedView(context: ModalContext & { metadata: { number: string } }): ModalView {
+  return noticeView(
+    context,
+    `:white_check_mark: *Card submitted for ${formatPhone(context.metadata.number)}.*\n` +
+      'iMessage recipients see it at their next conversation with this number.',
+  );
+}
+
+/** A modal that only says something (mrkdwn), with a Close button. */
+export function noticeView(context: ModalContext, text: string): ModalView {
+  return modal(context, [section(text)]);
+}

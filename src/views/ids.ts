@@ -1,0 +1,26 @@
+/** Every callback, block and action id the app uses, in one place so listeners and views agree. */
+export const ids = {
+  command: '/contactcard',
+  cardModal: 'contactcard_card',
+  blocks: {
+    number: 'card_number',
+    firstName: 'card_first_name',
+    lastName: 'card_last_name',
+    photoUrl: 'card_photo_url',
+    displayName: 'card_display_name',
+  },
+  inputs: {
+    number: 'number',
+    firstName: 'first_name',
+    lastName: 'last_name',
+    photoUrl: 'photo_url',
+    displayName: 'display_name',
+  },
+  actions: {
+    edit: 'contactcard_edit',
+    delete: 'contactcard_delete',
+    tryAgain: 'contactcard_try_again',
+  },
+} as const;
+
+export type InputField = keyof typeof ids.blocks;

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { limits } from './text.js';
+
+/**
+ * What travels from the command (or button) to the modal submission inside `private_metadata`.
+ * It comes back from Slack, so it is validated like any other input.
+ */
+const modalMetadataSchema = z.object({
+  /** E.164 number being edited; absent when the modal asks for it. */
+  number: z
+    .string()
+    .regex(/^\+[1-9]\d{6,14}$/)
+    .optional(),
+  /** Where the command ran: the confirmation goes there. */
+  channel: z.string().regex(/^[CGDW][A-Z0-9]+$/),
+  /** The invoking interaction's response_url: works in DMs and private channels the bot is not in. */
+  responseUrl: z
+    .url({ protocol: /^https?$/ })
+    .max(512)
+    .optional(),
+});
+
+export type ModalMetadata = z.infer<typeof modalMetadataSchema>;
+
+// Every field is bounded above, so the encoding stays far below Slack's 3000 characters.
+export function encodeMetadata(metadata: ModalMetadata): string {
+  return JSON.stringify(metadata);
+}
+
+export function decodeMetadata(raw: string | undefined): ModalMetadata | undefined {
+  if (raw === undefined || raw.length > limits.privateMetadata) return undefined;
+  try {
+    const parsed = modalMetadataSchema.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}

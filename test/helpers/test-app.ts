@@ -1,0 +1,111 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp, type Services } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { InFlight } from '../../src/operations.js';
+import { connectSendblue } from '../../src/sendblue/connect.js';
+import { type FakeSendblue, startFakeSendblue } from '../fakes/fake-sendblue.js';
+import { type FakeSlack, startFakeSlack } from '../fakes/fake-slack.js';
+import { signedHeaders } from './slack-signing.js';
+
+export const signingSecret = 'test-signing-secret-0123456789';
+
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  /** Use the built-in simulator instead of the fake Sendblue (no credentials configured). */
+  sandbox?: boolean;
+}
+
+/**
+ * The real app in HTTP mode on 127.0.0.1, its Web API client pointed at a fake Slack and its
+ * Sendblue client at a fake Sendblue (or the sandbox), driven with signed requests.
+ */
+export async function startTestApp(options: TestAppOptions = {}) {
+  const slack = await startFakeSlack();
+  const sendblue = await startFakeSendblue();
+  const credentials = options.sandbox
+    ? {}
+    : {
+        SENDBLUE_API_KEY_ID: sendblue.keyId,
+        SENDBLUE_API_SECRET_KEY: sendblue.secret,
+        SENDBLUE_BASE_URL: sendblue.url,
+      };
+  const loaded = loadConfig({
+    SLACK_BOT_TOKEN: slack.botToken,
+    SLACK_SIGNING_SECRET: signingSecret,
+    SLACK_API_URL: slack.url,
+    LOG_LEVEL: 'error',
+    ...credentials,
+    ...options.env,
+  });
+  if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
+  const config = loaded.config;
+  const log = createLogger(config.logLevel);
+  const connection = await connectSendblue(config.sendblue, log, {
+    // Fast retries keep fault tests short; the policy itself is tested in sendblue-client.test.ts.
+    client: { retry: { initialDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 50 } },
+    simulator: { latencyMs: { get: 0, post: 0, delete: 0 } },
+  });
+  const services: Services = {
+    config,
+    log,
+    sendblue: connection.client,
+    sandbox: connection.sandbox,
+    operations: new InFlight(),
+  };
+  const { app } = createApp(services);
+  await app.init();
+  const server = (await app.start({ port: 0, host: '127.0.0.1' })) as Server;
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  async function postSigned(
+    body: string,
+    headers: Record<string, string> = signedHeaders(signingSecret, body),
+  ) {
+    const response = await fetch(`${url}/slack/events`, { method: 'POST', headers, body });
+    const text = await response.text();
+    return { status: response.status, text, json: () => JSON.parse(text) as Record<string, unknown> };
+  }
+
+  return {
+    url,
+    slack,
+    sendblue,
+    services,
+    postSigned,
+    /** A `/contactcard` invocation as Slack sends it. */
+    command(text: string, as: { user?: string; channel?: string; responseId?: string } = {}) {
+      const form = new URLSearchParams({
+        token: 'legacy-verification-token',
+        team_id: 'T0TEST',
+        channel_id: as.channel ?? 'C0CHANNEL',
+        channel_name: 'support',
+        user_id: as.user ?? 'U0ALICE',
+        user_name: 'alice',
+        command: '/contactcard',
+        text,
+        response_url: slack.responseUrl(as.responseId ?? 'cmd'),
+        trigger_id: `trigger-${Date.now()}`,
+        api_app_id: 'A0APP',
+      });
+      return postSigned(form.toString());
+    },
+    /** An interactivity payload (block_actions, view_submission) as Slack sends it. */
+    interact(payload: Record<string, unknown>) {
+      return postSigned(new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
+    },
+    /** Waits for everything the app does after its acks (Sendblue calls, follow-up messages). */
+    settle: () => services.operations.drain(10_000),
+    async stop() {
+      await app.stop();
+      await services.operations.drain(5_000);
+      await connection.close();
+      await slack.close();
+      await sendblue.close();
+    },
+  };
+}
+
+export type TestApp = Awaited<ReturnType<typeof startTestApp>>;
+export type { FakeSendblue, FakeSlack };
