@@ -16,6 +16,28 @@ export interface ResponseUrlPost {
 }
 
 type MethodHandler = (call: SlackCall) => Record<string, unknown> | Promise<Record<string, unknown>>;
+type ResponseUrlHandler = (post: ResponseUrlPost) => { status: number; body: string };
+
+/** Slack refuses a message whose image it cannot download; the fake "cannot download" these. */
+export const unreachableImageMarker = 'unfetchable';
+
+function hasUnfetchableImage(value: unknown): boolean {
+  return JSON.stringify(value ?? null).includes(unreachableImageMarker);
+}
+
+// Test trigger ids embed their creation time (`trigger-<ms>`); Slack's live for 3 seconds.
+function triggerExpired(triggerId: unknown): boolean {
+  const created = Number(String(triggerId).split('-')[1]);
+  return Number.isFinite(created) && Date.now() - created > 3_000;
+}
+
+const imageRefusal = {
+  ok: false,
+  error: 'invalid_blocks',
+  response_metadata: {
+    messages: ['[ERROR] downloading image failed [json-pointer:/blocks/0/accessory/image_url]'],
+  },
+};
 
 const jsonFields = new Set(['view', 'blocks', 'attachments']);
 
@@ -29,6 +51,7 @@ export async function startFakeSlack(options: { botToken?: string } = {}) {
   const calls: SlackCall[] = [];
   const responsePosts: ResponseUrlPost[] = [];
   const handlers = new Map<string, MethodHandler>();
+  let responseHandler: ResponseUrlHandler | undefined;
   const waiters: Array<() => void> = [];
   let viewCounter = 0;
 
@@ -37,13 +60,19 @@ export async function startFakeSlack(options: { botToken?: string } = {}) {
       call.token === botToken
         ? { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T0TEST', url: 'https://test.slack.com/' }
         : { ok: false, error: 'invalid_auth' },
-    'views.open': (call) => ({ ok: true, view: viewFrom(call, `V${++viewCounter}`) }),
+    'views.open': (call) =>
+      triggerExpired(call.args.trigger_id)
+        ? { ok: false, error: 'expired_trigger_id' }
+        : { ok: true, view: viewFrom(call, `V${++viewCounter}`) },
     'views.update': (call) => ({
       ok: true,
       view: viewFrom(call, String(call.args.view_id ?? `V${++viewCounter}`)),
     }),
     'views.push': (call) => ({ ok: true, view: viewFrom(call, `V${++viewCounter}`) }),
-    'chat.postMessage': (call) => ({ ok: true, channel: call.args.channel, ts: nextTs() }),
+    'chat.postMessage': (call) =>
+      hasUnfetchableImage(call.args.blocks)
+        ? imageRefusal
+        : { ok: true, channel: call.args.channel, ts: nextTs() },
     'chat.postEphemeral': () => ({ ok: true, message_ts: nextTs() }),
     'chat.update': (call) => ({ ok: true, channel: call.args.channel, ts: call.args.ts }),
   };
@@ -54,9 +83,16 @@ export async function startFakeSlack(options: { botToken?: string } = {}) {
     const text = await readBody(req);
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path.startsWith('/response/')) {
-      responsePosts.push({ path, body: JSON.parse(text) as Record<string, unknown>, at: Date.now() });
+      const post = { path, body: JSON.parse(text) as Record<string, unknown>, at: Date.now() };
+      responsePosts.push(post);
       notify();
-      sendJson(res, 200, { ok: true });
+      const answer =
+        responseHandler?.(post) ??
+        (hasUnfetchableImage(post.body.blocks)
+          ? { status: 400, body: JSON.stringify(imageRefusal) }
+          : { status: 200, body: 'ok' });
+      res.writeHead(answer.status, { 'content-type': 'text/plain' });
+      res.end(answer.body);
       return;
     }
     const method = path.replace(/^\/(api\/)?/, '');
@@ -87,6 +123,10 @@ export async function startFakeSlack(options: { botToken?: string } = {}) {
     on(method: string, handler: MethodHandler) {
       handlers.set(method, handler);
     },
+    /** Replaces how `response_url` posts are answered until `reset()`. */
+    onResponseUrl(handler: ResponseUrlHandler) {
+      responseHandler = handler;
+    },
     callsTo(method: string): SlackCall[] {
       return calls.filter((call) => call.method === method);
     },
@@ -111,6 +151,7 @@ export async function startFakeSlack(options: { botToken?: string } = {}) {
       calls.length = 0;
       responsePosts.length = 0;
       handlers.clear();
+      responseHandler = undefined;
     },
     close: fake.close,
   };

@@ -1,0 +1,73 @@
+import { ids } from '../../src/views/ids.js';
+
+export interface TypedCard {
+  number?: string;
+  firstName?: string | null;
+  lastName?: string | null;
+  photoUrl?: string | null;
+  displayName?: string | null;
+}
+
+/** `view.state.values` as Slack sends it for the card modal; untouched optional inputs are null. */
+export function formValues(card: TypedCard) {
+  const entry = (action: string, type: string, value: string | null | undefined) => ({
+    [action]: { type, value: value ?? null },
+  });
+  return {
+    ...(card.number !== undefined
+      ? { [ids.blocks.number]: entry(ids.inputs.number, 'plain_text_input', card.number) }
+      : {}),
+    [ids.blocks.firstName]: entry(ids.inputs.firstName, 'plain_text_input', card.firstName),
+    [ids.blocks.lastName]: entry(ids.inputs.lastName, 'plain_text_input', card.lastName),
+    [ids.blocks.photoUrl]: entry(ids.inputs.photoUrl, 'url_text_input', card.photoUrl),
+    [ids.blocks.displayName]: entry(ids.inputs.displayName, 'plain_text_input', card.displayName),
+  };
+}
+
+const base = (user: string) => ({
+  team: { id: 'T0TEST', domain: 'test' },
+  user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: 'T0TEST' },
+  api_app_id: 'A0APP',
+  token: 'legacy-verification-token',
+  trigger_id: `trigger-${Date.now()}`,
+});
+
+/** A view_submission for a modal the app opened (as the fake Slack recorded it). */
+export function viewSubmission(
+  view: { id: string; private_metadata?: unknown },
+  values: Record<string, unknown>,
+  user = 'U0ALICE',
+) {
+  return {
+    type: 'view_submission',
+    ...base(user),
+    view: {
+      id: view.id,
+      type: 'modal',
+      callback_id: ids.cardModal,
+      private_metadata: view.private_metadata ?? '',
+      hash: `hash-${view.id}`,
+      state: { values },
+      team_id: 'T0TEST',
+      app_id: 'A0APP',
+      bot_id: 'BBOT',
+    },
+    response_urls: [],
+  };
+}
+
+/** A button click in a message (block_actions) with its response_url. */
+export function buttonClick(
+  actionId: string,
+  value: string,
+  where: { channel?: string; responseUrl: string; user?: string },
+) {
+  return {
+    type: 'block_actions',
+    ...base(where.user ?? 'U0ALICE'),
+    container: { type: 'message', message_ts: '1700000000.000001', channel_id: where.channel ?? 'C0CHANNEL' },
+    channel: { id: where.channel ?? 'C0CHANNEL', name: 'support' },
+    response_url: where.responseUrl,
+    actions: [{ type: 'button', action_id: actionId, block_id: 'b', value, action_ts: '1700000000.1' }],
+  };
+}
