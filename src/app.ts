@@ -58,6 +58,8 @@ export function createApp(services: Services): ContactcardApp {
     deferInitialization: true,
   });
   app.use(rejectFutureRequests());
+  // Listeners keep working after their ack (views.open, then Sendblue): a shutdown waits for them.
+  app.use(({ next }) => services.operations.track(next()));
   app.error(async (error) => {
     // A future-dated request is answered 401 by the receiver; it is not a crash worth a stack trace.
     if (!isFutureRequestError(error)) log.error(`Unhandled error in a listener: ${error.message}`);

@@ -143,9 +143,13 @@ export async function removeCard(
   }
   const at = now(deps);
   const deleted = cardDeletedMessage({ sandbox: deps.sandbox, number, actorId: request.actorId, at });
-  await deps.outbox.tellPrivately(audience, progress(deps, `Deleted the contact card of ${phone}.`), {
-    replaceOriginal: true,
-  });
+  await deps.outbox.tellPrivately(
+    audience,
+    progressMessage(deps.sandbox, `Deleted the contact card of ${phone}.`, ':white_check_mark:'),
+    {
+      replaceOriginal: true,
+    },
+  );
   await announceOrTell(deps, audience, deleted);
   await noticeChange(
     deps,

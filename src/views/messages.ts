@@ -104,8 +104,9 @@ export function helpMessage(options: { sandbox: boolean; problem?: string }): Me
   return message(options.sandbox, text, blocks);
 }
 
-export function progressMessage(sandbox: boolean, text: string): Message {
-  return message(sandbox, text, [context(`:hourglass_flowing_sand: ${escapeMrkdwn(text)}`)]);
+/** A one-line status; the emoji says whether it is still going (the default) or done. */
+export function progressMessage(sandbox: boolean, text: string, emoji = ':hourglass_flowing_sand:'): Message {
+  return message(sandbox, text, [context(`${emoji} ${escapeMrkdwn(text)}`)]);
 }
 
 /** `show`: the current card, privately, with what can be done next. */
