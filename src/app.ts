@@ -1,6 +1,9 @@
 import { App, type CustomRoute, HTTPReceiver, type Receiver, SocketModeReceiver, webApi } from '@slack/bolt';
 import type { ConsoleLogger } from '@slack/logger';
+import { Access, cached } from './access/access.js';
 import type { Config } from './config.js';
+import type { LinesDirectory } from './flows/lines.js';
+import { NumberQueue } from './flows/number-queue.js';
 import { registerListeners } from './listeners/index.js';
 import type { InFlight } from './operations.js';
 import type { SendblueClient } from './sendblue/client.js';
@@ -11,6 +14,7 @@ import {
   isFutureRequestError,
   rejectFutureRequests,
 } from './slack/request-age.js';
+import type { Store } from './store/types.js';
 
 /** Everything the listeners need, created once by index.ts (or a test) and handed in. */
 export interface Services {
@@ -20,6 +24,9 @@ export interface Services {
   /** True when Sendblue is the built-in simulator: every message says so. */
   sandbox: boolean;
   operations: InFlight;
+  store: Store;
+  /** The account's numbers, refreshed in the background. */
+  lines: LinesDirectory;
 }
 
 export interface ContactcardApp {
@@ -76,6 +83,10 @@ export function createApp(services: Services): ContactcardApp {
     flows: {
       sendblue: services.sendblue,
       outbox: new WebApiOutbox(app.client, config.slack.apiUrl, log),
+      store: services.store,
+      queue: new NumberQueue(),
+      access: createAccess(services, app.client),
+      lines: services.lines,
       log,
       sandbox: services.sandbox,
       notifyChannel: config.notifyChannel,
@@ -87,6 +98,24 @@ export function createApp(services: Services): ContactcardApp {
     log,
   });
   return { app, triggerClient };
+}
+
+// Group membership changes rarely; a few minutes of staleness saves a Web API call per click.
+const adminGroupTtlMs = 3 * 60_000;
+
+function createAccess(services: Services, client: webApi.WebClient): Access {
+  const group = services.config.adminGroup;
+  if (group === undefined) return new Access(services.store, services.config.admins);
+  const members = cached(async () => (await client.usergroups.users.list({ usergroup: group })).users ?? [], {
+    ttlMs: adminGroupTtlMs,
+    fallback: [] as string[],
+    onError: (error) =>
+      services.log.warn(
+        `could not read CONTACTCARD_ADMIN_GROUP ${group} (${error instanceof Error ? error.message : String(error)}); ` +
+          'is the usergroups:read scope granted?',
+      ),
+  });
+  return new Access(services.store, services.config.admins, members, true);
 }
 
 function createReceiver(config: Config, log: ConsoleLogger): Receiver {

@@ -19,6 +19,10 @@ export interface Config {
   sendblue: SendblueConfig;
   notifyChannel: string | undefined;
   admins: string[];
+  /** A Slack user group whose members are admins too. */
+  adminGroup: string | undefined;
+  /** SQLite file: assignments, audit trail, last known cards. */
+  databasePath: string;
   defaultRegion: CountryCode;
   photoCheck: boolean;
   logLevel: LogLevelName;
@@ -78,6 +82,10 @@ const envSchema = z.object({
         ),
       ),
   ),
+  CONTACTCARD_ADMIN_GROUP: optional(
+    z.string().regex(/^S[A-Z0-9]{2,}$/, { error: 'expected a user group ID like S0123456789' }),
+  ),
+  CONTACTCARD_DB: optional(z.string()),
   CONTACTCARD_DEFAULT_REGION: optional(
     z
       .string()
@@ -125,6 +133,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
           : { mode: 'sandbox' },
       notifyChannel: vars.CONTACTCARD_NOTIFY_CHANNEL,
       admins: vars.CONTACTCARD_ADMINS ?? [],
+      adminGroup: vars.CONTACTCARD_ADMIN_GROUP,
+      databasePath: vars.CONTACTCARD_DB ?? 'data/contactcard.db',
       defaultRegion: vars.CONTACTCARD_DEFAULT_REGION ?? 'US',
       photoCheck: vars.CONTACTCARD_PHOTO_CHECK !== 'false',
       logLevel: vars.LOG_LEVEL ?? 'info',

@@ -1,9 +1,8 @@
 import dotenv from 'dotenv';
-import { createApp, type Services } from './app.js';
+import { createApp } from './app.js';
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
-import { InFlight } from './operations.js';
-import { connectSendblue } from './sendblue/connect.js';
+import { isOpenMode, openServices } from './services.js';
 
 // Real environment variables win over .env (dotenv never overrides by default).
 dotenv.config({ quiet: true });
@@ -18,14 +17,7 @@ if (!loaded.ok) {
 const config = loaded.config;
 const log = createLogger(config.logLevel);
 
-const sendblue = await connectSendblue(config.sendblue, log);
-const services: Services = {
-  config,
-  log,
-  sendblue: sendblue.client,
-  sandbox: sendblue.sandbox,
-  operations: new InFlight(),
-};
+const services = await openServices(config, log);
 const { app } = createApp(services);
 
 try {
@@ -52,6 +44,10 @@ try {
 if (services.sandbox) {
   log.warn('No Sendblue credentials: running in SANDBOX mode. No real number is changed.');
 }
+if (await isOpenMode(services)) {
+  log.warn('OPEN MODE: no admin is configured, so everyone may change every number. Set CONTACTCARD_ADMINS.');
+}
+services.lines.start();
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
@@ -62,7 +58,7 @@ async function shutdown(signal: string): Promise<void> {
   const drained = await services.operations.drain(shutdownGraceMs);
   if (!drained)
     log.warn(`gave up on ${services.operations.size} operation(s) after ${shutdownGraceMs / 1000} s`);
-  await sendblue.close();
+  await services.close();
   process.exit(0);
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));

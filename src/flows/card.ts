@@ -1,8 +1,20 @@
 import type { ModalView } from '@slack/types';
 import type { Log } from '../logger.js';
 import { formatPhone } from '../phone.js';
-import { AuthenticationError, NumberNotFoundError, NumberNotOwnedError } from '../sendblue/errors.js';
+import {
+  AuthenticationError,
+  NumberNotFoundError,
+  NumberNotOwnedError,
+  SendblueApiError,
+} from '../sendblue/errors.js';
 import type { ProfileInput } from '../sendblue/schemas.js';
+import {
+  type CardSnapshot,
+  type ChangeEntry,
+  DuplicateRequestError,
+  type NewChange,
+  type Store,
+} from '../store/types.js';
 import { cardFormView, noticeView, submittedView } from '../views/card-modal.js';
 import {
   type CardDraft,
@@ -18,12 +30,15 @@ import {
 import type { ModalMetadata } from '../views/metadata.js';
 import { escapeMrkdwn } from '../views/text.js';
 import { explainFailure } from './explain.js';
+import type { NumberQueue } from './number-queue.js';
 import type { Audience, CardApi, SlackOutbox } from './ports.js';
 
 /** What every flow needs; nothing here knows about Bolt. */
 export interface FlowDeps {
   sendblue: CardApi;
   outbox: SlackOutbox;
+  store: Store;
+  queue: NumberQueue;
   log: Log;
   sandbox: boolean;
   notifyChannel: string | undefined;
@@ -44,7 +59,11 @@ export async function loadCardForm(
     const state = await deps.sendblue.getState(metadata.number, {
       signal: AbortSignal.timeout(stateReadTimeoutMs),
     });
-    view = cardFormView({ metadata, sandbox: deps.sandbox, prefill: state });
+    // Sendblue never reports the photo URL: the last one set through this app fills it in.
+    const photoUrl = state.hasProfile
+      ? (await deps.store.lastKnownCard(metadata.number))?.photoUrl
+      : undefined;
+    view = cardFormView({ metadata, sandbox: deps.sandbox, prefill: { ...state, photoUrl } });
   } catch (error) {
     const explanation = explainFailure(error);
     const phone = formatPhone(metadata.number);
@@ -68,7 +87,51 @@ export async function loadCardForm(
   if (!delivery.ok) deps.log.info(`card form not shown (${delivery.error}): the modal was probably closed`);
 }
 
-export type Outcome = 'ok' | 'failed';
+export type Outcome = 'ok' | 'failed' | 'duplicate';
+
+type Recorded = { ok: true } | { ok: false; error: unknown } | { duplicate: ChangeEntry };
+
+/**
+ * One change to a number: recorded as pending before Sendblue is called, run after any earlier
+ * change to the same number, and completed with its outcome.
+ */
+async function recordedChange(
+  deps: FlowDeps,
+  change: NewChange,
+  audience: Audience,
+  call: () => Promise<unknown>,
+): Promise<Recorded> {
+  let entry: ChangeEntry;
+  try {
+    entry = await deps.store.beginChange(change);
+  } catch (error) {
+    if (error instanceof DuplicateRequestError) return { duplicate: error.existing };
+    throw error;
+  }
+  if (deps.queue.busy(change.number) > 0) {
+    const phone = formatPhone(change.number);
+    await deps.outbox.tellPrivately(
+      audience,
+      progress(deps, `Another change to ${phone} is being applied; yours runs right after it.`),
+    );
+  }
+  return deps.queue.run(change.number, async () => {
+    try {
+      await call();
+    } catch (error) {
+      await deps.store.completeChange(entry.id, { outcome: 'failed', ...failureRecord(error) });
+      return { ok: false, error };
+    }
+    await deps.store.completeChange(entry.id, { outcome: 'ok' });
+    return { ok: true };
+  });
+}
+
+function failureRecord(error: unknown): { status: number | null; message: string } {
+  if (error instanceof SendblueApiError)
+    return { status: error.status, message: error.sendblueMessage ?? error.message };
+  return { status: null, message: error instanceof Error ? error.message : 'unknown error' };
+}
 
 /** Runs after the submission was acknowledged with the "Applying…" view. */
 export async function applyCard(
@@ -79,15 +142,28 @@ export async function applyCard(
     audience: Audience;
     viewId: string;
     metadata: ModalMetadata;
+    /** Identifies this submission of this view, so a repeated one is not applied twice. */
+    requestKey: string;
   },
 ): Promise<Outcome> {
-  const { card, audience, metadata } = submission;
-  const modal = { metadata: { ...metadata, number: card.fromNumber }, sandbox: deps.sandbox };
-  try {
-    await deps.sendblue.upsertProfile(card);
-  } catch (error) {
-    const explanation = explainFailure(error);
-    deps.log.warn(`set ${card.fromNumber} failed: ${explanation.headline}`);
+  const { card, audience, metadata, actorId } = submission;
+  const number = card.fromNumber;
+  const modal = { metadata: { ...metadata, number }, sandbox: deps.sandbox };
+  const before = await deps.store.lastKnownCard(number);
+  const after = snapshotOf(card);
+  const recorded = await recordedChange(
+    deps,
+    { action: 'set', number, actorId, before: before ?? null, after, requestKey: submission.requestKey },
+    audience,
+    () => deps.sendblue.upsertProfile(card),
+  );
+  if ('duplicate' in recorded) {
+    await deps.outbox.tellPrivately(audience, duplicateMessage(deps, number, recorded.duplicate));
+    return 'duplicate';
+  }
+  if (!recorded.ok) {
+    const explanation = explainFailure(recorded.error);
+    deps.log.warn(`set ${number} failed: ${explanation.headline}`);
     // The modal, if still open, goes back to the form with what was typed and why it failed.
     const notice = `:x: *Not saved.* ${escapeMrkdwn(explanation.sendblueMessage ?? explanation.headline)}. ${escapeMrkdwn(explanation.advice)}`;
     await deps.outbox.updateModal(
@@ -96,25 +172,20 @@ export async function applyCard(
     );
     await deps.outbox.tellPrivately(
       audience,
-      failureMessage({
-        sandbox: deps.sandbox,
-        number: card.fromNumber,
-        action: 'set',
-        explanation,
-        retry: draftOf(card),
-      }),
+      failureMessage({ sandbox: deps.sandbox, number, action: 'set', explanation, retry: draftOf(card) }),
     );
     return 'failed';
   }
+  await deps.store.rememberCard(number, after, actorId);
   const at = now(deps);
   await deps.outbox.updateModal(submission.viewId, submittedView(modal));
   const announcement = (withPhoto: boolean) =>
-    cardUpdatedMessage({ sandbox: deps.sandbox, card, actorId: submission.actorId, at, withPhoto });
+    cardUpdatedMessage({ sandbox: deps.sandbox, card, actorId, at, withPhoto });
   await announceOrTell(deps, audience, announcement(true), announcement(false));
   await noticeChange(
     deps,
     audience,
-    changeNotice({ sandbox: deps.sandbox, number: card.fromNumber, actorId: submission.actorId, at, card }),
+    changeNotice({ sandbox: deps.sandbox, number, actorId, at, before: before ?? null, after }),
   );
   return 'ok';
 }
@@ -124,15 +195,21 @@ export async function removeCard(
   deps: FlowDeps,
   request: { number: string; actorId: string; audience: Audience },
 ): Promise<Outcome> {
-  const { number, audience } = request;
+  const { number, audience, actorId } = request;
   const phone = formatPhone(number);
   await deps.outbox.tellPrivately(audience, progress(deps, `Deleting the contact card of ${phone}…`), {
     replaceOriginal: true,
   });
-  try {
-    await deps.sendblue.deleteProfile(number);
-  } catch (error) {
-    const explanation = explainFailure(error);
+  const before = await deps.store.lastKnownCard(number);
+  const recorded = await recordedChange(
+    deps,
+    { action: 'delete', number, actorId, before: before ?? null, after: null },
+    audience,
+    () => deps.sendblue.deleteProfile(number),
+  );
+  if ('duplicate' in recorded) return 'duplicate';
+  if (!recorded.ok) {
+    const explanation = explainFailure(recorded.error);
     deps.log.warn(`delete ${number} failed: ${explanation.headline}`);
     await deps.outbox.tellPrivately(
       audience,
@@ -141,20 +218,18 @@ export async function removeCard(
     );
     return 'failed';
   }
+  await deps.store.forgetCard(number);
   const at = now(deps);
-  const deleted = cardDeletedMessage({ sandbox: deps.sandbox, number, actorId: request.actorId, at });
   await deps.outbox.tellPrivately(
     audience,
     progressMessage(deps.sandbox, `Deleted the contact card of ${phone}.`, ':white_check_mark:'),
-    {
-      replaceOriginal: true,
-    },
+    { replaceOriginal: true },
   );
-  await announceOrTell(deps, audience, deleted);
+  await announceOrTell(deps, audience, cardDeletedMessage({ sandbox: deps.sandbox, number, actorId, at }));
   await noticeChange(
     deps,
     audience,
-    changeNotice({ sandbox: deps.sandbox, number, actorId: request.actorId, at, card: undefined }),
+    changeNotice({ sandbox: deps.sandbox, number, actorId, at, before: before ?? null, after: undefined }),
   );
   return 'ok';
 }
@@ -189,6 +264,25 @@ async function noticeChange(deps: FlowDeps, audience: Audience, notice: Message)
       notifyFailedMessage({ sandbox: deps.sandbox, channel: deps.notifyChannel, error: delivery.error }),
     );
   }
+}
+
+function duplicateMessage(deps: FlowDeps, number: string, existing: ChangeEntry): Message {
+  const state =
+    existing.outcome === 'pending' ? 'is still being applied' : `already ended (${existing.outcome})`;
+  return progressMessage(
+    deps.sandbox,
+    `This form for ${formatPhone(number)} was already submitted and ${state}; it was not sent again.`,
+    ':information_source:',
+  );
+}
+
+function snapshotOf(card: ProfileInput): CardSnapshot {
+  return {
+    firstName: card.firstName,
+    lastName: card.lastName,
+    displayName: card.displayName ?? null,
+    photoUrl: card.photoUrl,
+  };
 }
 
 function draftOf({ fromNumber, ...fields }: ProfileInput): CardDraft {

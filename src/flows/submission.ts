@@ -8,7 +8,8 @@ import type { ModalMetadata } from '../views/metadata.js';
 /** `view.state.values` as Slack sends it: block id → action id → the element's state. */
 export type ViewStateValues = Record<
   string,
-  Record<string, { value?: string | null } | undefined> | undefined
+  | Record<string, { value?: string | null; selected_option?: { value?: string } | null } | undefined>
+  | undefined
 >;
 
 export type SubmissionResult =
@@ -25,7 +26,8 @@ const fieldBlocks = {
 } as const;
 
 function typedValue(values: ViewStateValues, block: string, action: string): string | undefined {
-  const value = values[block]?.[action]?.value;
+  const state = values[block]?.[action];
+  const value = state?.value ?? state?.selected_option?.value;
   return typeof value === 'string' ? value : undefined;
 }
 

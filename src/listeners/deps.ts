@@ -1,12 +1,12 @@
 import type { webApi } from '@slack/bolt';
 import type { CountryCode } from 'libphonenumber-js';
-import type { FlowDeps } from '../flows/card.js';
+import type { NumbersDeps } from '../flows/numbers.js';
 import type { Log } from '../logger.js';
 import type { InFlight } from '../operations.js';
 
 /** What the Slack listeners share: the flows' dependencies plus the Slack-only pieces. */
 export interface ListenerDeps {
-  flows: FlowDeps;
+  flows: NumbersDeps;
   /** No retries, short timeout: for views.open inside the 3-second trigger window. */
   triggerClient: webApi.WebClient;
   operations: InFlight;

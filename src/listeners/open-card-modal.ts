@@ -12,14 +12,19 @@ import { afterAck, type ListenerDeps } from './deps.js';
  */
 export async function openCardModal(
   deps: ListenerDeps,
-  request: { triggerId: string; metadata: ModalMetadata; draft?: CardDraft },
+  request: {
+    triggerId: string;
+    metadata: ModalMetadata;
+    draft?: CardDraft;
+    numberChoices?: readonly string[] | undefined;
+  },
 ): Promise<{ ok: true } | { ok: false; error: string }> {
   const { metadata, draft } = request;
   const context = { metadata, sandbox: deps.sandbox };
   const number = metadata.number;
   const view =
     number === undefined || draft !== undefined
-      ? cardFormView({ ...context, prefill: draft ?? {} })
+      ? cardFormView({ ...context, prefill: draft ?? {}, numberChoices: request.numberChoices })
       : loadingView({ ...context, metadata: { ...metadata, number } });
   let opened: Awaited<ReturnType<typeof deps.triggerClient.views.open>>;
   try {

@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Agent, request } from 'undici';
+import type { z } from 'zod';
 import type { Log } from '../logger.js';
 import {
   apiErrorFor,
@@ -15,6 +16,8 @@ import { backoffDelay, DEFAULT_RETRY_POLICY, parseRetryAfter, type RetryPolicy }
 import {
   e164Schema,
   errorBodySchema,
+  type Line,
+  linesResponseSchema,
   type ProfileInput,
   type ProfileState,
   profileInputSchema,
@@ -23,6 +26,7 @@ import {
 
 export const DEFAULT_BASE_URL = 'https://api.sendblue.co';
 const API_PATH = '/api/v2/contact-sharing';
+const LINES_PATH = '/api/v2/lines/state';
 const USER_AGENT = 'contactcard/0.1';
 const SNIPPET_CHARS = 200;
 
@@ -53,12 +57,15 @@ export interface RequestOptions {
 
 type Method = 'GET' | 'POST' | 'DELETE';
 
-interface Call {
+interface Call<T> {
   method: Method;
   path: string;
   query?: string;
   body?: Record<string, string>;
-  fromNumber: string;
+  /** Undefined for account-wide calls (listLines); errors then name no number and the log says `number=-`. */
+  fromNumber: string | undefined;
+  /** Validates and normalises a 2xx JSON body; a mismatch becomes a SendblueProtocolError. */
+  response: z.ZodType<T>;
 }
 
 const TIMED_OUT = Symbol('attempt timed out');
@@ -87,8 +94,9 @@ function validNumber(fromNumber: string): string {
 }
 
 /**
- * Client for Sendblue's Contact Sharing API with retries, deadlines and typed errors.
- * Every method resolves to the number's ProfileState or throws a SendblueError subclass.
+ * Client for Sendblue's Contact Sharing API (and the account's lines) with retries, deadlines and typed
+ * errors. The contact-sharing methods resolve to the number's ProfileState, listLines to the account's
+ * lines; every failure is a SendblueError subclass.
  */
 export class SendblueClient {
   // Private fields so the secrets never show up in util.inspect / console.log of the client.
@@ -118,7 +126,16 @@ export class SendblueClient {
   async getState(fromNumber: string, opts: RequestOptions = {}): Promise<ProfileState> {
     const number = validNumber(fromNumber);
     const query = new URLSearchParams({ fromNumber: number }).toString();
-    return this.#send({ method: 'GET', path: `${API_PATH}/state`, query, fromNumber: number }, opts.signal);
+    return this.#send(
+      {
+        method: 'GET',
+        path: `${API_PATH}/state`,
+        query,
+        fromNumber: number,
+        response: profileResponseSchema,
+      },
+      opts.signal,
+    );
   }
 
   /** Creates or fully replaces the number's card. */
@@ -130,14 +147,36 @@ export class SendblueClient {
     }
     const { fromNumber, firstName, lastName, photoUrl, displayName } = parsed.data;
     const body = { fromNumber, firstName, lastName, photoUrl, ...(displayName ? { displayName } : {}) };
-    return this.#send({ method: 'POST', path: `${API_PATH}/profile`, body, fromNumber }, opts.signal);
+    return this.#send(
+      { method: 'POST', path: `${API_PATH}/profile`, body, fromNumber, response: profileResponseSchema },
+      opts.signal,
+    );
   }
 
   async deleteProfile(fromNumber: string, opts: RequestOptions = {}): Promise<ProfileState> {
     const number = validNumber(fromNumber);
     const body = { fromNumber: number };
     return this.#send(
-      { method: 'DELETE', path: `${API_PATH}/profile`, body, fromNumber: number },
+      {
+        method: 'DELETE',
+        path: `${API_PATH}/profile`,
+        body,
+        fromNumber: number,
+        response: profileResponseSchema,
+      },
+      opts.signal,
+    );
+  }
+
+  /**
+   * The account's lines (`GET /api/v2/lines/state`), with the same retries, deadlines (GET: 20 s per
+   * attempt, 30 s overall) and typed errors as the other calls; errors carry no fromNumber. A 404 (the
+   * endpoint is not available to this account) is the shared mapping's NumberNotFoundError, whose advice is
+   * about numbers: callers should treat any SendblueError here as "fall back to typed numbers", not show it.
+   */
+  async listLines(opts: RequestOptions = {}): Promise<Line[]> {
+    return this.#send(
+      { method: 'GET', path: LINES_PATH, fromNumber: undefined, response: linesResponseSchema },
       opts.signal,
     );
   }
@@ -146,7 +185,7 @@ export class SendblueClient {
     return this.#agent.close();
   }
 
-  async #send(call: Call, signal: AbortSignal | undefined): Promise<ProfileState> {
+  async #send<T>(call: Call<T>, signal: AbortSignal | undefined): Promise<T> {
     const deadlineMs = call.method === 'POST' ? this.#deadline.post : this.#deadline.other;
     const deadlineAt = Date.now() + deadlineMs;
     for (let retry = 0; ; retry++) {
@@ -169,13 +208,13 @@ export class SendblueClient {
     }
   }
 
-  async #attempt(
-    call: Call,
+  async #attempt<T>(
+    call: Call<T>,
     attempt: number,
     deadlineAt: number,
     deadlineMs: number,
     signal: AbortSignal | undefined,
-  ): Promise<ProfileState> {
+  ): Promise<T> {
     if (signal?.aborted) throw new SendblueAbortError(call.fromNumber, signal.reason);
     const started = Date.now();
     const attemptMs = call.method === 'POST' ? this.#attemptTimeout.post : this.#attemptTimeout.other;
@@ -196,9 +235,9 @@ export class SendblueClient {
       });
       const text = await res.body.text();
       outcome = String(res.statusCode);
-      const state = this.#interpret(res.statusCode, res.headers['retry-after'], text, call.fromNumber);
+      const result = this.#interpret(res.statusCode, res.headers['retry-after'], text, call);
       failed = false;
-      return state;
+      return result;
     } catch (error) {
       if (error instanceof SendblueError) throw error;
       if (signal?.aborted) {
@@ -217,7 +256,7 @@ export class SendblueClient {
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', forwardAbort);
-      const line = `sendblue ${call.method} ${call.path} number=${call.fromNumber} status=${outcome} attempt=${attempt} ms=${Date.now() - started}`;
+      const line = `sendblue ${call.method} ${call.path} number=${call.fromNumber ?? '-'} status=${outcome} attempt=${attempt} ms=${Date.now() - started}`;
       if (failed) this.#log.warn(line);
       else this.#log.info(line);
     }
@@ -233,12 +272,12 @@ export class SendblueClient {
     };
   }
 
-  #interpret(
+  #interpret<T>(
     status: number,
     retryAfter: string | string[] | undefined,
     text: string,
-    fromNumber: string,
-  ): ProfileState {
+    { fromNumber, response }: Call<T>,
+  ): T {
     if (status < 200 || status >= 300) {
       const retryAfterMs = parseRetryAfter(retryAfter, Date.now(), this.#retry.maxRetryAfterMs);
       throw apiErrorFor(status, this.#errorMessage(text), fromNumber, retryAfterMs);
@@ -249,7 +288,7 @@ export class SendblueClient {
     } catch {
       throw new SendblueProtocolError(`a body that is not JSON: ${this.#snippet(text)}`, status, fromNumber);
     }
-    const parsed = profileResponseSchema.safeParse(json);
+    const parsed = response.safeParse(json);
     if (parsed.success) return parsed.data;
     const problems = parsed.error.issues
       .slice(0, 3)

@@ -81,3 +81,35 @@ export const profileResponseSchema = z
 
 /** Documented as `{ status: 'ERROR', message }`; only `message` is used, so `status` is not enforced. */
 export const errorBodySchema = z.looseObject({ status: z.string().optional(), message: z.string() });
+
+/** One of the account's lines; `sendblue_number` is renamed to `number`, other fields Sendblue sends are kept. */
+export type Line = { number: string; assignment: unknown } & Record<string, unknown>;
+
+// Messages here end up in SendblueProtocolError ("an undocumented shape (data.2.sendblue_number: ...)"),
+// so they describe the response for a maintainer rather than addressing the person filling in a form.
+const lineSchema = z.looseObject(
+  {
+    sendblue_number: z
+      .string({ error: 'missing or not a string' })
+      .regex(E164_PATTERN, 'not an E.164 phone number like +14155551234'),
+    assignment: z.unknown().optional(),
+  },
+  { error: 'each line must be an object' },
+);
+
+/**
+ * `GET /api/v2/lines/state`. `status` may be absent (the endpoint is less documented than contact sharing),
+ * but when present it must be 'OK'; `data` must be an array and every entry needs a valid number.
+ */
+export const linesResponseSchema = z
+  .looseObject({
+    status: z.literal('OK').optional(),
+    data: z.array(lineSchema, { error: 'expected an array of lines' }),
+  })
+  .transform(({ data }): Line[] =>
+    data.map(({ sendblue_number, assignment, ...extra }) => ({
+      ...extra,
+      number: sendblue_number,
+      assignment: assignment ?? null,
+    })),
+  );

@@ -8,6 +8,8 @@ export const SANDBOX_CREDENTIALS = { keyId: 'sandbox', secret: 'sandbox' } as co
 
 const STATE_PATH = '/api/v2/contact-sharing/state';
 const PROFILE_PATH = '/api/v2/contact-sharing/profile';
+/** The account's lines; exported so the test fake can recognise (and fault) requests for it. */
+export const LINES_PATH = '/api/v2/lines/state';
 const UNREACHABLE_PHOTO = 'unreachable';
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -39,6 +41,19 @@ const NUMBER_RULES: Record<string, { status: number; message: string; meaning: s
   },
 };
 
+/**
+ * The sandbox account's lines. Two behave normally; the others are lines the account really has whose
+ * device then fails (0500) or is unavailable (0503), so a select built from this list reaches those rules.
+ * Numbers ending 0400/0403/0404 are deliberately absent: the account does not have them, so an app that
+ * checks typed numbers against this list refuses them before any contact-sharing call.
+ */
+export const SANDBOX_LINES: readonly string[] = [
+  '+14155551234',
+  '+14155550100',
+  '+14155550500',
+  '+14155550503',
+];
+
 /** Human-readable sandbox behaviour, for the README and the in-app help. */
 export const SANDBOX_RULES: readonly string[] = [
   ...Object.entries(NUMBER_RULES).map(
@@ -46,6 +61,7 @@ export const SANDBOX_RULES: readonly string[] = [
   ),
   `A photo URL containing "${UNREACHABLE_PHOTO}" answers 500 "Failed to download photo from photoUrl".`,
   'Cards are kept in memory and forgotten when the app restarts.',
+  `The account's lines (GET ${LINES_PATH}) are ${SANDBOX_LINES.join(', ')}.`,
 ];
 
 export interface StoredProfile {
@@ -78,18 +94,22 @@ export interface SimulatorOptions {
   latencyMs?: Partial<Record<'get' | 'post' | 'delete', number>>;
   random?: () => number;
   intercept?: Intercept;
+  /** Numbers served by GET /api/v2/lines/state, in order; default SANDBOX_LINES. Served as given, unchecked. */
+  lines?: readonly string[];
 }
 
 export interface RunningSimulator {
   url: string;
   credentials: { keyId: string; secret: string };
   profiles: Map<string, StoredProfile>;
+  /** The account's lines, read on every request: change it in place to change the answer. */
+  lines: string[];
   close(): Promise<void>;
 }
 
 type Reply = { status: number; body: unknown };
 
-const ok = (data: Record<string, unknown>): Reply => ({ status: 200, body: { status: 'OK', data } });
+const ok = (data: unknown): Reply => ({ status: 200, body: { status: 'OK', data } });
 const fail = (status: number, message: string): Reply => ({ status, body: { status: 'ERROR', message } });
 
 function stateOf(profile: StoredProfile | undefined): Record<string, unknown> {
@@ -124,7 +144,10 @@ function invalidProfile(body: unknown): string | undefined {
   return undefined;
 }
 
-function route(req: SimulatorRequest, profiles: Map<string, StoredProfile>): Reply {
+function route(req: SimulatorRequest, profiles: Map<string, StoredProfile>, lines: readonly string[]): Reply {
+  if (req.method === 'GET' && req.path === LINES_PATH) {
+    return ok(lines.map((number) => ({ sendblue_number: number, assignment: null })));
+  }
   const known =
     (req.method === 'GET' && req.path === STATE_PATH) ||
     ((req.method === 'POST' || req.method === 'DELETE') && req.path === PROFILE_PATH);
@@ -200,6 +223,7 @@ export async function startSendblueSimulator(options: SimulatorOptions = {}): Pr
   const latency = { get: 150, post: 1500, delete: 400, ...options.latencyMs };
   const random = options.random ?? Math.random;
   const profiles = new Map<string, StoredProfile>();
+  const lines = [...(options.lines ?? SANDBOX_LINES)];
 
   async function handle(raw: IncomingMessage, res: ServerResponse): Promise<void> {
     const req = await readRequest(raw);
@@ -212,7 +236,7 @@ export async function startSendblueSimulator(options: SimulatorOptions = {}): Pr
     }
     const base = latency[req.method.toLowerCase() as keyof typeof latency] ?? 0;
     if (base > 0) await sleep(base * (0.75 + random() * 0.5));
-    send(res, route(req, profiles));
+    send(res, route(req, profiles, lines));
   }
 
   const server = createServer((req, res) => {
@@ -231,6 +255,7 @@ export async function startSendblueSimulator(options: SimulatorOptions = {}): Pr
     url: `http://127.0.0.1:${port}`,
     credentials,
     profiles,
+    lines,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

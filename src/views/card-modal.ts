@@ -47,25 +47,20 @@ export function loadingView(context: ModalContext & { metadata: { number: string
  * The editing form. It always replaces a view without inputs (the loading or applying view) or
  * opens fresh, so Slack applies every `initial_value` rather than keeping stale typed state.
  */
-export function cardFormView(context: ModalContext & { prefill?: CardPrefill; notice?: string }): ModalView {
+export function cardFormView(
+  context: ModalContext & {
+    prefill?: CardPrefill;
+    notice?: string;
+    numberChoices?: readonly string[] | undefined;
+  },
+): ModalView {
   const { metadata, prefill = {}, notice } = context;
   const blocks: KnownBlock[] = [];
   if (notice) blocks.push(section(notice));
   if (metadata.number) {
     blocks.push(section(`Card of *${formatPhone(metadata.number)}*`));
   } else {
-    blocks.push({
-      type: 'input',
-      block_id: ids.blocks.number,
-      label: plain('Sendblue number'),
-      hint: plain('The Sendblue line whose card you are setting, e.g. +1 415 555 1234'),
-      element: {
-        type: 'plain_text_input',
-        action_id: ids.inputs.number,
-        max_length: 32,
-        placeholder: plain('+1 415 555 1234'),
-      },
-    });
+    blocks.push(numberInput(context.numberChoices));
   }
   blocks.push(
     textInput(ids.blocks.firstName, ids.inputs.firstName, 'First name', prefill.firstName),
@@ -91,6 +86,35 @@ export function cardFormView(context: ModalContext & { prefill?: CardPrefill; no
     ),
   );
   return modal(context, blocks, 'Save card');
+}
+
+// Slack's static_select holds at most 100 options; more numbers than that are typed instead.
+const maxNumberChoices = 100;
+
+/** A select of the numbers the person may pick (the account's lines, or the ones they own), else a text field. */
+function numberInput(choices: readonly string[] | undefined): KnownBlock {
+  const base = { type: 'input', block_id: ids.blocks.number, label: plain('Sendblue number') } as const;
+  if (choices && choices.length > 0 && choices.length <= maxNumberChoices) {
+    return {
+      ...base,
+      element: {
+        type: 'static_select',
+        action_id: ids.inputs.number,
+        placeholder: plain('Choose a number'),
+        options: choices.map((number) => ({ text: plain(formatPhone(number), 75), value: number })),
+      },
+    };
+  }
+  return {
+    ...base,
+    hint: plain('The Sendblue line whose card you are setting, e.g. +1 415 555 1234'),
+    element: {
+      type: 'plain_text_input',
+      action_id: ids.inputs.number,
+      max_length: 32,
+      placeholder: plain('+1 415 555 1234'),
+    },
+  };
 }
 
 function textInput(

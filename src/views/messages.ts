@@ -1,15 +1,23 @@
-import type { ActionsBlock, Button, ContextBlock, KnownBlock, SectionBlock } from '@slack/types';
+import type { KnownBlock } from '@slack/types';
 import type { Explanation } from '../flows/explain.js';
 import { formatPhone } from '../phone.js';
 import type { ProfileInput, ProfileState } from '../sendblue/schemas.js';
+import type { CardSnapshot } from '../store/types.js';
+import {
+  actions,
+  button,
+  cardFields,
+  context,
+  deleteButton,
+  editButton,
+  type Message,
+  message,
+  section,
+} from './blocks.js';
 import { ids } from './ids.js';
 import { escapeMrkdwn, limits, plain, sandboxNotice, slackDate, truncate } from './text.js';
 
-/** A chat message: `text` is the notification and screen-reader fallback for `blocks`. */
-export interface Message {
-  text: string;
-  blocks: KnownBlock[];
-}
+export type { Message };
 
 export interface CardDraft {
   number?: string | undefined;
@@ -19,73 +27,20 @@ export interface CardDraft {
   displayName?: string | undefined;
 }
 
-function message(sandbox: boolean, text: string, blocks: KnownBlock[]): Message {
-  const labelled = sandbox ? `[Sandbox] ${text}` : text;
-  return {
-    text: truncate(labelled, limits.sectionText),
-    blocks: sandbox ? [...blocks, sandboxNotice()] : blocks,
-  };
-}
-
-function section(text: string, accessory?: SectionBlock['accessory']): SectionBlock {
-  return {
-    type: 'section',
-    text: { type: 'mrkdwn', text: truncate(text, limits.sectionText) },
-    ...(accessory ? { accessory } : {}),
-  };
-}
-
-function context(text: string): ContextBlock {
-  return { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(text, limits.contextText) }] };
-}
-
-function button(text: string, actionId: string, value: string, extra: Partial<Button> = {}): Button {
-  return { type: 'button', text: plain(text, limits.buttonText), action_id: actionId, value, ...extra };
-}
-
-function editButton(number: string): Button {
-  return button('Edit', ids.actions.edit, number);
-}
-
-function deleteButton(number: string): Button {
-  return button('Delete', ids.actions.delete, number, {
-    style: 'danger',
-    confirm: {
-      title: plain('Delete this card?', 100),
-      text: plain(
-        `iMessage recipients of ${formatPhone(number)} will no longer see its name and photo. This cannot be undone.`,
-        300,
-      ),
-      confirm: plain('Delete', 30),
-      deny: plain('Keep it', 30),
-      style: 'danger',
-    },
-  });
-}
-
-function actions(...elements: Button[]): ActionsBlock {
-  return { type: 'actions', elements };
-}
-
-const field = (value: string | null | undefined) => (value ? escapeMrkdwn(value) : '_none_');
-
-function cardFields(card: {
-  firstName?: string | null;
-  lastName?: string | null;
-  displayName?: string | null;
-}): string {
-  return [
-    `*First name:* ${field(card.firstName)}`,
-    `*Last name:* ${field(card.lastName)}`,
-    `*Display name:* ${field(card.displayName)}`,
-  ].join('\n');
-}
-
-export function helpMessage(options: { sandbox: boolean; problem?: string }): Message {
+export function helpMessage(options: {
+  sandbox: boolean;
+  problem?: string;
+  /** Who manages every number; an empty list means open mode. Omitted for short usage replies. */
+  access?: { openMode: boolean; admins: readonly string[] };
+}): Message {
   const usage = [
     '*`/contactcard set [number]`*: open the card editor, e.g. `/contactcard set +1 415 555 1234`',
     '*`/contactcard show [number]`* (or `status`): see a number’s current card, e.g. `/contactcard show (415) 555-1234`',
     '*`/contactcard delete [number]`* (or `remove`): remove a number’s card, e.g. `/contactcard delete +1 415 555 1234`',
+    '*`/contactcard list`*: the numbers you can manage, with their cards',
+    '*`/contactcard history [number]`*: the last 10 changes to a number, e.g. `/contactcard history +1 415 555 1234`',
+    '*`/contactcard assign <number> @person`* (admins): let someone manage a number, e.g. `/contactcard assign +1 415 555 1234 @jane`',
+    '*`/contactcard unassign <number> [@person]`* (admins): take it back from one person, or from everyone',
     '*`/contactcard help`*: this message',
   ].join('\n');
   const blocks: KnownBlock[] = [];
@@ -96,10 +51,19 @@ export function helpMessage(options: { sandbox: boolean; problem?: string }): Me
         'the name and photo customers see.',
     ),
     section(usage),
-    context(
-      'Numbers can be typed in any common form; numbers without a country code use the configured region.',
-    ),
   );
+  const notes = [
+    'Numbers can be typed in any common form; numbers without a country code use the configured region.',
+  ];
+  if (options.access?.openMode) {
+    notes.push(
+      ':unlock: *Open mode*: no admin is configured, so everyone may change every number. Set CONTACTCARD_ADMINS to restrict it.',
+    );
+  } else if (options.access) {
+    const admins = options.access.admins.map((user) => `<@${user}>`).join(', ') || 'none listed';
+    notes.push(`Admins: ${admins}. Admins manage every number; others manage the numbers assigned to them.`);
+  }
+  blocks.push(context(notes.join('\n')));
   const text = options.problem ? `${options.problem} Try /contactcard help.` : 'How to use /contactcard';
   return message(options.sandbox, text, blocks);
 }
@@ -179,19 +143,41 @@ export function cardDeletedMessage(options: {
   ]);
 }
 
-/** The notice for CONTACTCARD_NOTIFY_CHANNEL: who changed which number, and what it says now. */
+/** The notice for CONTACTCARD_NOTIFY_CHANNEL: who changed which number, and what changed, field by field. */
 export function changeNotice(options: {
   sandbox: boolean;
   number: string;
   actorId: string;
   at: Date;
-  card: ProfileInput | undefined;
+  /** The last card this app set, if it knows one. */
+  before: CardSnapshot | null;
+  /** Undefined for a deletion. */
+  after: CardSnapshot | undefined;
 }): Message {
   const phone = formatPhone(options.number);
-  const what = options.card ? 'updated the contact card of' : 'deleted the contact card of';
+  const what = options.after ? 'updated the contact card of' : 'deleted the contact card of';
   const blocks: KnownBlock[] = [section(`<@${options.actorId}> ${what} *${phone}* ${slackDate(options.at)}`)];
-  if (options.card) blocks.push(section(cardFields(options.card)));
+  const changes = fieldChanges(options.before, options.after);
+  if (changes.length > 0) blocks.push(section(changes.join('\n')));
   return message(options.sandbox, `<@${options.actorId}> ${what} ${phone}`, blocks);
+}
+
+const changeFields = [
+  ['firstName', 'First name'],
+  ['lastName', 'Last name'],
+  ['displayName', 'Display name'],
+  ['photoUrl', 'Photo'],
+] as const;
+
+function fieldChanges(before: CardSnapshot | null, after: CardSnapshot | undefined): string[] {
+  const shown = (value: string | null | undefined) => (value ? escapeMrkdwn(value) : '_none_');
+  return changeFields.flatMap(([key, label]) => {
+    const old = before === null ? undefined : before[key];
+    const fresh = after?.[key] ?? null;
+    if (before !== null && old === fresh) return [];
+    const from = before === null ? '_unknown_' : shown(old);
+    return [`*${label}:* ${from} → ${shown(fresh)}`];
+  });
 }
 
 /** Private to the person who acted: what failed, in Sendblue's words and ours, and a way back. */

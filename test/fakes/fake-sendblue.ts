@@ -1,6 +1,8 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  LINES_PATH,
+  SANDBOX_LINES,
   type SimulatorRequest,
   type StoredProfile,
   startSendblueSimulator,
@@ -10,6 +12,8 @@ import {
  * A fake Sendblue on real HTTP (127.0.0.1) built on the sandbox simulator, so auth, validation and the
  * documented responses are the simulator's; this layer adds recording, fault injection and hold/release.
  * The simulator's number rules still apply: numbers ending 0400/0403/0404/0500/0503 answer that status.
+ * The lines endpoint (GET /api/v2/lines/state) serves SANDBOX_LINES until setLines(); it is keyed by LINES
+ * in inject/hold/release/requestsFor/inFlight, since its requests carry no number.
  */
 
 export interface RecordedRequest {
@@ -74,8 +78,14 @@ export const faults = {
   reset: (times = Number.POSITIVE_INFINITY): Fault => ({ kind: 'reset', times }),
 };
 
-/** Matches every number in inject/hold/release. */
+/**
+ * Matches every number in inject/hold/release. Not the lines endpoint: faults meant for contact-sharing
+ * calls are not used up by a lines lookup made first; use LINES (or both) for that.
+ */
 export const ANY_NUMBER = '*';
+
+/** The key for GET /api/v2/lines/state wherever a number is expected: inject, hold, release, requestsFor. */
+export const LINES = 'lines';
 
 export interface FakeSendblue {
   url: string;
@@ -83,8 +93,9 @@ export interface FakeSendblue {
   secret: string;
   requests: RecordedRequest[];
   profiles: Map<string, StoredProfile>;
+  /** `number` may be ANY_NUMBER, or LINES for the lines endpoint. */
   inject(number: string, fault: Fault): void;
-  /** Requests for `number` (default: all) arrive and are recorded, but wait until release(). */
+  /** Requests for `number` (default: every number; LINES: the lines endpoint) are recorded but wait until release(). */
   hold(number?: string): void;
   /** Lets held requests for `number` (default: every number) proceed in arrival order and stops holding. */
   release(number?: string): void;
@@ -92,10 +103,17 @@ export interface FakeSendblue {
   held(): number;
   /** Resolves once at least `count` requests have arrived. */
   waitForRequests(count: number): Promise<void>;
+  /** Requests for `number`; LINES gives the lines-endpoint requests. */
   requestsFor(number: string): RecordedRequest[];
   inFlight(number: string): number;
   /** Most requests for `number` ever in flight at once. */
   maxInFlight(number: string): number;
+  /**
+   * The account's lines as the lines endpoint serves them; undefined makes it answer
+   * 404 {status:'ERROR', message:'Not found'}, i.e. "endpoint unavailable". reset() restores SANDBOX_LINES.
+   */
+  setLines(numbers: readonly string[] | undefined): void;
+  /** Restores every default: no requests, faults, holds or profiles; lines back to SANDBOX_LINES. */
   reset(): void;
   close(): Promise<void>;
 }
@@ -110,11 +128,14 @@ export async function startFakeSendblue(): Promise<FakeSendblue> {
   let arrivalWaiters: { count: number; resolve: () => void }[] = [];
   const inFlight = new Map<string, number>();
   const maxInFlight = new Map<string, number>();
+  let linesAvailable = true;
 
   const faultsFor = (number: string) => [
     ...(injected.get(number) ?? []),
-    ...(injected.get(ANY_NUMBER) ?? []),
+    ...(number === LINES ? [] : (injected.get(ANY_NUMBER) ?? [])),
   ];
+  const keyOf = (req: { path: string; fromNumber: string | undefined }) =>
+    req.path === LINES_PATH ? LINES : (req.fromNumber ?? '');
 
   function takeFault(number: string): Fault | undefined {
     const fault = faultsFor(number).find((f) => f.kind !== 'latency' && f.times > 0);
@@ -146,15 +167,24 @@ export async function startFakeSendblue(): Promise<FakeSendblue> {
   }
 
   async function intercept(req: SimulatorRequest, res: ServerResponse): Promise<boolean> {
-    const number = req.fromNumber ?? '';
+    const number = keyOf(req);
     record(req);
     track(number, res);
-    if (holds.has(number) || holds.has(ANY_NUMBER)) {
+    if (holds.has(number) || (number !== LINES && holds.has(ANY_NUMBER))) {
       await new Promise<void>((go) => heldRequests.push({ number, go }));
     }
     const latency = faultsFor(number).reduce((ms, f) => (f.kind === 'latency' ? ms + f.ms : ms), 0);
     if (latency > 0) await sleep(latency);
     const fault = takeFault(number);
+    const authorised = req.headers['sb-api-key-id'] === keyId && req.headers['sb-api-secret-key'] === secret;
+    // Like the simulator's unknown routes: wrong credentials still get the 401 first.
+    if (!fault && number === LINES && !linesAvailable && authorised) {
+      if (!res.destroyed) {
+        res.writeHead(404, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ status: 'ERROR', message: 'Not found' }));
+      }
+      return true;
+    }
     if (!fault) return false;
     if (fault.kind === 'reset') req.socket.destroy();
     if (fault.kind === 'reply' && !res.destroyed) {
@@ -196,15 +226,21 @@ export async function startFakeSendblue(): Promise<FakeSendblue> {
       if (requests.length >= count) return Promise.resolve();
       return new Promise<void>((resolve) => arrivalWaiters.push({ count, resolve }));
     },
-    requestsFor: (number) => requests.filter((r) => r.fromNumber === number),
+    requestsFor: (number) => requests.filter((r) => keyOf(r) === number),
     inFlight: (number) => inFlight.get(number) ?? 0,
     maxInFlight: (number) => maxInFlight.get(number) ?? 0,
+    setLines(numbers) {
+      linesAvailable = numbers !== undefined;
+      sim.lines.splice(0, sim.lines.length, ...(numbers ?? SANDBOX_LINES));
+    },
     reset() {
       release();
       requests.length = 0;
       injected.clear();
       sim.profiles.clear();
       maxInFlight.clear();
+      linesAvailable = true;
+      sim.lines.splice(0, sim.lines.length, ...SANDBOX_LINES);
     },
     close: () => sim.close(),
   };

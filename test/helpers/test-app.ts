@@ -1,10 +1,9 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApp, type Services } from '../../src/app.js';
+import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import { InFlight } from '../../src/operations.js';
-import { connectSendblue } from '../../src/sendblue/connect.js';
+import { openServices } from '../../src/services.js';
 import { type FakeSendblue, startFakeSendblue } from '../fakes/fake-sendblue.js';
 import { type FakeSlack, startFakeSlack } from '../fakes/fake-slack.js';
 import { signedHeaders } from './slack-signing.js';
@@ -15,6 +14,8 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** Use the built-in simulator instead of the fake Sendblue (no credentials configured). */
   sandbox?: boolean;
+  /** The account's lines the fake Sendblue lists at start-up; null: the endpoint is unavailable. */
+  lines?: string[] | null;
 }
 
 /**
@@ -24,6 +25,7 @@ export interface TestAppOptions {
 export async function startTestApp(options: TestAppOptions = {}) {
   const slack = await startFakeSlack();
   const sendblue = await startFakeSendblue();
+  if (options.lines !== undefined) sendblue.setLines(options.lines ?? undefined);
   const credentials = options.sandbox
     ? {}
     : {
@@ -36,24 +38,21 @@ export async function startTestApp(options: TestAppOptions = {}) {
     SLACK_SIGNING_SECRET: signingSecret,
     SLACK_API_URL: slack.url,
     LOG_LEVEL: 'error',
+    CONTACTCARD_DB: ':memory:',
     ...credentials,
     ...options.env,
   });
   if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
   const config = loaded.config;
   const log = createLogger(config.logLevel);
-  const connection = await connectSendblue(config.sendblue, log, {
+  const services = await openServices(config, log, {
     // Fast retries keep fault tests short; the policy itself is tested in sendblue-client.test.ts.
     client: { retry: { initialDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 50 } },
     simulator: { latencyMs: { get: 0, post: 0, delete: 0 } },
   });
-  const services: Services = {
-    config,
-    log,
-    sendblue: connection.client,
-    sandbox: connection.sandbox,
-    operations: new InFlight(),
-  };
+  await services.lines.refresh();
+  // Tests count contact-sharing calls; the start-up lines listing is not one of theirs.
+  sendblue.requests.splice(0);
   const { app } = createApp(services);
   await app.init();
   const server = (await app.start({ port: 0, host: '127.0.0.1' })) as Server;
@@ -100,7 +99,7 @@ export async function startTestApp(options: TestAppOptions = {}) {
     async stop() {
       await app.stop();
       await services.operations.drain(5_000);
-      await connection.close();
+      await services.close();
       await slack.close();
       await sendblue.close();
     },

@@ -2,6 +2,7 @@ import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { z } from 'zod';
 import { removeCard } from '../../flows/card.js';
 import type { Audience } from '../../flows/ports.js';
+import { refusalMessage } from '../../views/access-messages.js';
 import { ids } from '../../views/ids.js';
 import { type CardDraft, progressMessage } from '../../views/messages.js';
 import { afterAck, type ListenerDeps } from '../deps.js';
@@ -38,12 +39,29 @@ function audienceOf(body: ButtonBody): Audience {
   };
 }
 
+/**
+ * Buttons on a channel message are visible to everyone there: whoever clicks is checked as
+ * themselves, every time. A refusal goes only to them.
+ */
+async function mayManage(deps: ListenerDeps, body: ButtonBody, number: string): Promise<boolean> {
+  const decision = await deps.flows.access.canManage(body.user.id, number);
+  if (decision.allowed) return true;
+  afterAck(deps, 'refusing a button', () =>
+    deps.flows.outbox.tellPrivately(
+      audienceOf(body),
+      refusalMessage({ sandbox: deps.sandbox, reason: decision.reason, helpers: decision.helpers }),
+    ),
+  );
+  return false;
+}
+
 async function openFromButton(
   deps: ListenerDeps,
   body: ButtonBody,
   number: string | undefined,
   draft?: CardDraft,
 ) {
+  if (number !== undefined && !(await mayManage(deps, body, number))) return;
   const audience = audienceOf(body);
   const opened = await openCardModal(deps, {
     triggerId: body.trigger_id,
@@ -77,13 +95,18 @@ export async function handleTryAgain(
   await openFromButton(deps, body, draft?.number, draft ?? {});
 }
 
-export function handleDelete(deps: ListenerDeps, body: ButtonBody, action: ButtonAction): void {
+export async function handleDelete(
+  deps: ListenerDeps,
+  body: ButtonBody,
+  action: ButtonAction,
+): Promise<void> {
   const number = e164.safeParse(action.value);
   const audience = audienceOf(body);
   if (!number.success) {
     deps.log.warn('delete button with an unreadable number');
     return;
   }
+  if (!(await mayManage(deps, body, number.data))) return;
   afterAck(deps, 'deleting a card', () =>
     removeCard(deps.flows, { number: number.data, actorId: body.user.id, audience }),
   );
@@ -100,6 +123,6 @@ export function register(app: App, deps: ListenerDeps): void {
   });
   app.action<ButtonBody>(ids.actions.delete, async ({ ack, body, action }) => {
     await ack();
-    handleDelete(deps, body, action);
+    await handleDelete(deps, body, action);
   });
 }

@@ -1,6 +1,7 @@
 import type { App, ViewResponseAction, ViewSubmitAction } from '@slack/bolt';
 import { applyCard } from '../../flows/card.js';
 import { readSubmission, type ViewStateValues } from '../../flows/submission.js';
+import { formatPhone } from '../../phone.js';
 import { applyingView, noticeView } from '../../views/card-modal.js';
 import { ids } from '../../views/ids.js';
 import { decodeMetadata } from '../../views/metadata.js';
@@ -29,9 +30,25 @@ export async function handleCardSubmission(
   if (!result.ok) return ack({ response_action: 'errors', errors: result.errors });
 
   const { card } = result;
+  const number = card.fromNumber;
+  // A typed number must be one of the account's, when Sendblue says which those are.
+  if (!deps.flows.lines.mayHave(number)) {
+    return ack({
+      response_action: 'errors',
+      errors: { [ids.blocks.number]: `This Sendblue account has no number ${formatPhone(number)}.` },
+    });
+  }
+  // Rights may have changed while the modal was open: check again, as the person who submitted.
+  const decision = await deps.flows.access.canManage(body.user.id, number);
+  if (!decision.allowed) {
+    const helpers = decision.helpers.map((user) => `<@${user}>`).join(', ') || 'an admin';
+    const text = `:no_entry: ${decision.reason} Ask ${helpers}. Nothing was sent to Sendblue.`;
+    return ack({ response_action: 'update', view: noticeView({ metadata, sandbox: deps.sandbox }, text) });
+  }
+
   await ack({
     response_action: 'update',
-    view: applyingView({ metadata: { ...metadata, number: card.fromNumber }, sandbox: deps.sandbox }),
+    view: applyingView({ metadata: { ...metadata, number }, sandbox: deps.sandbox }),
   });
   afterAck(deps, 'applying a card', () =>
     applyCard(deps.flows, {
@@ -40,6 +57,8 @@ export async function handleCardSubmission(
       audience: { userId: body.user.id, channelId: metadata.channel, responseUrl: metadata.responseUrl },
       viewId: view.id,
       metadata,
+      // Slack gives each state of a view its own hash: the same view submitted twice shares one.
+      requestKey: `${view.id}:${view.hash}`,
     }),
   );
 }

@@ -1,0 +1,84 @@
+import type Database from 'better-sqlite3';
+
+export interface Migration {
+  version: number;
+  sql: string;
+}
+
+// Append only: a released migration is never edited, since databases in the field already ran it.
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE assignments (
+        number TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        assigned_by TEXT NOT NULL,
+        assigned_at TEXT NOT NULL,
+        PRIMARY KEY (number, user_id)
+      ) STRICT;
+      CREATE INDEX assignments_user ON assignments (user_id);
+
+      CREATE TABLE changes (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        action TEXT NOT NULL CHECK (action IN ('set', 'delete', 'assign', 'unassign')),
+        number TEXT NOT NULL,
+        actor_id TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        duration_ms INTEGER,
+        outcome TEXT NOT NULL CHECK (outcome IN ('pending', 'ok', 'failed', 'unknown')),
+        status INTEGER,
+        message TEXT,
+        before_card TEXT,
+        after_card TEXT,
+        subject TEXT
+      ) STRICT;
+      CREATE INDEX changes_number ON changes (number, id);
+
+      CREATE TABLE cards (
+        number TEXT PRIMARY KEY,
+        first_name TEXT,
+        last_name TEXT,
+        display_name TEXT,
+        photo_url TEXT,
+        updated_at TEXT NOT NULL,
+        updated_by TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
+  {
+    version: 2,
+    sql: `
+      ALTER TABLE changes ADD COLUMN request_key TEXT;
+      CREATE UNIQUE INDEX changes_request_key ON changes (request_key) WHERE request_key IS NOT NULL;
+    `,
+  },
+];
+
+export function schemaVersion(db: Database.Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/** Brings the database up to the last migration in `list`; resolves to the version reached. */
+export function migrate(db: Database.Database, list: readonly Migration[] = migrations): number {
+  const latest = list.at(-1)?.version ?? 0;
+  const found = schemaVersion(db);
+  if (found > latest) {
+    throw new Error(
+      `${db.name} has schema version ${found}, but this contactcard knows versions up to ${latest}: ` +
+        'it was written by a newer release, so run that release (or point CONTACTCARD_DB elsewhere)',
+    );
+  }
+  for (const migration of list) {
+    if (migration.version <= found) continue;
+    // Immediate, and the version read again inside, so that two processes starting together
+    // cannot both apply the same migration.
+    db.transaction(() => {
+      if (schemaVersion(db) >= migration.version) return;
+      db.exec(migration.sql);
+      db.pragma(`user_version = ${migration.version}`);
+    }).immediate();
+  }
+  return schemaVersion(db);
+}

@@ -1,0 +1,144 @@
+import type { KnownBlock } from '@slack/types';
+import { formatPhone } from '../phone.js';
+import type { ProfileState } from '../sendblue/schemas.js';
+import type { CardSnapshot, ChangeEntry } from '../store/types.js';
+import { cardFields, context, editButton, type Message, message, section } from './blocks.js';
+import { escapeMrkdwn, limits, slackDate } from './text.js';
+
+const mentionAll = (users: readonly string[]) =>
+  users.length === 0 ? 'nobody yet' : users.map((user) => `<@${user}>`).join(', ');
+
+/** A private refusal that names who can help. */
+export function refusalMessage(options: {
+  sandbox: boolean;
+  reason: string;
+  helpers: readonly string[];
+}): Message {
+  const help =
+    options.helpers.length > 0
+      ? `Ask ${mentionAll(options.helpers)}.`
+      : 'No admin is configured: set CONTACTCARD_ADMINS.';
+  return message(options.sandbox, `${options.reason} ${help}`, [
+    section(`:no_entry: ${escapeMrkdwn(options.reason)} ${help}`),
+  ]);
+}
+
+export function assignmentMessage(options: {
+  sandbox: boolean;
+  number: string;
+  actorId: string;
+  userIds: readonly string[];
+  assigned: boolean;
+  at: Date;
+}): Message {
+  const phone = formatPhone(options.number);
+  const whom = mentionAll(options.userIds);
+  const text = options.assigned
+    ? `<@${options.actorId}> assigned ${phone} to ${whom}`
+    : `<@${options.actorId}> removed ${whom} from ${phone}`;
+  const detail = options.assigned
+    ? `${whom} can now change its contact card.`
+    : 'They can no longer change its card.';
+  return message(options.sandbox, text, [
+    section(`:busts_in_silhouette: ${text} ${slackDate(options.at)}. ${detail}`),
+  ]);
+}
+
+export interface ListedNumber {
+  number: string;
+  owners: readonly string[];
+  /** The card as Sendblue reports it, or why it could not be read. */
+  state: { ok: true; card: ProfileState } | { ok: false; error: string };
+}
+
+// Each number takes two blocks; a message holds 50, with room for the header and sandbox notice.
+export const maxListedNumbers = 20;
+
+export function listMessage(options: {
+  sandbox: boolean;
+  numbers: readonly ListedNumber[];
+  showOwners: boolean;
+  total: number;
+}): Message {
+  if (options.total === 0) {
+    return message(options.sandbox, 'You manage no number yet', [
+      section('You manage no number yet. An admin can assign one: `/contactcard assign <number> @you`.'),
+    ]);
+  }
+  const blocks: KnownBlock[] = [section(`*Numbers you can manage* (${options.total})`)];
+  for (const listed of options.numbers.slice(0, maxListedNumbers)) {
+    const phone = formatPhone(listed.number);
+    const { state } = listed;
+    const card = !state.ok
+      ? `_could not read the card: ${escapeMrkdwn(state.error)}_`
+      : state.card.hasProfile
+        ? cardFields(state.card).replaceAll('\n', ' · ')
+        : '_no contact card_';
+    const owners = options.showOwners ? `\nOwners: ${mentionAll(listed.owners)}` : '';
+    blocks.push(section(`*${phone}*\n${card}${owners}`, editButton(listed.number)));
+  }
+  if (options.total > maxListedNumbers) {
+    blocks.push(
+      context(`…and ${options.total - maxListedNumbers} more. Use \`/contactcard show <number>\`.`),
+    );
+  }
+  return message(options.sandbox, `Numbers you can manage (${options.total})`, blocks);
+}
+
+const outcomeIcon = {
+  ok: ':white_check_mark:',
+  failed: ':x:',
+  pending: ':hourglass:',
+  unknown: ':grey_question:',
+};
+
+function describeCard(card: CardSnapshot | null): string {
+  if (card === null) return 'no card';
+  const names = [card.firstName, card.lastName].filter(Boolean).join(' ');
+  return escapeMrkdwn(card.displayName ? `${names} (“${card.displayName}”)` : names || 'no name');
+}
+
+function describeEntry(entry: ChangeEntry): string {
+  const what = {
+    set: `set the card to ${describeCard(entry.after)}`,
+    delete: 'deleted the card',
+    assign: `assigned it to <@${entry.subject ?? '?'}>`,
+    unassign: entry.subject ? `removed <@${entry.subject}>` : 'removed every owner',
+  }[entry.action];
+  const result =
+    entry.outcome === 'failed'
+      ? ` — failed${entry.status ? ` (${entry.status})` : ''}: ${escapeMrkdwn(entry.message ?? '')}`
+      : entry.outcome === 'unknown'
+        ? ' — outcome unknown: the app stopped before Sendblue answered; check the card'
+        : entry.outcome === 'pending'
+          ? ' — in progress'
+          : '';
+  const took = entry.durationMs === null ? '' : ` in ${(entry.durationMs / 1000).toFixed(1)} s`;
+  return `${outcomeIcon[entry.outcome]} ${slackDate(entry.startedAt)} <@${entry.actorId}> ${what}${result}${took}`;
+}
+
+export function historyMessage(options: {
+  sandbox: boolean;
+  number: string;
+  entries: readonly ChangeEntry[];
+}): Message {
+  const phone = formatPhone(options.number);
+  if (options.entries.length === 0) {
+    return message(options.sandbox, `No recorded changes for ${phone}`, [
+      section(`No recorded changes for *${phone}*.`),
+    ]);
+  }
+  const lines = options.entries.map(describeEntry);
+  const blocks: KnownBlock[] = [section(`*Last ${lines.length} changes to ${phone}*`)];
+  // One line each keeps a glance readable; a section holds 3000 characters, so split when needed.
+  let chunk = '';
+  for (const line of lines) {
+    const next = chunk ? `${chunk}\n${line}` : line;
+    if (next.length > limits.sectionText && chunk) {
+      blocks.push(section(chunk));
+      chunk = line;
+    } else chunk = next;
+  }
+  if (chunk) blocks.push(section(chunk));
+  return message(options.sandbox, `Last changes to ${phone}`, blocks);
+}
