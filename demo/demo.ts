@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { ids } from '../src/views/ids.js';
-import { buttonClick, formValues, viewSubmission } from '../test/helpers/payloads.js';
+import { buttonClick, formValues, modalOf, viewSubmission } from '../test/helpers/payloads.js';
 import { startTestApp } from '../test/helpers/test-app.js';
 import { renderBlocks, renderModal } from './render.js';
 
@@ -55,15 +55,7 @@ export async function runDemo(): Promise<string> {
     say(
       `\n@alice fills in the modal (${card.firstName} ${card.lastName}, ${card.displayName}) and clicks Save card`,
     );
-    const submitted = await app.interact(
-      viewSubmission(
-        {
-          id: String(form?.args.view_id),
-          private_metadata: (form?.args.view as { private_metadata: string }).private_metadata,
-        },
-        formValues(card),
-      ),
-    );
+    const submitted = await app.interact(viewSubmission(modalOf(form), formValues(card)));
     say(`  → the modal changes at once:\n${renderModal(submitted.json().view)}`);
     await app.settle();
     showNewActivity();

@@ -5,7 +5,7 @@ type Node = Record<string, unknown>;
 const textOf = (value: unknown): string =>
   value && typeof value === 'object' && 'text' in value ? String((value as Node).text) : '';
 
-function unescape(text: string): string {
+function readable(text: string): string {
   return text
     .replace(/<!date\^\d+\^[^|]*\|([^>]*)>/g, '$1')
     .replace(/<@([A-Z0-9]+)>/g, '@$1')
@@ -23,7 +23,7 @@ function element(node: Node): string {
       return `🖼 ${String(node.alt_text)} <${String(node.image_url)}>`;
     case 'mrkdwn':
     case 'plain_text':
-      return unescape(String(node.text));
+      return readable(String(node.text));
     default:
       return `(${String(node.type)})`;
   }
@@ -32,7 +32,7 @@ function element(node: Node): string {
 function block(node: Node): string[] {
   switch (node.type) {
     case 'section': {
-      const lines = unescape(textOf(node.text)).split('\n');
+      const lines = readable(textOf(node.text)).split('\n');
       if (node.accessory) lines.push(`  ${element(node.accessory as Node)}`);
       return lines;
     }

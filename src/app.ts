@@ -6,6 +6,7 @@ import type { LinesDirectory } from './flows/lines.js';
 import { NumberQueue } from './flows/number-queue.js';
 import { registerListeners } from './listeners/index.js';
 import type { InFlight } from './operations.js';
+import type { PhotoChecker } from './photo/index.js';
 import type { SendblueClient } from './sendblue/client.js';
 import { WebApiOutbox } from './slack/outbox.js';
 import {
@@ -27,6 +28,8 @@ export interface Services {
   store: Store;
   /** The account's numbers, refreshed in the background. */
   lines: LinesDirectory;
+  /** Checks photo links before Sendblue downloads them (SSRF-safe, cached). */
+  photos: PhotoChecker;
 }
 
 export interface ContactcardApp {
@@ -87,6 +90,7 @@ export function createApp(services: Services): ContactcardApp {
       queue: new NumberQueue(),
       access: createAccess(services, app.client),
       lines: services.lines,
+      photos: services.photos,
       log,
       sandbox: services.sandbox,
       notifyChannel: config.notifyChannel,

@@ -3,10 +3,14 @@ import type { Config } from './config.js';
 import { LinesDirectory } from './flows/lines.js';
 import type { createLogger } from './logger.js';
 import { InFlight } from './operations.js';
+import { createPhotoChecker, type PhotoCheckerOptions } from './photo/index.js';
 import { connectSendblue } from './sendblue/connect.js';
 import { openSqliteStore } from './store/sqlite.js';
 
-type Tuning = Parameters<typeof connectSendblue>[2];
+type Tuning = NonNullable<Parameters<typeof connectSendblue>[2]> & {
+  /** Test-only: a resolver and address policy that reach local image servers. */
+  photos?: Partial<PhotoCheckerOptions>;
+};
 
 /** Opens what the app runs on: Sendblue (live or sandbox), the store, the lines directory. */
 export async function openServices(
@@ -23,6 +27,7 @@ export async function openServices(
   }
   const sendblue = await connectSendblue(config.sendblue, log, tuning);
   const lines = new LinesDirectory(sendblue.client, log);
+  const photos = createPhotoChecker({ log, networkCheck: config.photoCheck, ...tuning?.photos });
   return {
     config,
     log,
@@ -31,8 +36,10 @@ export async function openServices(
     operations: new InFlight(),
     store,
     lines,
+    photos,
     async close() {
       lines.stop();
+      await photos.close();
       await sendblue.close();
       await store.close();
     },

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ids } from '../src/views/ids.js';
 import { faults, LINES } from './fakes/fake-sendblue.js';
-import { buttonClick, formValues, viewSubmission } from './helpers/payloads.js';
+import { buttonClick, formValues, modalOf, viewSubmission } from './helpers/payloads.js';
 import { startTestApp, type TestApp, type TestAppOptions } from './helpers/test-app.js';
 
 const number = '+14155551234';
@@ -130,16 +130,7 @@ describe('authorization matrix (closed mode: an admin is configured)', () => {
     const form = app.slack.callsTo('views.update').at(-1);
     await app.command(`unassign ${number} <@${owner}>`, { user: admin });
     await app.settle();
-    const answer = await app.interact(
-      viewSubmission(
-        {
-          id: String(form?.args.view_id),
-          private_metadata: (form?.args.view as { private_metadata: string }).private_metadata,
-        },
-        formValues(card),
-        owner,
-      ),
-    );
+    const answer = await app.interact(viewSubmission(modalOf(form), formValues(card), owner));
     expect(text(answer.json())).toContain('no_entry');
     await app.settle();
     expect(contactSharing().filter((r) => r.method === 'POST')).toEqual([]);

@@ -190,7 +190,7 @@ describe('parseCommand properties', () => {
     // The default size keeps strings short; these runs go up to the full 10k characters.
     fc.assert(
       fc.property(text('max'), (input) => assertWellFormed(parseCommand(input, 'US'))),
-      { numRuns: 30 },
+      { numRuns: 30, endOnFailure: true },
     );
   });
 

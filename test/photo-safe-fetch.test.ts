@@ -137,6 +137,16 @@ describe('createVettingConnector with a test policy that opts this server in', (
     await response.body.arrayBuffer();
   });
 
+  it('refuses resolver answers that are not IP literals (net.connect would resolve them again)', async () => {
+    const resolve: Resolver = async () => [{ address: '127.1', family: 4 }];
+    const error = await refusedWith(
+      `http://odd.test:${v4.port}/`,
+      vettingAgent(() => ({ allowed: true }), resolve),
+    );
+    expect(error.detail).toBe('an answer that is not an IP address');
+    expect(v4.connections).toBe(0);
+  });
+
   it('passes resolver failures through (no real DNS is ever asked)', async () => {
     const error = await request('http://nowhere.test/', { dispatcher: vettingAgent() }).catch(
       (err: unknown) => err,

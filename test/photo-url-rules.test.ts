@@ -1,5 +1,7 @@
+import { isIP } from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { isForbiddenAddress } from '../src/photo/address-policy.js';
 import { checkPhotoUrlRules, MAX_PHOTO_URL_LENGTH, type UrlRuleCode } from '../src/photo/url-rules.js';
 
 function refusal(raw: string) {
@@ -189,7 +191,9 @@ describe('checkPhotoUrlRules: properties', () => {
         expect(result.url.protocol).toBe('https:');
         expect(result.url.username + result.url.password).toBe('');
         expect(result.url.href.length).toBeLessThanOrEqual(MAX_PHOTO_URL_LENGTH);
-        expect(result.url.hostname).not.toMatch(/^(127\.|10\.|192\.168\.|localhost$|\[::1\]$)/);
+        const host = result.url.hostname.replace(/^\[|\]$/g, '');
+        if (isIP(host)) expect(isForbiddenAddress(host)).toBe(false);
+        expect(host).not.toMatch(/(^|\.)localhost\.?$/);
       }),
       { numRuns: 3000 },
     );

@@ -116,6 +116,21 @@ describe('readSubmission number', () => {
     expect(result).toMatchObject({ ok: true, card: { fromNumber: e164 } });
   });
 
+  it('reads the number chosen in the number select', () => {
+    const values = stateOf(valid, { askedForNumber: false });
+    const option = { text: { type: 'plain_text', text: '+44 20 7946 0958' }, value: '+442079460958' };
+    const chosen = { type: 'static_select', selected_option: option };
+    values[ids.blocks.number] = { [ids.inputs.number]: chosen };
+    expect(readSubmission(values, withoutNumber, 'US')).toMatchObject({
+      ok: true,
+      card: { fromNumber: '+442079460958' },
+    });
+    // Nothing chosen: Slack sends selected_option null.
+    const none = { type: 'static_select', selected_option: null };
+    values[ids.blocks.number] = { [ids.inputs.number]: none };
+    expect(Object.keys(errorsOf(readSubmission(values, withoutNumber, 'US')))).toEqual([ids.blocks.number]);
+  });
+
   it.each(['hello', '415 555', '+1 415 555 123456789'])(
     'keys an invalid typed number %j to the number block',
     (typed) => {
@@ -218,6 +233,13 @@ describe('readSubmission properties', () => {
   const scalar = fc.oneof(fc.string(), fc.constant(null), fc.integer(), fc.double(), fc.boolean());
   const element = fc.oneof(
     fc.record({ type: fc.string(), value: scalar }, { requiredKeys: [] }),
+    fc.record(
+      {
+        type: fc.string(),
+        selected_option: fc.oneof(scalar, fc.record({ value: scalar }, { requiredKeys: [] })),
+      },
+      { requiredKeys: [] },
+    ),
     scalar,
     fc.constant(undefined),
   );

@@ -1,6 +1,7 @@
 import type { ModalView } from '@slack/types';
 import type { Log } from '../logger.js';
 import { formatPhone } from '../phone.js';
+import type { PhotoChecker } from '../photo/index.js';
 import {
   AuthenticationError,
   NumberNotFoundError,
@@ -39,6 +40,7 @@ export interface FlowDeps {
   outbox: SlackOutbox;
   store: Store;
   queue: NumberQueue;
+  photos: Pick<PhotoChecker, 'check' | 'cached'>;
   log: Log;
   sandbox: boolean;
   notifyChannel: string | undefined;
@@ -149,6 +151,26 @@ export async function applyCard(
   const { card, audience, metadata, actorId } = submission;
   const number = card.fromNumber;
   const modal = { metadata: { ...metadata, number }, sandbox: deps.sandbox };
+  // A check still running at submission finishes here, before anything is sent to Sendblue.
+  const photo = await deps.photos.check(card.photoUrl);
+  if (!photo.ok) {
+    const explanation = {
+      headline: 'The photo link cannot be used',
+      sendblueMessage: undefined,
+      meaning: photo.reason,
+      advice: 'Use a public https link to a JPEG or PNG and try again.',
+    };
+    const notice = `:x: *Not saved: the photo link cannot be used.* ${escapeMrkdwn(photo.reason)}`;
+    await deps.outbox.updateModal(
+      submission.viewId,
+      cardFormView({ ...modal, metadata, prefill: card, notice }),
+    );
+    await deps.outbox.tellPrivately(
+      audience,
+      failureMessage({ sandbox: deps.sandbox, number, action: 'set', explanation, retry: draftOf(card) }),
+    );
+    return 'failed';
+  }
   const before = await deps.store.lastKnownCard(number);
   const after = snapshotOf(card);
   const recorded = await recordedChange(

@@ -1,5 +1,6 @@
 import type { App } from '@slack/bolt';
 import * as cardButtons from './actions/card-buttons.js';
+import * as photoUrl from './actions/photo-url.js';
 import * as contactcardCommand from './commands/contactcard.js';
 import type { ListenerDeps } from './deps.js';
 import * as cardSubmission from './views/card-submission.js';
@@ -8,4 +9,5 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   contactcardCommand.register(app, deps);
   cardSubmission.register(app, deps);
   cardButtons.register(app, deps);
+  photoUrl.register(app, deps);
 }

@@ -173,8 +173,9 @@ export function judgeImage(result: Extract<SafeFetchResult, { ok: true }>, maxBy
       );
       break;
     case 'other': {
-      if (read.kind === 'html' || (!read.kind && contentType === 'text/html'))
+      if (read.kind === 'html' || (!read.kind && contentType === 'text/html')) {
         return refuse('not-image', webPage);
+      }
       if (read.kind) {
         return refuse(
           'unsupported-format',

@@ -18,6 +18,18 @@ export {
   type PhotoRefusalCode,
   type PhotoVerdict,
 } from './check.js';
-export { type ImageFormat, type ImageInfo, sniffImage } from './image-sniff.js';
-export { createSafeFetcher, type Resolver, type SafeFetcher, systemResolver } from './safe-fetch.js';
-export { checkPhotoUrlRules, MAX_PHOTO_URL_LENGTH, type UrlRuleResult } from './url-rules.js';
+export { type ImageFormat, type ImageInfo, readImageHeader, sniffImage } from './image-sniff.js';
+export {
+  createSafeFetcher,
+  createVettingConnector,
+  ForbiddenAddressError,
+  type Resolver,
+  type SafeFetcher,
+  systemResolver,
+} from './safe-fetch.js';
+export {
+  checkPhotoUrlRules,
+  MAX_PHOTO_URL_LENGTH,
+  type UrlRuleCode,
+  type UrlRuleResult,
+} from './url-rules.js';

@@ -70,6 +70,14 @@ function stripBrackets(host: string): string {
 function vet(policy: AddressPolicy, hostname: string, answers: ResolvedAddress[], target: AddressTarget) {
   if (answers.length === 0) throw new Error(`no address found for ${hostname}`);
   for (const answer of answers) {
+    // Only canonical IP literals: anything else would make net.connect resolve again.
+    if (isIP(answer.address) === 0) {
+      throw new ForbiddenAddressError(
+        hostname,
+        String(answer.address),
+        'an answer that is not an IP address',
+      );
+    }
     const decision = policy(answer.address, answer.family, target);
     if (!decision.allowed) {
       throw new ForbiddenAddressError(
@@ -103,7 +111,7 @@ export function createVettingConnector(options: VettingConnectorOptions): buildC
     const addresses: Promise<ResolvedAddress[]> =
       literal === 4 || literal === 6
         ? Promise.resolve([{ address: hostname, family: literal }])
-        : resolve(hostname);
+        : Promise.resolve().then(() => resolve(hostname));
 
     const attempt = (list: ResolvedAddress[], index: number, lastError?: Error): void => {
       const next = list[index];
@@ -149,7 +157,11 @@ export function createVettingConnector(options: VettingConnectorOptions): buildC
           callback(err as Error, null);
           return;
         }
-        attempt(vetted, 0);
+        try {
+          attempt(vetted, 0);
+        } catch (err) {
+          callback(err instanceof Error ? err : new Error(String(err)), null);
+        }
       },
       (err: unknown) => callback(err instanceof Error ? err : new Error(String(err)), null),
     );

@@ -2,7 +2,7 @@ import type { KnownBlock, ModalView, SectionBlock } from '@slack/types';
 import { formatPhone } from '../phone.js';
 import { ids } from './ids.js';
 import { encodeMetadata, type ModalMetadata } from './metadata.js';
-import { limits, plain, sandboxNotice, truncate } from './text.js';
+import { escapeMrkdwn, limits, plain, sandboxNotice, truncate } from './text.js';
 
 /** What the form shows in its inputs: the current card, or what the person typed last time. */
 export interface CardPrefill {
@@ -70,10 +70,13 @@ export function cardFormView(
       block_id: ids.blocks.photoUrl,
       label: plain('Photo URL'),
       hint: plain('A public https link to a JPEG or PNG. Sendblue downloads it onto the phone.'),
+      // Checked as soon as it is pasted or entered, so the verdict is ready before submission.
+      dispatch_action: true,
       element: {
         type: 'url_text_input',
         action_id: ids.inputs.photoUrl,
         placeholder: plain('https://example.com/team/photo.jpg'),
+        dispatch_action_config: { trigger_actions_on: ['on_enter_pressed', 'on_character_entered'] },
         ...(prefill.photoUrl ? { initial_value: prefill.photoUrl } : {}),
       },
     },
@@ -160,4 +163,62 @@ export function submittedView(context: ModalContext & { metadata: { number: stri
 /** A modal that only says something (mrkdwn), with a Close button. */
 export function noticeView(context: ModalContext, text: string): ModalView {
   return modal(context, [section(text)]);
+}
+
+/** What the photo check found, shown right under the Photo URL input. */
+export type PhotoFeedback =
+  | { kind: 'preview'; url: string; caption: string; warnings: readonly string[] }
+  | { kind: 'problem'; reason: string }
+  /** The check passed but Slack cannot display the image. */
+  | { kind: 'no-preview'; caption: string; warnings: readonly string[] };
+
+/**
+ * The same modal with the photo feedback placed after the Photo URL input. Every input block
+ * keeps its ids, so Slack keeps what the person has typed.
+ */
+export function withPhotoFeedback(view: ModalView, feedback: PhotoFeedback): ModalView {
+  const blocks = (view.blocks as KnownBlock[]).filter(
+    (block) => !block.block_id?.startsWith(ids.photoFeedback),
+  );
+  const at = blocks.findIndex((block) => block.block_id === ids.blocks.photoUrl);
+  return {
+    ...view,
+    blocks: [...blocks.slice(0, at + 1), ...feedbackBlocks(feedback), ...blocks.slice(at + 1)],
+  };
+}
+
+function feedbackBlocks(feedback: PhotoFeedback): KnownBlock[] {
+  const context = (text: string, suffix: string): KnownBlock => ({
+    type: 'context',
+    block_id: `${ids.photoFeedback}_${suffix}`,
+    elements: [{ type: 'mrkdwn', text: truncate(text, limits.contextText) }],
+  });
+  const warnings = (list: readonly string[]) => list.map((warning) => `:warning: ${escapeMrkdwn(warning)}`);
+  switch (feedback.kind) {
+    case 'problem':
+      return [context(`:x: ${escapeMrkdwn(feedback.reason)}`, 'problem')];
+    case 'no-preview':
+      return [
+        context(
+          [
+            `:white_check_mark: ${escapeMrkdwn(feedback.caption)} (Slack cannot show a preview of it.)`,
+            ...warnings(feedback.warnings),
+          ].join('\n'),
+          'note',
+        ),
+      ];
+    case 'preview':
+      return [
+        {
+          type: 'image',
+          block_id: `${ids.photoFeedback}_image`,
+          image_url: feedback.url,
+          alt_text: 'Preview of the contact card photo',
+          title: plain(feedback.caption, 150),
+        },
+        ...(feedback.warnings.length > 0
+          ? [context(warnings(feedback.warnings).join('\n'), 'warnings')]
+          : []),
+      ];
+  }
 }

@@ -9,6 +9,8 @@ export const ids = {
     photoUrl: 'card_photo_url',
     displayName: 'card_display_name',
   },
+  /** Blocks the app inserts under the photo input: never inputs, so they carry no typed state. */
+  photoFeedback: 'card_photo_feedback',
   inputs: {
     number: 'number',
     firstName: 'first_name',

@@ -15,7 +15,7 @@ import {
   section,
 } from './blocks.js';
 import { ids } from './ids.js';
-import { escapeMrkdwn, limits, plain, sandboxNotice, slackDate, truncate } from './text.js';
+import { escapeMrkdwn, limits, slackDate, truncate } from './text.js';
 
 export type { Message };
 

@@ -64,10 +64,10 @@ export async function startFakeSlack(options: { botToken?: string } = {}) {
       triggerExpired(call.args.trigger_id)
         ? { ok: false, error: 'expired_trigger_id' }
         : { ok: true, view: viewFrom(call, `V${++viewCounter}`) },
-    'views.update': (call) => ({
-      ok: true,
-      view: viewFrom(call, String(call.args.view_id ?? `V${++viewCounter}`)),
-    }),
+    'views.update': (call) =>
+      hasUnfetchableImage(call.args.view)
+        ? imageRefusal
+        : { ok: true, view: viewFrom(call, String(call.args.view_id ?? `V${++viewCounter}`)) },
     'views.push': (call) => ({ ok: true, view: viewFrom(call, `V${++viewCounter}`) }),
     'chat.postMessage': (call) =>
       hasUnfetchableImage(call.args.blocks)

@@ -71,3 +71,13 @@ export function buttonClick(
     actions: [{ type: 'button', action_id: actionId, block_id: 'b', value, action_ts: '1700000000.1' }],
   };
 }
+
+/** The modal a views.open/views.update call put up, as a later submission refers to it. */
+export function modalOf(call: { args: Record<string, unknown> } | undefined): {
+  id: string;
+  private_metadata: string;
+} {
+  const view = call?.args.view as { private_metadata?: string } | undefined;
+  if (call === undefined || view === undefined) throw new Error('no modal was opened or updated');
+  return { id: String(call.args.view_id ?? 'V1'), private_metadata: view.private_metadata ?? '' };
+}

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
+import type { PhotoCheckerOptions } from '../../src/photo/index.js';
 import { openServices } from '../../src/services.js';
 import { type FakeSendblue, startFakeSendblue } from '../fakes/fake-sendblue.js';
 import { type FakeSlack, startFakeSlack } from '../fakes/fake-slack.js';
@@ -14,6 +15,8 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** Use the built-in simulator instead of the fake Sendblue (no credentials configured). */
   sandbox?: boolean;
+  /** Photo checker options that reach a local image server (with CONTACTCARD_PHOTO_CHECK=true). */
+  photos?: Partial<PhotoCheckerOptions>;
   /** The account's lines the fake Sendblue lists at start-up; null: the endpoint is unavailable. */
   lines?: string[] | null;
 }
@@ -39,6 +42,8 @@ export async function startTestApp(options: TestAppOptions = {}) {
     SLACK_API_URL: slack.url,
     LOG_LEVEL: 'error',
     CONTACTCARD_DB: ':memory:',
+    // Photo links in tests point nowhere real; photo tests turn the check on with a local server.
+    CONTACTCARD_PHOTO_CHECK: 'false',
     ...credentials,
     ...options.env,
   });
@@ -49,6 +54,7 @@ export async function startTestApp(options: TestAppOptions = {}) {
     // Fast retries keep fault tests short; the policy itself is tested in sendblue-client.test.ts.
     client: { retry: { initialDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 50 } },
     simulator: { latencyMs: { get: 0, post: 0, delete: 0 } },
+    ...(options.photos ? { photos: options.photos } : {}),
   });
   await services.lines.refresh();
   // Tests count contact-sharing calls; the start-up lines listing is not one of theirs.

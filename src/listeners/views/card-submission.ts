@@ -38,6 +38,11 @@ export async function handleCardSubmission(
       errors: { [ids.blocks.number]: `This Sendblue account has no number ${formatPhone(number)}.` },
     });
   }
+  // A link already known to be unusable (URL rules, or a finished check) is refused in place.
+  const photo = deps.flows.photos.cached(card.photoUrl);
+  if (photo !== undefined && !photo.ok) {
+    return ack({ response_action: 'errors', errors: { [ids.blocks.photoUrl]: photo.reason } });
+  }
   // Rights may have changed while the modal was open: check again, as the person who submitted.
   const decision = await deps.flows.access.canManage(body.user.id, number);
   if (!decision.allowed) {

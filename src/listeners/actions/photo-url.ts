@@ -1,0 +1,71 @@
+import type { App, BasicElementAction, BlockAction } from '@slack/bolt';
+import type { ModalView } from '@slack/types';
+import type { PhotoVerdict } from '../../photo/index.js';
+import { slackErrorCode } from '../../slack/outbox.js';
+import { type PhotoFeedback, withPhotoFeedback } from '../../views/card-modal.js';
+import { ids } from '../../views/ids.js';
+import { afterAck, type ListenerDeps } from '../deps.js';
+
+// Bolt has no type for url_text_input actions; Slack sends the typed value like a plain text input.
+interface UrlInputAction extends BasicElementAction<'url_text_input'> {
+  value?: string | null;
+}
+
+type PhotoBody = BlockAction<UrlInputAction>;
+
+function captionOf(verdict: PhotoVerdict & { ok: true }): string {
+  const size = verdict.width && verdict.height ? `${verdict.width}×${verdict.height} ` : '';
+  return `${size}${verdict.format?.toUpperCase() ?? 'image'}: this is what iMessage recipients will see`;
+}
+
+/** The modal as Slack sent it, reduced to what views.update accepts. */
+function editableView(view: NonNullable<PhotoBody['view']>): ModalView {
+  const { type, callback_id, title, submit, close, private_metadata, blocks } = view as unknown as ModalView;
+  return { type, callback_id, title, submit, close, private_metadata, blocks };
+}
+
+/**
+ * A photo link was pasted or entered: check it now (the verdict is cached for the submission)
+ * and show the result in the modal, a preview when it passes.
+ */
+export async function handlePhotoUrl(
+  deps: ListenerDeps,
+  body: PhotoBody,
+  action: UrlInputAction,
+): Promise<void> {
+  const view = body.view;
+  const url = action.value?.trim();
+  if (view === undefined || !url) return;
+  const verdict = await deps.flows.photos.check(url);
+  const update = (feedback: PhotoFeedback) =>
+    deps.triggerClient.views
+      .update({ view_id: view.id, hash: view.hash, view: withPhotoFeedback(editableView(view), feedback) })
+      .then(
+        () => undefined,
+        (error: unknown) => slackErrorCode(error),
+      );
+  if (!verdict.ok) {
+    await update({ kind: 'problem', reason: verdict.reason });
+    return;
+  }
+  // Without a network check there is nothing to preview beyond the link itself.
+  if (!verdict.networkChecked) return;
+  const caption = captionOf(verdict);
+  const failed = await update({ kind: 'preview', url: verdict.url, caption, warnings: verdict.warnings });
+  // Slack fetches preview images itself and fails the whole view when it cannot: drop the image.
+  if (failed?.includes('invalid_blocks') || failed?.includes('downloading image')) {
+    await update({ kind: 'no-preview', caption, warnings: verdict.warnings });
+  } else if (failed) {
+    deps.log.info(`photo preview not shown (${failed})`);
+  }
+}
+
+export function register(app: App, deps: ListenerDeps): void {
+  app.action<BlockAction>(ids.inputs.photoUrl, async ({ ack, body, action }) => {
+    await ack();
+    const photoAction = action as unknown as UrlInputAction;
+    afterAck(deps, 'checking a photo link', () =>
+      handlePhotoUrl(deps, body as unknown as PhotoBody, photoAction),
+    );
+  });
+}
