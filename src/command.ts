@@ -1,5 +1,6 @@
 import type { CountryCode } from 'libphonenumber-js';
 import { parsePhone } from './phone.js';
+import { truncate } from './views/text.js';
 
 export type NumberCommand = 'set' | 'show' | 'delete' | 'history';
 
@@ -73,5 +74,5 @@ function parseAssignment(kind: 'assign' | 'unassign', argument: string, region: 
 }
 
 function quote(word: string): string {
-  return word.length > maxQuoted ? `${word.slice(0, maxQuoted)}…` : word;
+  return truncate(word, maxQuoted + 1);
 }

@@ -218,10 +218,23 @@ describe('the account’s lines', () => {
     await app.settle();
     expect(app.slack.callsTo('views.open')).toEqual([]);
     expect(contactSharing()).toEqual([]);
-    const answer = await app.interact(
+    const fixed = await app.interact(
       viewSubmission({ id: 'V1', private_metadata: metadataFor('+12127365000') }, formValues(card)),
     );
-    expect(answer.json().response_action).toBe('errors');
+    expect(fixed.json().response_action).toBe('update');
+    expect(text(fixed.json())).toContain('has no number +1 212 736 5000');
+    const typed = await app.interact(
+      viewSubmission(
+        { id: 'V2', private_metadata: JSON.stringify({ channel: 'C0CHANNEL' }) },
+        formValues({ ...card, number: '(212) 736-5000' }),
+      ),
+    );
+    expect(typed.json()).toMatchObject({
+      response_action: 'errors',
+      errors: { [ids.blocks.number]: expect.stringContaining('has no number') },
+    });
+    await app.settle();
+    expect(contactSharing()).toEqual([]);
   });
 
   it('falls back to typed numbers when the lines endpoint is unavailable', async () => {

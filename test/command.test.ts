@@ -135,10 +135,7 @@ describe('parseCommand unknown subcommands', () => {
     expect(result.problem).not.toContain('y');
   });
 
-  // KNOWN BUG (src/command.ts, quote()): `word.slice(0, maxQuoted)` cuts UTF-16 units, so an emoji
-  // straddling position 40 leaves a lone surrogate in the reply. Flip to `it` once quote() uses
-  // truncate() from src/views/text.ts.
-  it.fails('never cuts an emoji in half when quoting a long word', () => {
+  it('never cuts an emoji in half when quoting a long word', () => {
     const result = parseCommand(`a${'😀'.repeat(30)}`, 'US');
     expect(result.kind === 'invalid' && result.problem).not.toMatch(loneSurrogate);
   });
@@ -187,7 +184,7 @@ describe('parseCommand properties', () => {
       fc.property(text('small'), (input) => assertWellFormed(parseCommand(input, 'US'))),
       { numRuns: 1_000 },
     );
-    // The default size keeps strings short; these runs go up to the full 10k characters.
+    // The default size keeps strings short; these runs reach the full 10,000 units (over 10k characters).
     fc.assert(
       fc.property(text('max'), (input) => assertWellFormed(parseCommand(input, 'US'))),
       { numRuns: 30, endOnFailure: true },

@@ -161,10 +161,7 @@ export async function applyCard(
       advice: 'Use a public https link to a JPEG or PNG and try again.',
     };
     const notice = `:x: *Not saved: the photo link cannot be used.* ${escapeMrkdwn(photo.reason)}`;
-    await deps.outbox.updateModal(
-      submission.viewId,
-      cardFormView({ ...modal, metadata, prefill: card, notice }),
-    );
+    await deps.outbox.updateModal(submission.viewId, cardFormView({ ...modal, prefill: card, notice }));
     await deps.outbox.tellPrivately(
       audience,
       failureMessage({ sandbox: deps.sandbox, number, action: 'set', explanation, retry: draftOf(card) }),
@@ -188,10 +185,7 @@ export async function applyCard(
     deps.log.warn(`set ${number} failed: ${explanation.headline}`);
     // The modal, if still open, goes back to the form with what was typed and why it failed.
     const notice = `:x: *Not saved.* ${escapeMrkdwn(explanation.sendblueMessage ?? explanation.headline)}. ${escapeMrkdwn(explanation.advice)}`;
-    await deps.outbox.updateModal(
-      submission.viewId,
-      cardFormView({ ...modal, metadata, prefill: card, notice }),
-    );
+    await deps.outbox.updateModal(submission.viewId, cardFormView({ ...modal, prefill: card, notice }));
     await deps.outbox.tellPrivately(
       audience,
       failureMessage({ sandbox: deps.sandbox, number, action: 'set', explanation, retry: draftOf(card) }),

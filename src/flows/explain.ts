@@ -1,4 +1,5 @@
 import { SendblueApiError, SendblueError } from '../sendblue/errors.js';
+import { truncate } from '../views/text.js';
 
 /** A failure told to a person: what happened, what Sendblue said, what it means, what to do. */
 export interface Explanation {
@@ -25,14 +26,15 @@ export function explainFailure(error: unknown): Explanation {
   if (error instanceof SendblueApiError) {
     return {
       headline: `Sendblue answered ${error.status}`,
-      sendblueMessage: error.sendblueMessage?.slice(0, maxQuotedMessage),
+      sendblueMessage:
+        error.sendblueMessage === undefined ? undefined : truncate(error.sendblueMessage, maxQuotedMessage),
       meaning: statusMeaning[error.status],
       advice: error.advice,
     };
   }
   if (error instanceof SendblueError) {
     return {
-      headline: error.message.slice(0, maxQuotedMessage),
+      headline: truncate(error.message, maxQuotedMessage),
       sendblueMessage: undefined,
       meaning: undefined,
       advice: error.advice,

@@ -45,7 +45,11 @@ export function readSubmission(
     displayName: typedValue(values, ids.blocks.displayName, ids.inputs.displayName),
   };
   const errors: Record<string, string> = {};
-  const phone = parsePhone(draft.number ?? '', region);
+  // A number from metadata was chosen by the app (E.164-checked on the way back): only a typed one
+  // is parsed, and only a typed one has an input block to show an error on.
+  const phone = metadata.number
+    ? { ok: true as const, e164: metadata.number }
+    : parsePhone(draft.number ?? '', region);
   if (!phone.ok) errors[ids.blocks.number] = phone.error;
 
   const parsed = profileInputSchema.safeParse({

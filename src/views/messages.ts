@@ -64,13 +64,15 @@ export function helpMessage(options: {
     notes.push(`Admins: ${admins}. Admins manage every number; others manage the numbers assigned to them.`);
   }
   blocks.push(context(notes.join('\n')));
-  const text = options.problem ? `${options.problem} Try /contactcard help.` : 'How to use /contactcard';
+  const text = options.problem
+    ? `${escapeMrkdwn(options.problem)} Try /contactcard help.`
+    : 'How to use /contactcard';
   return message(options.sandbox, text, blocks);
 }
 
 /** A one-line status; the emoji says whether it is still going (the default) or done. */
 export function progressMessage(sandbox: boolean, text: string, emoji = ':hourglass_flowing_sand:'): Message {
-  return message(sandbox, text, [context(`${emoji} ${escapeMrkdwn(text)}`)]);
+  return message(sandbox, escapeMrkdwn(text), [context(`${emoji} ${escapeMrkdwn(text)}`)]);
 }
 
 /** `show`: the current card, privately, with what can be done next. */
@@ -205,7 +207,11 @@ export function failureMessage(options: {
     blocks.push(
       actions(button('Try again', ids.actions.tryAgain, encodeRetry(options.retry), { style: 'primary' })),
     );
-  return message(options.sandbox, `Could not ${what} ${phone}: ${explanation.headline}`, blocks);
+  return message(
+    options.sandbox,
+    `Could not ${what} ${phone}: ${escapeMrkdwn(explanation.headline)}`,
+    blocks,
+  );
 }
 
 export function notifyFailedMessage(options: { sandbox: boolean; channel: string; error: string }): Message {
@@ -221,10 +227,13 @@ export function notifyFailedMessage(options: { sandbox: boolean; channel: string
 }
 
 /**
- * The Try again button carries what the person typed. Button values hold 2000 characters, so an
- * extremely long photo link is left out rather than losing the whole draft.
+ * The Try again button carries what the person typed. Button values hold 2000 characters, so the
+ * most expendable fields go first (the photo link, then the names) rather than the whole draft.
  */
 export function encodeRetry(draft: CardDraft): string {
-  const full = JSON.stringify(draft);
-  return full.length <= limits.buttonValue ? full : JSON.stringify({ ...draft, photoUrl: undefined });
+  for (const candidate of [draft, { ...draft, photoUrl: undefined }, { number: draft.number }]) {
+    const encoded = JSON.stringify(candidate);
+    if (encoded.length <= limits.buttonValue) return encoded;
+  }
+  return '{}';
 }

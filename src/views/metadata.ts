@@ -12,7 +12,10 @@ const modalMetadataSchema = z.object({
     .regex(/^\+[1-9]\d{6,14}$/)
     .optional(),
   /** Where the command ran: the confirmation goes there. */
-  channel: z.string().regex(/^[CGDW][A-Z0-9]+$/),
+  channel: z
+    .string()
+    .max(32)
+    .regex(/^[CGDW][A-Z0-9]+$/),
   /** The invoking interaction's response_url: works in DMs and private channels the bot is not in. */
   responseUrl: z
     .url({ protocol: /^https?$/ })

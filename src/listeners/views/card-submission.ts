@@ -33,10 +33,17 @@ export async function handleCardSubmission(
   const number = card.fromNumber;
   // A typed number must be one of the account's, when Sendblue says which those are.
   if (!deps.flows.lines.mayHave(number)) {
-    return ack({
-      response_action: 'errors',
-      errors: { [ids.blocks.number]: `This Sendblue account has no number ${formatPhone(number)}.` },
-    });
+    const problem = `This Sendblue account has no number ${formatPhone(number)}.`;
+    // Only a typed number has an input to attach the error to; a fixed one gets a notice instead.
+    return metadata.number === undefined
+      ? ack({ response_action: 'errors', errors: { [ids.blocks.number]: problem } })
+      : ack({
+          response_action: 'update',
+          view: noticeView(
+            { metadata, sandbox: deps.sandbox },
+            `:x: ${problem} Nothing was sent to Sendblue.`,
+          ),
+        });
   }
   // A link already known to be unusable (URL rules, or a finished check) is refused in place.
   const photo = deps.flows.photos.cached(card.photoUrl);
