@@ -254,25 +254,18 @@ describe('the account’s lines', () => {
   });
 });
 
+/** Submits a card for `number` from its own modal, answering on response_url `/response/<id>`. */
+function submitCard(id: string, typed: Parameters<typeof formValues>[0], user = 'U0ALICE') {
+  const metadata = JSON.stringify({ number, channel: 'C0CHANNEL', responseUrl: app.slack.responseUrl(id) });
+  return app.interact(viewSubmission({ id: `V-${id}`, private_metadata: metadata }, formValues(typed), user));
+}
+
 describe('per-number queue', () => {
   it('applies 20 concurrent submissions for one number one at a time; each submitter hears back; the last wins', async () => {
     await start();
     app.sendblue.inject(number, faults.latency(5));
     const submissions = Array.from({ length: 20 }, (_, i) =>
-      app.interact(
-        viewSubmission(
-          {
-            id: `V${i}`,
-            private_metadata: JSON.stringify({
-              number,
-              channel: 'C0CHANNEL',
-              responseUrl: app.slack.responseUrl(`s${i}`),
-            }),
-          },
-          formValues({ ...card, displayName: `Version ${i}` }),
-          `U0USER${i}`,
-        ),
-      ),
+      submitCard(`s${i}`, { ...card, displayName: `Version ${i}` }, `U0USER${i}`),
     );
     expect((await Promise.all(submissions)).every((r) => r.status === 200)).toBe(true);
     await app.settle();
@@ -290,20 +283,7 @@ describe('per-number queue', () => {
   it('tells a second submitter that theirs waits behind another change', async () => {
     await start();
     app.sendblue.hold(number);
-    const submit = (i: number) =>
-      app.interact(
-        viewSubmission(
-          {
-            id: `V${i}`,
-            private_metadata: JSON.stringify({
-              number,
-              channel: 'C0CHANNEL',
-              responseUrl: app.slack.responseUrl(`q${i}`),
-            }),
-          },
-          formValues(card),
-        ),
-      );
+    const submit = (i: number) => submitCard(`q${i}`, card);
     await submit(1);
     await app.sendblue.waitForRequests(1);
     await submit(2);

@@ -1,7 +1,5 @@
 import { inspect } from 'node:util';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Log } from '../src/logger.js';
-import { SendblueClient, type SendblueClientOptions } from '../src/sendblue/client.js';
+import { describe, expect, it } from 'vitest';
 import {
   AuthenticationError,
   DeviceOperationFailedError,
@@ -13,13 +11,13 @@ import {
   SendblueAbortError,
   type SendblueApiError,
   SendblueConnectionError,
-  SendblueError,
   SendblueProtocolError,
   SendblueTimeoutError,
   SendblueValidationError,
   UnexpectedStatusError,
 } from '../src/sendblue/errors.js';
-import { type FakeSendblue, faults, startFakeSendblue } from './fakes/fake-sendblue.js';
+import { faults, startFakeSendblue } from './fakes/fake-sendblue.js';
+import { sendblueHarness } from './helpers/sendblue-harness.js';
 
 const NUMBER = '+14155551234';
 const CARD = {
@@ -29,66 +27,21 @@ const CARD = {
   photoUrl: 'https://example.com/jane.jpg',
 };
 
-let fake: FakeSendblue;
-let clients: SendblueClient[] = [];
-let lines: { level: string; line: string }[] = [];
-let sleeps: number[] = [];
-
-const log: Log = {
-  debug: (...msg) => lines.push({ level: 'debug', line: msg.join(' ') }),
-  info: (...msg) => lines.push({ level: 'info', line: msg.join(' ') }),
-  warn: (...msg) => lines.push({ level: 'warn', line: msg.join(' ') }),
-  error: (...msg) => lines.push({ level: 'error', line: msg.join(' ') }),
-};
-
-/** Sleeps are recorded, not waited, so retry schedules are asserted exactly and the file stays fast. */
-function client(overrides: Partial<SendblueClientOptions> = {}): SendblueClient {
-  const created = new SendblueClient({
-    baseUrl: fake.url,
-    apiKeyId: fake.keyId,
-    apiSecretKey: fake.secret,
-    log,
-    random: () => 0.5,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-    },
-    ...overrides,
-  });
-  clients.push(created);
-  return created;
-}
-
-async function failure(promise: Promise<unknown>): Promise<SendblueError> {
-  const error = await promise.then(
-    () => expect.fail('expected the call to fail'),
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(SendblueError);
-  return error as SendblueError;
-}
-
-beforeAll(async () => {
-  fake = await startFakeSendblue();
-});
-afterAll(() => fake.close());
-afterEach(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  clients = [];
-  lines = [];
-  sleeps = [];
-  fake.reset();
-});
+const harness = sendblueHarness();
+const { lines, sleeps } = harness;
+const client = harness.client.bind(harness);
+const failure = harness.failure.bind(harness);
 
 describe('requests', () => {
   it('GET state encodes + as %2B and sends both auth headers', async () => {
     const state = await client().getState(NUMBER);
     expect(state).toEqual({ hasProfile: false, firstName: null, lastName: null, displayName: null });
-    const [req] = fake.requests;
+    const [req] = harness.fake.requests;
     expect(req?.method).toBe('GET');
     expect(req?.url).toBe('/api/v2/contact-sharing/state?fromNumber=%2B14155551234');
     expect(req?.headers).toMatchObject({
-      'sb-api-key-id': fake.keyId,
-      'sb-api-secret-key': fake.secret,
+      'sb-api-key-id': harness.fake.keyId,
+      'sb-api-secret-key': harness.fake.secret,
       accept: 'application/json',
       'user-agent': 'contactcard/0.1',
     });
@@ -100,12 +53,12 @@ describe('requests', () => {
     const state = await c.upsertProfile({ ...CARD, firstName: '  Jane ', displayName: '' });
     expect(state).toEqual({ hasProfile: true, firstName: 'Jane', lastName: 'Smith', displayName: null });
     await c.upsertProfile({ ...CARD, displayName: 'Jane at Acme' });
-    const [first, second] = fake.requests;
+    const [first, second] = harness.fake.requests;
     expect(first?.path).toBe('/api/v2/contact-sharing/profile');
     expect(first?.headers['content-type']).toBe('application/json');
     expect(JSON.parse(first?.rawBody ?? '')).toEqual(CARD);
     expect(JSON.parse(second?.rawBody ?? '')).toEqual({ ...CARD, displayName: 'Jane at Acme' });
-    expect(fake.profiles.get(NUMBER)?.displayName).toBe('Jane at Acme');
+    expect(harness.fake.profiles.get(NUMBER)?.displayName).toBe('Jane at Acme');
   });
 
   it('DELETE sends only {fromNumber} as JSON', async () => {
@@ -117,7 +70,7 @@ describe('requests', () => {
       lastName: null,
       displayName: null,
     });
-    const req = fake.requests[1];
+    const req = harness.fake.requests[1];
     expect(req?.method).toBe('DELETE');
     expect(req?.headers['content-type']).toBe('application/json');
     expect(req?.rawBody).toBe(JSON.stringify({ fromNumber: NUMBER }));
@@ -125,7 +78,7 @@ describe('requests', () => {
 
   it('keeps undocumented extra fields in the state', async () => {
     const data = { hasProfile: true, firstName: 'J', lastName: 'S', sharingEnabled: true, hasPhoto: false };
-    fake.inject(NUMBER, faults.reply(200, { status: 'OK', data, requestId: 'x' }));
+    harness.fake.inject(NUMBER, faults.reply(200, { status: 'OK', data, requestId: 'x' }));
     expect(await client().getState(NUMBER)).toEqual({ ...data, displayName: null });
   });
 
@@ -141,7 +94,7 @@ describe('requests', () => {
     expect(http.fromNumber).toBe(NUMBER);
     expect(await failure(c.getState('4155551234'))).toBeInstanceOf(SendblueValidationError);
     expect(await failure(c.deleteProfile('+1 415'))).toBeInstanceOf(SendblueValidationError);
-    expect(fake.requests).toHaveLength(0);
+    expect(harness.fake.requests).toHaveLength(0);
   });
 });
 
@@ -154,7 +107,7 @@ describe('documented errors', () => {
     [500, DeviceOperationFailedError, 'public https link', 1],
     [503, DeviceUnavailableError, 'try again in a few minutes', 4],
   ])('%i → %o after %s attempts', async (status, ErrorClass, advice, attempts) => {
-    fake.inject(NUMBER, faults.error(status, `sendblue says ${status}`));
+    harness.fake.inject(NUMBER, faults.error(status, `sendblue says ${status}`));
     const error = await failure(client().upsertProfile(CARD));
     expect(error).toBeInstanceOf(ErrorClass);
     expect(error).toMatchObject({ status, sendblueMessage: `sendblue says ${status}`, fromNumber: NUMBER });
@@ -163,7 +116,7 @@ describe('documented errors', () => {
     expect(error.message).toContain(`sendblue says ${status}`);
     expect(error.advice.toLowerCase()).toContain(advice.toLowerCase());
     expect(error.retryable).toBe(status === 503);
-    expect(fake.requests).toHaveLength(attempts);
+    expect(harness.fake.requests).toHaveLength(attempts);
   });
 
   it('real 401 from wrong credentials', async () => {
@@ -173,30 +126,33 @@ describe('documented errors', () => {
   });
 
   it('a non-JSON error body still gives the typed error, without a message', async () => {
-    fake.inject(NUMBER, faults.reply(403, '<html>Forbidden</html>'));
+    harness.fake.inject(NUMBER, faults.reply(403, '<html>Forbidden</html>'));
     const error = await failure(client().getState(NUMBER));
     expect(error).toBeInstanceOf(NumberNotOwnedError);
     expect((error as NumberNotOwnedError).sendblueMessage).toBeUndefined();
   });
 
   it('an undocumented status is UnexpectedStatusError, not retried unless transient', async () => {
-    fake.inject(NUMBER, faults.error(418, 'teapot'));
+    harness.fake.inject(NUMBER, faults.error(418, 'teapot'));
     const error = await failure(client().getState(NUMBER));
     expect(error).toBeInstanceOf(UnexpectedStatusError);
     expect(error).toMatchObject({ status: 418, retryable: false });
-    expect(fake.requests).toHaveLength(1);
+    expect(harness.fake.requests).toHaveLength(1);
   });
 
   it('malformed JSON on 200 is a protocol error, not retried', async () => {
-    fake.inject(NUMBER, faults.malformed());
+    harness.fake.inject(NUMBER, faults.malformed());
     const error = await failure(client().getState(NUMBER));
     expect(error).toBeInstanceOf(SendblueProtocolError);
     expect(error.message).toContain('not JSON');
-    expect(fake.requests).toHaveLength(1);
+    expect(harness.fake.requests).toHaveLength(1);
   });
 
   it('an undocumented 200 shape is a protocol error naming the problem, with a short snippet', async () => {
-    fake.inject(NUMBER, faults.reply(200, { status: 'OK', data: { firstName: 'J' }, pad: 'x'.repeat(5000) }));
+    harness.fake.inject(
+      NUMBER,
+      faults.reply(200, { status: 'OK', data: { firstName: 'J' }, pad: 'x'.repeat(5000) }),
+    );
     const error = await failure(client().getState(NUMBER));
     expect(error).toBeInstanceOf(SendblueProtocolError);
     expect(error.message).toContain('data.hasProfile');
@@ -206,48 +162,48 @@ describe('documented errors', () => {
 
 describe('retries', () => {
   it('503 twice then success: 3 attempts with full-jitter backoff', async () => {
-    fake.inject(NUMBER, faults.failTimes(2, 503));
+    harness.fake.inject(NUMBER, faults.failTimes(2, 503));
     expect((await client().getState(NUMBER)).hasProfile).toBe(false);
-    expect(fake.requests).toHaveLength(3);
+    expect(harness.fake.requests).toHaveLength(3);
     expect(sleeps).toEqual([250, 500]);
   });
 
   it('persistent 503: 4 attempts then DeviceUnavailableError', async () => {
-    fake.inject(NUMBER, faults.failTimes(99, 503));
+    harness.fake.inject(NUMBER, faults.failTimes(99, 503));
     expect(await failure(client().deleteProfile(NUMBER))).toBeInstanceOf(DeviceUnavailableError);
-    expect(fake.requests).toHaveLength(4);
+    expect(harness.fake.requests).toHaveLength(4);
     expect(sleeps).toEqual([250, 500, 1000]);
   });
 
   it('honours Retry-After instead of the backoff', async () => {
-    fake.inject(NUMBER, faults.failTimes(1, 429, 2));
+    harness.fake.inject(NUMBER, faults.failTimes(1, 429, 2));
     await client().getState(NUMBER);
     expect(sleeps).toEqual([2000]);
-    fake.inject(NUMBER, faults.failTimes(5, 429, 0));
+    harness.fake.inject(NUMBER, faults.failTimes(5, 429, 0));
     const error = await failure(client().getState(NUMBER));
     expect(error).toBeInstanceOf(RateLimitedError);
     expect(sleeps).toEqual([2000, 0, 0, 0]);
   });
 
   it('caps Retry-After at 30 s by default and at maxRetryAfterMs when set', async () => {
-    fake.inject(NUMBER, faults.failTimes(1, 503, 120));
+    harness.fake.inject(NUMBER, faults.failTimes(1, 503, 120));
     await client().upsertProfile(CARD);
-    fake.inject(NUMBER, faults.failTimes(1, 503, 'Fri, 31 Dec 2100 23:59:59 GMT'));
+    harness.fake.inject(NUMBER, faults.failTimes(1, 503, 'Fri, 31 Dec 2100 23:59:59 GMT'));
     await client({ retry: { maxRetryAfterMs: 1000 } }).getState(NUMBER);
     expect(sleeps).toEqual([30_000, 1000]);
   });
 
   it('retries 502 and 504', async () => {
-    fake.inject(NUMBER, faults.failTimes(1, 502));
-    fake.inject(NUMBER, faults.failTimes(1, 504));
+    harness.fake.inject(NUMBER, faults.failTimes(1, 502));
+    harness.fake.inject(NUMBER, faults.failTimes(1, 504));
     expect((await client().getState(NUMBER)).hasProfile).toBe(false);
-    expect(fake.requests).toHaveLength(3);
+    expect(harness.fake.requests).toHaveLength(3);
   });
 
   it('retries a connection reset', async () => {
-    fake.inject(NUMBER, faults.reset(1));
+    harness.fake.inject(NUMBER, faults.reset(1));
     expect((await client().upsertProfile(CARD)).hasProfile).toBe(true);
-    expect(fake.requests).toHaveLength(2);
+    expect(harness.fake.requests).toHaveLength(2);
     expect(lines[0]?.line).toContain('status=ECONNRESET attempt=1');
   });
 
@@ -261,23 +217,23 @@ describe('retries', () => {
   });
 
   it('a hung attempt times out and is retried', async () => {
-    fake.inject(NUMBER, faults.hang(1));
+    harness.fake.inject(NUMBER, faults.hang(1));
     const state = await client({ attemptTimeoutMs: 100 }).getState(NUMBER);
     expect(state.hasProfile).toBe(false);
-    expect(fake.requests).toHaveLength(2);
+    expect(harness.fake.requests).toHaveLength(2);
     expect(lines[0]?.line).toMatch(/status=timeout attempt=1 ms=\d+/);
   });
 
   it('persistent hangs end in an attempt timeout error', async () => {
-    fake.inject(NUMBER, faults.hang());
+    harness.fake.inject(NUMBER, faults.hang());
     const error = await failure(client({ attemptTimeoutMs: 30 }).getState(NUMBER));
     expect(error).toBeInstanceOf(SendblueTimeoutError);
     expect(error).toMatchObject({ kind: 'attempt', timeoutMs: 30 });
-    expect(fake.requests).toHaveLength(4);
+    expect(harness.fake.requests).toHaveLength(4);
   });
 
   it('never runs past the overall deadline', async () => {
-    fake.inject(NUMBER, faults.hang());
+    harness.fake.inject(NUMBER, faults.hang());
     const started = Date.now();
     const error = await failure(
       client({ attemptTimeoutMs: 5000, deadlineMs: { other: 200 } }).getState(NUMBER),
@@ -289,43 +245,43 @@ describe('retries', () => {
   });
 
   it('does not sleep when the wait would pass the deadline; the real cause is thrown', async () => {
-    fake.inject(NUMBER, faults.failTimes(9, 503, 10));
+    harness.fake.inject(NUMBER, faults.failTimes(9, 503, 10));
     const error = await failure(client({ deadlineMs: { post: 5000 } }).upsertProfile(CARD));
     expect(error).toBeInstanceOf(DeviceUnavailableError);
     expect((error as SendblueApiError).retryAfterMs).toBe(10_000);
     expect(sleeps).toEqual([]);
-    expect(fake.requests).toHaveLength(1);
+    expect(harness.fake.requests).toHaveLength(1);
   });
 
   it('a caller abort stops the attempt and any further retries', async () => {
-    fake.inject(NUMBER, faults.hang());
+    harness.fake.inject(NUMBER, faults.hang());
     const controller = new AbortController();
     const pending = client().getState(NUMBER, { signal: controller.signal });
-    await fake.waitForRequests(1);
+    await harness.fake.waitForRequests(1);
     controller.abort();
     expect(await failure(pending)).toBeInstanceOf(SendblueAbortError);
-    expect(fake.requests).toHaveLength(1);
+    expect(harness.fake.requests).toHaveLength(1);
     expect(await failure(client().getState(NUMBER, { signal: AbortSignal.abort() }))).toBeInstanceOf(
       SendblueAbortError,
     );
-    expect(fake.requests).toHaveLength(1);
+    expect(harness.fake.requests).toHaveLength(1);
   });
 
   it('an abort during the backoff wait stops retrying', async () => {
-    fake.inject(NUMBER, faults.failTimes(9, 503));
+    harness.fake.inject(NUMBER, faults.failTimes(9, 503));
     const controller = new AbortController();
     const c = client({ sleep: undefined, random: () => 1, retry: { initialDelayMs: 5000 } });
     const pending = c.getState(NUMBER, { signal: controller.signal });
-    await fake.waitForRequests(1);
+    await harness.fake.waitForRequests(1);
     setTimeout(() => controller.abort(), 50);
     expect(await failure(pending)).toBeInstanceOf(SendblueAbortError);
-    expect(fake.requests).toHaveLength(1);
+    expect(harness.fake.requests).toHaveLength(1);
   });
 });
 
 describe('logging and secrets', () => {
   it('logs exactly one line per attempt: info on success, warn on failure', async () => {
-    fake.inject(NUMBER, faults.failTimes(1, 503));
+    harness.fake.inject(NUMBER, faults.failTimes(1, 503));
     await client().upsertProfile(CARD);
     expect(lines.map((l) => l.level)).toEqual(['warn', 'info']);
     expect(lines[0]?.line).toMatch(
@@ -336,17 +292,17 @@ describe('logging and secrets', () => {
 
   it('never puts the key id or secret in log lines or error messages, even if Sendblue echoes them', async () => {
     const c = client();
-    fake.inject(NUMBER, faults.error(400, `bad key ${fake.keyId} / ${fake.secret}`));
+    harness.fake.inject(NUMBER, faults.error(400, `bad key ${harness.fake.keyId} / ${harness.fake.secret}`));
     const echoed = await failure(c.getState(NUMBER));
     expect(echoed.message).toContain('[redacted]');
     const errors = [echoed];
     for (const status of [401, 500, 503]) {
-      fake.reset();
-      fake.inject(NUMBER, faults.error(status, 'nope'));
+      harness.fake.reset();
+      harness.fake.inject(NUMBER, faults.error(status, 'nope'));
       errors.push(await failure(c.getState(NUMBER)));
     }
-    fake.reset();
-    fake.inject(NUMBER, faults.reply(200, { status: 'OK', echo: fake.secret }));
+    harness.fake.reset();
+    harness.fake.inject(NUMBER, faults.reply(200, { status: 'OK', echo: harness.fake.secret }));
     errors.push(await failure(c.getState(NUMBER)));
     const text = [
       ...lines.map((l) => l.line),
@@ -354,7 +310,7 @@ describe('logging and secrets', () => {
     ];
     text.push(inspect(c, { depth: 5 }));
     expect(lines).toHaveLength(8);
-    for (const secret of [fake.keyId, fake.secret]) {
+    for (const secret of [harness.fake.keyId, harness.fake.secret]) {
       expect(text.join('\n')).not.toContain(secret);
     }
   });

@@ -1,13 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Log } from '../src/logger.js';
-import { SendblueClient, type SendblueClientOptions } from '../src/sendblue/client.js';
+import { describe, expect, it } from 'vitest';
 import {
   AuthenticationError,
   DeviceUnavailableError,
   NumberNotFoundError,
   RateLimitedError,
   SendblueAbortError,
-  SendblueError,
   SendblueProtocolError,
   SendblueTimeoutError,
 } from '../src/sendblue/errors.js';
@@ -17,74 +14,30 @@ import {
   SANDBOX_RULES,
   startSendblueSimulator,
 } from '../src/sendblue/simulator.js';
-import { ANY_NUMBER, type FakeSendblue, faults, LINES, startFakeSendblue } from './fakes/fake-sendblue.js';
+import { ANY_NUMBER, faults, LINES } from './fakes/fake-sendblue.js';
+import { sendblueHarness } from './helpers/sendblue-harness.js';
 
 const PATH = '/api/v2/lines/state';
 const NUMBER = '+14155551234';
 
-let fake: FakeSendblue;
-let clients: SendblueClient[] = [];
-let lines: { level: string; line: string }[] = [];
-let sleeps: number[] = [];
-
-const log: Log = {
-  debug: (...msg) => lines.push({ level: 'debug', line: msg.join(' ') }),
-  info: (...msg) => lines.push({ level: 'info', line: msg.join(' ') }),
-  warn: (...msg) => lines.push({ level: 'warn', line: msg.join(' ') }),
-  error: (...msg) => lines.push({ level: 'error', line: msg.join(' ') }),
-};
-
-/** Sleeps are recorded, not waited, as in sendblue-client.test.ts. */
-function client(overrides: Partial<SendblueClientOptions> = {}): SendblueClient {
-  const created = new SendblueClient({
-    baseUrl: fake.url,
-    apiKeyId: fake.keyId,
-    apiSecretKey: fake.secret,
-    log,
-    random: () => 0.5,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-    },
-    ...overrides,
-  });
-  clients.push(created);
-  return created;
-}
-
-async function failure(promise: Promise<unknown>): Promise<SendblueError> {
-  const error = await promise.then(
-    () => expect.fail('expected the call to fail'),
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(SendblueError);
-  return error as SendblueError;
-}
+const harness = sendblueHarness();
+const { lines, sleeps } = harness;
+const client = harness.client.bind(harness);
+const failure = harness.failure.bind(harness);
 
 const sandboxLines = SANDBOX_LINES.map((number) => ({ number, assignment: null }));
-
-beforeAll(async () => {
-  fake = await startFakeSendblue();
-});
-afterAll(() => fake.close());
-afterEach(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  clients = [];
-  lines = [];
-  sleeps = [];
-  fake.reset();
-});
 
 describe('listLines', () => {
   it('GETs the lines with both auth headers, no query or body, and one log line without a number', async () => {
     expect(await client().listLines()).toEqual(sandboxLines);
-    expect(fake.requests).toHaveLength(1);
-    const [req] = fake.requests;
+    expect(harness.fake.requests).toHaveLength(1);
+    const [req] = harness.fake.requests;
     expect(req?.method).toBe('GET');
     expect(req?.url).toBe(PATH);
     expect(req?.rawBody).toBe('');
     expect(req?.headers).toMatchObject({
-      'sb-api-key-id': fake.keyId,
-      'sb-api-secret-key': fake.secret,
+      'sb-api-key-id': harness.fake.keyId,
+      'sb-api-secret-key': harness.fake.secret,
       accept: 'application/json',
       'user-agent': 'contactcard/0.1',
     });
@@ -98,20 +51,20 @@ describe('listLines', () => {
 
   it('serves what setLines() sets, including none, until reset()', async () => {
     const c = client();
-    fake.setLines(['+447700900123', NUMBER]);
+    harness.fake.setLines(['+447700900123', NUMBER]);
     expect(await c.listLines()).toEqual([
       { number: '+447700900123', assignment: null },
       { number: NUMBER, assignment: null },
     ]);
-    fake.setLines([]);
+    harness.fake.setLines([]);
     expect(await c.listLines()).toEqual([]);
-    fake.reset();
+    harness.fake.reset();
     expect(await c.listLines()).toEqual(sandboxLines);
   });
 
   it('renames sendblue_number to number and keeps assignment and undocumented fields', async () => {
     const assignment = { userId: 'U123', name: 'Jane' };
-    fake.inject(
+    harness.fake.inject(
       LINES,
       faults.reply(200, {
         status: 'OK',
@@ -129,16 +82,19 @@ describe('listLines', () => {
   });
 
   it('accepts a body without status', async () => {
-    fake.inject(LINES, faults.reply(200, { data: [{ sendblue_number: NUMBER, assignment: 'sales' }] }));
+    harness.fake.inject(
+      LINES,
+      faults.reply(200, { data: [{ sendblue_number: NUMBER, assignment: 'sales' }] }),
+    );
     expect(await client().listLines()).toEqual([{ number: NUMBER, assignment: 'sales' }]);
   });
 });
 
 describe('listLines errors', () => {
   it('503 twice then success: 3 attempts with the usual backoff, warn, warn, info', async () => {
-    fake.inject(LINES, faults.failTimes(2, 503));
+    harness.fake.inject(LINES, faults.failTimes(2, 503));
     expect(await client().listLines()).toEqual(sandboxLines);
-    expect(fake.requestsFor(LINES)).toHaveLength(3);
+    expect(harness.fake.requestsFor(LINES)).toHaveLength(3);
     expect(sleeps).toEqual([250, 500]);
     expect(lines.map((l) => l.level)).toEqual(['warn', 'warn', 'info']);
     expect(lines[0]?.line).toMatch(/ number=- status=503 attempt=1 ms=\d+$/);
@@ -146,19 +102,19 @@ describe('listLines errors', () => {
   });
 
   it('persistent 503: 4 attempts then DeviceUnavailableError without a number', async () => {
-    fake.inject(LINES, faults.failTimes(99, 503, undefined, 'down'));
+    harness.fake.inject(LINES, faults.failTimes(99, 503, undefined, 'down'));
     const error = await failure(client().listLines());
     expect(error).toBeInstanceOf(DeviceUnavailableError);
     expect(error).toMatchObject({ status: 503, fromNumber: undefined, sendblueMessage: 'down' });
     expect(error.message).toBe('Sendblue 503 (device temporarily unavailable): down');
-    expect(fake.requests).toHaveLength(4);
+    expect(harness.fake.requests).toHaveLength(4);
   });
 
   it('honours Retry-After', async () => {
-    fake.inject(LINES, faults.failTimes(1, 429, 2));
+    harness.fake.inject(LINES, faults.failTimes(1, 429, 2));
     await client().listLines();
     expect(sleeps).toEqual([2000]);
-    fake.inject(LINES, faults.failTimes(9, 429, 0));
+    harness.fake.inject(LINES, faults.failTimes(9, 429, 0));
     expect(await failure(client().listLines())).toBeInstanceOf(RateLimitedError);
   });
 
@@ -171,33 +127,33 @@ describe('listLines errors', () => {
       retryable: false,
       sendblueMessage: 'Invalid or missing API credentials',
     });
-    expect(fake.requests).toHaveLength(1);
+    expect(harness.fake.requests).toHaveLength(1);
   });
 
   it('an unavailable endpoint (404) is NumberNotFoundError with status 404, not retried', async () => {
-    fake.setLines(undefined);
+    harness.fake.setLines(undefined);
     const error = await failure(client().listLines());
     expect(error).toBeInstanceOf(NumberNotFoundError);
     expect(error).toMatchObject({ status: 404, retryable: false, sendblueMessage: 'Not found' });
     expect(error.fromNumber).toBeUndefined();
-    expect(fake.requests).toHaveLength(1);
+    expect(harness.fake.requests).toHaveLength(1);
     expect(lines[0]?.line).toMatch(/ number=- status=404 attempt=1 /);
     // Contact sharing itself is unaffected, so the flow can fall back to typed numbers.
     expect((await client().getState(NUMBER)).hasProfile).toBe(false);
   });
 
   it('wrong credentials still get 401 while the endpoint is unavailable', async () => {
-    fake.setLines(undefined);
+    harness.fake.setLines(undefined);
     expect(await failure(client({ apiKeyId: 'nope' }).listLines())).toBeInstanceOf(AuthenticationError);
   });
 
   it('malformed JSON on 200 is a protocol error, not retried', async () => {
-    fake.inject(LINES, faults.malformed());
+    harness.fake.inject(LINES, faults.malformed());
     const error = await failure(client().listLines());
     expect(error).toBeInstanceOf(SendblueProtocolError);
     expect(error).toMatchObject({ status: 200, fromNumber: undefined, retryable: false });
     expect(error.message).toContain('not JSON');
-    expect(fake.requests).toHaveLength(1);
+    expect(harness.fake.requests).toHaveLength(1);
   });
 
   it.each([
@@ -222,31 +178,35 @@ describe('listLines errors', () => {
     ['status is ERROR', { status: 'ERROR', data: [] }, 'status:'],
     ['the body is an array', [{ sendblue_number: NUMBER }], 'body:'],
   ])('%s → protocol error naming it', async (_, body, problem) => {
-    fake.inject(LINES, faults.reply(200, body));
+    harness.fake.inject(LINES, faults.reply(200, body));
     const error = await failure(client().listLines());
     expect(error).toBeInstanceOf(SendblueProtocolError);
     expect(error.message).toContain('undocumented shape');
     expect(error.message).toContain(problem);
-    expect(fake.requests).toHaveLength(1);
+    expect(harness.fake.requests).toHaveLength(1);
   });
 
   it('keeps protocol errors short and free of the secrets', async () => {
-    fake.inject(
+    harness.fake.inject(
       LINES,
-      faults.reply(200, { data: 'x', echo: `${fake.keyId} ${fake.secret}`, pad: 'x'.repeat(5000) }),
+      faults.reply(200, {
+        data: 'x',
+        echo: `${harness.fake.keyId} ${harness.fake.secret}`,
+        pad: 'x'.repeat(5000),
+      }),
     );
     const error = await failure(client().listLines());
     expect(error.message.length).toBeLessThan(400);
-    expect(error.message).not.toContain(fake.secret);
-    expect(error.message).not.toContain(fake.keyId);
+    expect(error.message).not.toContain(harness.fake.secret);
+    expect(error.message).not.toContain(harness.fake.keyId);
   });
 
   it('uses the GET per-attempt timeout, then the GET deadline', async () => {
-    fake.inject(LINES, faults.hang());
+    harness.fake.inject(LINES, faults.hang());
     const attempt = await failure(client({ attemptTimeoutMs: { post: 5000, other: 30 } }).listLines());
     expect(attempt).toBeInstanceOf(SendblueTimeoutError);
     expect(attempt).toMatchObject({ kind: 'attempt', timeoutMs: 30, fromNumber: undefined });
-    expect(fake.requests).toHaveLength(4);
+    expect(harness.fake.requests).toHaveLength(4);
     const started = Date.now();
     const deadline = await failure(
       client({ attemptTimeoutMs: 5000, deadlineMs: { post: 10_000, other: 200 } }).listLines(),
@@ -259,11 +219,11 @@ describe('listLines errors', () => {
     expect(await failure(client().listLines({ signal: AbortSignal.abort() }))).toBeInstanceOf(
       SendblueAbortError,
     );
-    expect(fake.requests).toHaveLength(0);
-    fake.hold(LINES);
+    expect(harness.fake.requests).toHaveLength(0);
+    harness.fake.hold(LINES);
     const controller = new AbortController();
     const pending = client().listLines({ signal: controller.signal });
-    await fake.waitForRequests(1);
+    await harness.fake.waitForRequests(1);
     controller.abort();
     expect(await failure(pending)).toBeInstanceOf(SendblueAbortError);
   });
@@ -272,24 +232,24 @@ describe('listLines errors', () => {
 describe('fake Sendblue lines key', () => {
   it('ANY_NUMBER faults and holds leave the lines endpoint alone, and LINES ones leave numbers alone', async () => {
     const c = client();
-    fake.inject(ANY_NUMBER, faults.error(503, 'down'));
+    harness.fake.inject(ANY_NUMBER, faults.error(503, 'down'));
     expect(await c.listLines()).toEqual(sandboxLines);
-    fake.reset();
-    fake.inject(LINES, faults.error(500, 'broken'));
+    harness.fake.reset();
+    harness.fake.inject(LINES, faults.error(500, 'broken'));
     expect((await c.getState(NUMBER)).hasProfile).toBe(false);
-    expect(fake.requestsFor(NUMBER)).toHaveLength(1);
-    expect(fake.requestsFor(LINES)).toHaveLength(0);
+    expect(harness.fake.requestsFor(NUMBER)).toHaveLength(1);
+    expect(harness.fake.requestsFor(LINES)).toHaveLength(0);
   });
 
   it('hold(LINES) holds lines requests until release(LINES)', async () => {
-    fake.hold(LINES);
+    harness.fake.hold(LINES);
     const pending = client().listLines();
-    await fake.waitForRequests(1);
-    expect(fake.held()).toBe(1);
-    expect(fake.inFlight(LINES)).toBe(1);
-    fake.release(LINES);
+    await harness.fake.waitForRequests(1);
+    expect(harness.fake.held()).toBe(1);
+    expect(harness.fake.inFlight(LINES)).toBe(1);
+    harness.fake.release(LINES);
     expect(await pending).toEqual(sandboxLines);
-    expect(fake.requestsFor(LINES)).toHaveLength(1);
+    expect(harness.fake.requestsFor(LINES)).toHaveLength(1);
   });
 });
 
@@ -313,13 +273,11 @@ describe('sandbox simulator lines', () => {
         { sendblue_number: '+447700900123', assignment: null },
       ]);
       sim.lines.push('+447700900456');
-      const viaClient = new SendblueClient({
+      const viaClient = client({
         baseUrl: sim.url,
         apiKeyId: SANDBOX_CREDENTIALS.keyId,
         apiSecretKey: SANDBOX_CREDENTIALS.secret,
-        log,
       });
-      clients.push(viaClient);
       expect((await viaClient.listLines()).map((l) => l.number)).toEqual([...SANDBOX_LINES, '+447700900456']);
     } finally {
       await sim.close();
