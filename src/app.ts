@@ -88,7 +88,7 @@ export function createApp(services: Services): ContactcardApp {
       outbox: new WebApiOutbox(app.client, config.slack.apiUrl, log),
       store: services.store,
       queue: new NumberQueue(),
-      access: createAccess(services, app.client),
+      access: createAccess(services, triggerClient),
       lines: services.lines,
       photos: services.photos,
       log,
@@ -119,6 +119,8 @@ function createAccess(services: Services, client: webApi.WebClient): Access {
           'is the usergroups:read scope granted?',
       ),
   });
+  // Loaded now, so the first command does not wait for it.
+  void members();
   return new Access(services.store, services.config.admins, members, true);
 }
 

@@ -158,6 +158,27 @@ describe('authorization matrix (closed mode: an admin is configured)', () => {
   });
 });
 
+describe('CONTACTCARD_ADMIN_GROUP', () => {
+  it('makes the group’s members admins (resolved with usergroups.users.list, cached)', async () => {
+    await start({ env: { CONTACTCARD_ADMIN_GROUP: 'S0ADMINS' } });
+    const assigned = await app.command(`assign ${number} <@${owner}>`, { user: 'U0GROUPADMIN' });
+    expect(assigned.text).toBe('');
+    await app.settle();
+    expect(await app.services.store.ownersOf(number)).toEqual([owner]);
+    const refused = await app.command(`assign ${otherLine} <@${owner}>`, { user: other });
+    expect(text(refused.json())).toContain('<@U0GROUPADMIN>');
+    expect(app.slack.callsTo('usergroups.users.list')).toHaveLength(1);
+  });
+
+  it('keeps working, without group admins, when the group cannot be read', async () => {
+    await start({ env: { CONTACTCARD_ADMIN_GROUP: 'S0MISSING', CONTACTCARD_ADMINS: admin } });
+    const help = await app.command('help', { user: other });
+    expect(text(help.json())).toContain(`<@${admin}>`);
+    const refused = await app.command(`delete ${number}`, { user: 'U0GROUPADMIN' });
+    expect(text(refused.json())).toContain('no_entry');
+  });
+});
+
 describe('open mode: no admin and no assignment', () => {
   it('lets everyone change every number, and says so in help', async () => {
     await start();

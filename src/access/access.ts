@@ -67,8 +67,9 @@ export class Access {
 }
 
 /**
- * Caches a slow lookup for `ttlMs`. A failed refresh keeps serving the last good answer and is
- * not retried before the next period, so a broken lookup never runs on every request.
+ * Caches a slow lookup for `ttlMs`. Only the very first call waits for it; after that a stale
+ * value is served at once while a refresh runs in the background, so no Slack acknowledgement
+ * waits on the lookup. A failed refresh keeps the last good value until the next period.
  */
 export function cached<T>(
   load: () => Promise<T>,
@@ -76,24 +77,25 @@ export function cached<T>(
 ): () => Promise<T> {
   const { ttlMs, now = Date.now } = options;
   let value = options.fallback;
-  let loadedAt = Number.NEGATIVE_INFINITY;
+  let loadedAt: number | undefined;
   let loading: Promise<T> | undefined;
-  return async () => {
-    if (now() - loadedAt < ttlMs) return value;
-    loading ??= load()
+  const refresh = () =>
+    (loading ??= load()
       .then((fresh) => {
         value = fresh;
-        loadedAt = now();
         return fresh;
       })
       .catch((error: unknown) => {
         options.onError?.(error);
-        loadedAt = now();
         return value;
       })
       .finally(() => {
+        loadedAt = now();
         loading = undefined;
-      });
-    return loading;
+      }));
+  return async () => {
+    if (loadedAt === undefined) return refresh();
+    if (now() - loadedAt >= ttlMs) void refresh();
+    return value;
   };
 }

@@ -15,8 +15,40 @@ export interface ResponseUrlPost {
   at: number;
 }
 
-type MethodHandler = (call: SlackCall) => Record<string, unknown> | Promise<Record<string, unknown>>;
-type ResponseUrlHandler = (post: ResponseUrlPost) => { status: number; body: string };
+/** An answer with its own HTTP status and headers (a 429 with Retry-After, a 500), not Slack's usual 200. */
+export interface HttpAnswer {
+  readonly httpStatus: number;
+  readonly headers: Record<string, string>;
+  /** Sent as JSON; a string is sent as-is. */
+  readonly body: unknown;
+}
+
+const httpAnswers = new WeakSet<object>();
+
+/** Lets an `on()` handler answer with any HTTP status and headers. */
+export function httpAnswer(
+  httpStatus: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): HttpAnswer {
+  const answer = { httpStatus, headers, body };
+  httpAnswers.add(answer);
+  return answer;
+}
+
+/** Slack's rate limiting: HTTP 429 with Retry-After (seconds); the Web API client waits, then retries. */
+export function rateLimited(retryAfterSeconds = 1): HttpAnswer {
+  return httpAnswer(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(retryAfterSeconds) });
+}
+
+const isHttpAnswer = (value: unknown): value is HttpAnswer =>
+  typeof value === 'object' && value !== null && httpAnswers.has(value);
+
+type MethodAnswer = Record<string, unknown> | HttpAnswer;
+type MethodHandler = (call: SlackCall) => MethodAnswer | Promise<MethodAnswer>;
+type ResponseUrlAnswer = { status: number; body: string };
+/** May be async, e.g. to make one response_url slow. */
+type ResponseUrlHandler = (post: ResponseUrlPost) => ResponseUrlAnswer | Promise<ResponseUrlAnswer>;
 
 /** Slack refuses a message whose image it cannot download; the fake "cannot download" these. */
 export const unreachableImageMarker = 'unfetchable';
@@ -74,6 +106,11 @@ export async function startFakeSlack(options: { botToken?: string } = {}) {
         ? imageRefusal
         : { ok: true, channel: call.args.channel, ts: nextTs() },
     'chat.postEphemeral': () => ({ ok: true, message_ts: nextTs() }),
+    // One user group exists: S0ADMINS, whose only member is U0GROUPADMIN.
+    'usergroups.users.list': (call) =>
+      call.args.usergroup === 'S0ADMINS'
+        ? { ok: true, users: ['U0GROUPADMIN'] }
+        : { ok: false, error: 'no_such_subteam' },
     'chat.update': (call) => ({ ok: true, channel: call.args.channel, ts: call.args.ts }),
   };
 
@@ -87,7 +124,7 @@ export async function startFakeSlack(options: { botToken?: string } = {}) {
       responsePosts.push(post);
       notify();
       const answer =
-        responseHandler?.(post) ??
+        (await responseHandler?.(post)) ??
         (hasUnfetchableImage(post.body.blocks)
           ? { status: 400, body: JSON.stringify(imageRefusal) }
           : { status: 200, body: 'ok' });
@@ -106,6 +143,11 @@ export async function startFakeSlack(options: { botToken?: string } = {}) {
     notify();
     const handler = handlers.get(method) ?? defaults[method];
     const answer = handler ? await handler(call) : { ok: true };
+    if (isHttpAnswer(answer)) {
+      res.writeHead(answer.httpStatus, { 'content-type': 'application/json', ...answer.headers });
+      res.end(typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body));
+      return;
+    }
     sendJson(res, 200, answer);
   }
 
@@ -119,7 +161,7 @@ export async function startFakeSlack(options: { botToken?: string } = {}) {
     botToken,
     calls,
     responsePosts,
-    /** Replaces the answer of one Web API method until `reset()`. */
+    /** Replaces the answer of one Web API method until `reset()`; `httpAnswer()`/`rateLimited()` set the HTTP status. */
     on(method: string, handler: MethodHandler) {
       handlers.set(method, handler);
     },
