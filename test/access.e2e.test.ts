@@ -400,3 +400,16 @@ describe('/contactcard list', () => {
     expect(ownerView).not.toContain('+1 415 555 0100');
   });
 });
+
+describe('assignments that change nothing', () => {
+  it('says privately that the person already owns the number, or that nobody does', async () => {
+    await closedModeWithOwner();
+    await app.command(`assign ${number} <@${owner}>`, { user: admin });
+    await app.command(`unassign ${otherLine}`, { user: admin });
+    await app.settle();
+    const notes = app.slack.responsePosts.map((post) => text(post.body));
+    expect(notes.some((note) => note.includes(`<@${owner}> already owns +1 415 555 1234`))).toBe(true);
+    expect(notes.some((note) => note.includes('Nobody owns +1 415 555 0100'))).toBe(true);
+    expect(app.slack.responsePosts.every((post) => post.body.response_type === 'ephemeral')).toBe(true);
+  });
+});

@@ -7,7 +7,7 @@ import {
   listMessage,
   maxListedNumbers,
 } from '../views/access-messages.js';
-import type { Message } from '../views/messages.js';
+import { type Message, noteMessage } from '../views/messages.js';
 import type { FlowDeps } from './card.js';
 import { explainFailure } from './explain.js';
 import type { LinesDirectory } from './lines.js';
@@ -24,24 +24,27 @@ const readConcurrency = 4;
 /** Assigns or unassigns, records it in the audit trail, and announces it where it was done. */
 export async function changeAssignment(
   deps: NumbersDeps,
-  request: {
-    kind: 'assign' | 'unassign';
+  request: ({ kind: 'assign'; userId: string } | { kind: 'unassign'; userId: string | undefined }) & {
     number: string;
-    userId: string | undefined;
     actorId: string;
     audience: Audience;
   },
 ): Promise<void> {
-  const { kind, number, userId, actorId, audience } = request;
-  const entry = await deps.store.beginChange({ action: kind, number, actorId, subject: userId ?? null });
+  const { number, actorId, audience } = request;
+  const entry = await deps.store.beginChange({
+    action: request.kind,
+    number,
+    actorId,
+    subject: request.userId ?? null,
+  });
   let changed: string[];
   try {
     changed =
-      kind === 'assign'
-        ? (await deps.store.assign(number, userId ?? '', actorId))
-          ? [userId ?? '']
+      request.kind === 'assign'
+        ? (await deps.store.assign(number, request.userId, actorId))
+          ? [request.userId]
           : []
-        : await deps.store.unassign(number, userId);
+        : await deps.store.unassign(number, request.userId);
   } catch (error) {
     await deps.store.completeChange(entry.id, { outcome: 'failed', message: String(error) });
     throw error;
@@ -52,14 +55,12 @@ export async function changeAssignment(
   });
   const phone = formatPhone(number);
   if (changed.length === 0) {
+    const who = request.userId ? `<@${request.userId}>` : undefined;
     const text =
-      kind === 'assign'
-        ? `<@${userId}> already owns ${phone}.`
-        : `${userId ? `<@${userId}>` : 'Nobody'} owned ${phone}.`;
-    await deps.outbox.tellPrivately(audience, {
-      text,
-      blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
-    });
+      request.kind === 'assign'
+        ? `${who} already owns ${phone}; nothing changed.`
+        : `${who ? `${who} does not own` : 'Nobody owns'} ${phone}; nothing changed.`;
+    await deps.outbox.tellPrivately(audience, noteMessage(deps.sandbox, text));
     return;
   }
   const message = assignmentMessage({
@@ -67,7 +68,7 @@ export async function changeAssignment(
     number,
     actorId,
     userIds: changed,
-    assigned: kind === 'assign',
+    assigned: request.kind === 'assign',
     at: deps.now?.() ?? new Date(),
   });
   const delivery = await deps.outbox.announce(audience, message);

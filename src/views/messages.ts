@@ -70,6 +70,11 @@ export function helpMessage(options: {
   return message(options.sandbox, text, blocks);
 }
 
+/** A short note in mrkdwn the app composed itself (mentions allowed; no user text inside). */
+export function noteMessage(sandbox: boolean, mrkdwn: string): Message {
+  return message(sandbox, mrkdwn, [section(`:information_source: ${mrkdwn}`)]);
+}
+
 /** A one-line status; the emoji says whether it is still going (the default) or done. */
 export function progressMessage(sandbox: boolean, text: string, emoji = ':hourglass_flowing_sand:'): Message {
   return message(sandbox, escapeMrkdwn(text), [context(`${emoji} ${escapeMrkdwn(text)}`)]);
