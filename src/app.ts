@@ -10,11 +10,12 @@ import type { PhotoChecker } from './photo/index.js';
 import type { SendblueClient } from './sendblue/client.js';
 import { WebApiOutbox } from './slack/outbox.js';
 import {
-  answerFutureRequests,
+  answerRequestErrors,
   extractRequestTimestamp,
-  isFutureRequestError,
   rejectFutureRequests,
-} from './slack/request-age.js';
+  rejectionIn,
+  rejectMalformedPayloads,
+} from './slack/request-guards.js';
 import type { Store } from './store/types.js';
 
 /** Everything the listeners need, created once by index.ts (or a test) and handed in. */
@@ -68,11 +69,12 @@ export function createApp(services: Services): ContactcardApp {
     deferInitialization: true,
   });
   app.use(rejectFutureRequests());
+  app.use(rejectMalformedPayloads());
   // Listeners keep working after their ack (views.open, then Sendblue): a shutdown waits for them.
   app.use(({ next }) => services.operations.track(next()));
   app.error(async (error) => {
-    // A future-dated request is answered 401 by the receiver; it is not a crash worth a stack trace.
-    if (!isFutureRequestError(error)) log.error(`Unhandled error in a listener: ${error.message}`);
+    // A rejected request is answered by the receiver; it is not a crash worth an error line.
+    if (!rejectionIn(error)) log.error(`Unhandled error in a listener: ${error.message}`);
     throw error;
   });
 
@@ -141,6 +143,6 @@ function createReceiver(config: Config, log: ConsoleLogger): Receiver {
     logger: log,
     customRoutes: [healthRoute],
     customPropertiesExtractor: extractRequestTimestamp,
-    processEventErrorHandler: answerFutureRequests,
+    processEventErrorHandler: answerRequestErrors,
   });
 }

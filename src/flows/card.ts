@@ -91,17 +91,23 @@ export async function loadCardForm(
 
 export type Outcome = 'ok' | 'failed' | 'duplicate';
 
-type Recorded = { ok: true } | { ok: false; error: unknown } | { duplicate: ChangeEntry };
+type Recorded =
+  | { ok: true; before: CardSnapshot | null }
+  | { ok: false; error: unknown }
+  | { duplicate: ChangeEntry };
 
 /**
  * One change to a number: recorded as pending before Sendblue is called, run after any earlier
- * change to the same number, and completed with its outcome.
+ * change to the same number (in the order they were recorded), and completed with its outcome.
+ * The card "before" is read when the change runs, so a queued change describes what it replaced.
  */
 async function recordedChange(
   deps: FlowDeps,
-  change: NewChange,
+  change: Omit<NewChange, 'before'>,
   audience: Audience,
   call: () => Promise<unknown>,
+  /** Updates the last known card; inside the queue, so the next change reads it as its "before". */
+  remember: () => Promise<void>,
 ): Promise<Recorded> {
   let entry: ChangeEntry;
   try {
@@ -110,23 +116,28 @@ async function recordedChange(
     if (error instanceof DuplicateRequestError) return { duplicate: error.existing };
     throw error;
   }
-  if (deps.queue.busy(change.number) > 0) {
+  const waiting = deps.queue.busy(change.number) > 0;
+  // The slot is taken before anything else is awaited, so the queue keeps the audit trail's order.
+  const outcome = deps.queue.run(change.number, async (): Promise<Recorded> => {
+    const before = (await deps.store.lastKnownCard(change.number)) ?? null;
+    try {
+      await call();
+    } catch (error) {
+      await deps.store.completeChange(entry.id, { outcome: 'failed', before, ...failureRecord(error) });
+      return { ok: false, error };
+    }
+    await deps.store.completeChange(entry.id, { outcome: 'ok', before });
+    await remember();
+    return { ok: true, before };
+  });
+  if (waiting) {
     const phone = formatPhone(change.number);
     await deps.outbox.tellPrivately(
       audience,
       progress(deps, `Another change to ${phone} is being applied; yours runs right after it.`),
     );
   }
-  return deps.queue.run(change.number, async () => {
-    try {
-      await call();
-    } catch (error) {
-      await deps.store.completeChange(entry.id, { outcome: 'failed', ...failureRecord(error) });
-      return { ok: false, error };
-    }
-    await deps.store.completeChange(entry.id, { outcome: 'ok' });
-    return { ok: true };
-  });
+  return outcome;
 }
 
 function failureRecord(error: unknown): { status: number | null; message: string } {
@@ -168,13 +179,13 @@ export async function applyCard(
     );
     return 'failed';
   }
-  const before = await deps.store.lastKnownCard(number);
   const after = snapshotOf(card);
   const recorded = await recordedChange(
     deps,
-    { action: 'set', number, actorId, before: before ?? null, after, requestKey: submission.requestKey },
+    { action: 'set', number, actorId, after, requestKey: submission.requestKey },
     audience,
     () => deps.sendblue.upsertProfile(card),
+    () => deps.store.rememberCard(number, after, actorId),
   );
   if ('duplicate' in recorded) {
     await deps.outbox.tellPrivately(audience, duplicateMessage(deps, number, recorded.duplicate));
@@ -192,7 +203,6 @@ export async function applyCard(
     );
     return 'failed';
   }
-  await deps.store.rememberCard(number, after, actorId);
   const at = now(deps);
   await deps.outbox.updateModal(submission.viewId, submittedView(modal));
   const announcement = (withPhoto: boolean) =>
@@ -201,7 +211,7 @@ export async function applyCard(
   await noticeChange(
     deps,
     audience,
-    changeNotice({ sandbox: deps.sandbox, number, actorId, at, before: before ?? null, after }),
+    changeNotice({ sandbox: deps.sandbox, number, actorId, at, before: recorded.before, after }),
   );
   return 'ok';
 }
@@ -216,12 +226,12 @@ export async function removeCard(
   await deps.outbox.tellPrivately(audience, progress(deps, `Deleting the contact card of ${phone}…`), {
     replaceOriginal: true,
   });
-  const before = await deps.store.lastKnownCard(number);
   const recorded = await recordedChange(
     deps,
-    { action: 'delete', number, actorId, before: before ?? null, after: null },
+    { action: 'delete', number, actorId, after: null },
     audience,
     () => deps.sendblue.deleteProfile(number),
+    () => deps.store.forgetCard(number),
   );
   if ('duplicate' in recorded) return 'duplicate';
   if (!recorded.ok) {
@@ -234,7 +244,6 @@ export async function removeCard(
     );
     return 'failed';
   }
-  await deps.store.forgetCard(number);
   const at = now(deps);
   await deps.outbox.tellPrivately(
     audience,
@@ -245,7 +254,7 @@ export async function removeCard(
   await noticeChange(
     deps,
     audience,
-    changeNotice({ sandbox: deps.sandbox, number, actorId, at, before: before ?? null, after: undefined }),
+    changeNotice({ sandbox: deps.sandbox, number, actorId, at, before: recorded.before, after: undefined }),
   );
   return 'ok';
 }

@@ -316,10 +316,24 @@ export class SendblueClient {
 
   /** Server text ends up in Slack messages and logs: keep it short and never let it echo our secrets. */
   #snippet(text: string): string {
-    let clean = text;
-    for (const secret of [this.#secret, this.#keyId]) {
-      if (secret) clean = clean.replaceAll(secret, '[redacted]');
-    }
+    const clean = redactFragments(text, [this.#secret, this.#keyId]);
     return clean.length > SNIPPET_CHARS ? `${clean.slice(0, SNIPPET_CHARS)}…` : clean;
   }
+}
+
+// Shorter runs are too likely to occur by chance in ordinary text.
+const minSecretFragment = 8;
+
+/** Replaces every run of 8 or more characters taken from a secret, longest first. */
+export function redactFragments(text: string, secrets: readonly string[]): string {
+  let clean = text;
+  for (const secret of secrets) {
+    for (let length = secret.length; length >= minSecretFragment; length--) {
+      for (let start = 0; start + length <= secret.length; start++) {
+        const fragment = secret.slice(start, start + length);
+        if (clean.includes(fragment)) clean = clean.replaceAll(fragment, '[redacted]');
+      }
+    }
+  }
+  return clean;
 }

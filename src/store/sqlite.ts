@@ -115,7 +115,8 @@ function prepare(db: Database.Database) {
     changeByKey: db.prepare<[string], ChangeRow>('SELECT * FROM changes WHERE request_key = ?'),
     completeChange: db.prepare<[Record<string, string | number | null>], ChangeRow>(
       `UPDATE changes SET outcome = @outcome, status = @status, message = @message,
-         finished_at = @finishedAt, duration_ms = @durationMs
+         finished_at = @finishedAt, duration_ms = @durationMs,
+         before_card = CASE WHEN @setBefore = 1 THEN @before ELSE before_card END
        WHERE id = @id RETURNING *`,
     ),
     history: db.prepare<[string, number], ChangeRow>(
@@ -224,6 +225,8 @@ export class SqliteStore implements Store {
           finishedAt: finishedAt.toISOString(),
           // The wall clock can be stepped back between the two calls; a negative duration would mislead.
           durationMs: Math.max(0, finishedAt.getTime() - new Date(row.started_at).getTime()),
+          setBefore: result.before === undefined ? 0 : 1,
+          before: cardJson(result.before),
         });
         if (!completed) throw new Error(`change ${id} vanished while being completed`);
         return toEntry(completed);

@@ -47,6 +47,11 @@ export interface ChangeResult {
   status?: number | null;
   message?: string | null;
   finishedAt?: Date;
+  /**
+   * The card as it was when the change actually ran. A change queued behind others learns it only
+   * then, so it may be given here instead of to beginChange; omitted, the begin-time value stays.
+   */
+  before?: CardSnapshot | null;
 }
 
 export interface Assignment {

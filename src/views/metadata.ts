@@ -30,8 +30,8 @@ export function encodeMetadata(metadata: ModalMetadata): string {
   return JSON.stringify(metadata);
 }
 
-export function decodeMetadata(raw: string | undefined): ModalMetadata | undefined {
-  if (raw === undefined || raw.length > limits.privateMetadata) return undefined;
+export function decodeMetadata(raw: unknown): ModalMetadata | undefined {
+  if (typeof raw !== 'string' || raw.length > limits.privateMetadata) return undefined;
   try {
     const parsed = modalMetadataSchema.safeParse(JSON.parse(raw));
     return parsed.success ? parsed.data : undefined;

@@ -32,7 +32,17 @@ export type Fault =
   | { kind: 'latency'; ms: number }
   | { kind: 'reply'; status: number; body: unknown; headers: Record<string, string>; times: number }
   | { kind: 'hang'; times: number }
-  | { kind: 'reset'; times: number };
+  | { kind: 'reset'; times: number }
+  /** On each request, one of `choices` with its probability (they sum to at most 1), else the normal answer. */
+  | { kind: 'random'; choices: readonly RandomChoice[]; random: () => number; times: number };
+
+export interface RandomChoice {
+  probability: number;
+  /** Any fault but latency or random; its own `times` is ignored. */
+  fault: Fault;
+  /** How many requests got this fault so far (counted by the fake). */
+  drawn?: number;
+}
 
 /** Fault builders; `times` defaults to forever (until reset). */
 export const faults = {
@@ -76,6 +86,19 @@ export const faults = {
   hang: (times = Number.POSITIVE_INFINITY): Fault => ({ kind: 'hang', times }),
   /** Destroys the socket without answering. */
   reset: (times = Number.POSITIVE_INFINITY): Fault => ({ kind: 'reset', times }),
+  /**
+   * A fault drawn per request, e.g. `random([{ probability: 0.2, fault: faults.failTimes(1) }])`; pass a
+   * seeded `random` for a reproducible sequence. `times` counts requests, faulted or not.
+   */
+  random: (
+    choices: readonly RandomChoice[],
+    options: { random?: () => number; times?: number } = {},
+  ): Fault => ({
+    kind: 'random',
+    choices,
+    random: options.random ?? Math.random,
+    times: options.times ?? Number.POSITIVE_INFINITY,
+  }),
 };
 
 /**
@@ -118,9 +141,12 @@ export interface FakeSendblue {
   close(): Promise<void>;
 }
 
-export async function startFakeSendblue(): Promise<FakeSendblue> {
-  const keyId = 'fake-key-id-4b7e91';
-  const secret = 'fake-secret-d80c2f5a-never-log-me';
+/** `keyId`/`secret`: the credentials it accepts (defaults below), e.g. distinctive ones for a leak test. */
+export async function startFakeSendblue(
+  options: { keyId?: string; secret?: string } = {},
+): Promise<FakeSendblue> {
+  const keyId = options.keyId ?? 'fake-key-id-4b7e91';
+  const secret = options.secret ?? 'fake-secret-d80c2f5a-never-log-me';
   const requests: RecordedRequest[] = [];
   const injected = new Map<string, Fault[]>();
   const holds = new Set<string>();
@@ -140,7 +166,19 @@ export async function startFakeSendblue(): Promise<FakeSendblue> {
   function takeFault(number: string): Fault | undefined {
     const fault = faultsFor(number).find((f) => f.kind !== 'latency' && f.times > 0);
     if (fault && fault.kind !== 'latency') fault.times -= 1;
-    return fault;
+    return fault?.kind === 'random' ? draw(fault) : fault;
+  }
+
+  function draw(fault: Fault & { kind: 'random' }): Fault | undefined {
+    let roll = fault.random();
+    for (const choice of fault.choices) {
+      if (roll < choice.probability) {
+        choice.drawn = (choice.drawn ?? 0) + 1;
+        return choice.fault;
+      }
+      roll -= choice.probability;
+    }
+    return undefined;
   }
 
   function record(req: SimulatorRequest): void {

@@ -1,9 +1,15 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import type { PhotoCheckerOptions } from '../../src/photo/index.js';
+import type { SendblueClientOptions } from '../../src/sendblue/client.js';
 import { openServices } from '../../src/services.js';
 import { type FakeSendblue, startFakeSendblue } from '../fakes/fake-sendblue.js';
 import { type FakeSlack, startFakeSlack } from '../fakes/fake-slack.js';
@@ -19,6 +25,11 @@ export interface TestAppOptions {
   photos?: Partial<PhotoCheckerOptions>;
   /** The account's lines the fake Sendblue lists at start-up; null: the endpoint is unavailable. */
   lines?: string[] | null;
+  /**
+   * Sendblue client tuning merged over the test defaults (fast retries), e.g. short
+   * `attemptTimeoutMs`/`deadlineMs` so that injected hangs resolve quickly.
+   */
+  client?: Pick<Partial<SendblueClientOptions>, 'retry' | 'attemptTimeoutMs' | 'deadlineMs'>;
 }
 
 /**
@@ -52,7 +63,10 @@ export async function startTestApp(options: TestAppOptions = {}) {
   const log = createLogger(config.logLevel);
   const services = await openServices(config, log, {
     // Fast retries keep fault tests short; the policy itself is tested in sendblue-client.test.ts.
-    client: { retry: { initialDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 50 } },
+    client: {
+      ...options.client,
+      retry: { initialDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 50, ...options.client?.retry },
+    },
     simulator: { latencyMs: { get: 0, post: 0, delete: 0 } },
     ...(options.photos ? { photos: options.photos } : {}),
   });
@@ -81,20 +95,7 @@ export async function startTestApp(options: TestAppOptions = {}) {
     postSigned,
     /** A `/contactcard` invocation as Slack sends it. */
     command(text: string, as: { user?: string; channel?: string; responseId?: string } = {}) {
-      const form = new URLSearchParams({
-        token: 'legacy-verification-token',
-        team_id: 'T0TEST',
-        channel_id: as.channel ?? 'C0CHANNEL',
-        channel_name: 'support',
-        user_id: as.user ?? 'U0ALICE',
-        user_name: 'alice',
-        command: '/contactcard',
-        text,
-        response_url: slack.responseUrl(as.responseId ?? 'cmd'),
-        trigger_id: `trigger-${Date.now()}`,
-        api_app_id: 'A0APP',
-      });
-      return postSigned(form.toString());
+      return postSigned(commandBody(text, slack.responseUrl(as.responseId ?? 'cmd'), as));
     },
     /** An interactivity payload (block_actions, view_submission) as Slack sends it. */
     interact(payload: Record<string, unknown>) {
@@ -114,3 +115,95 @@ export async function startTestApp(options: TestAppOptions = {}) {
 
 export type TestApp = Awaited<ReturnType<typeof startTestApp>>;
 export type { FakeSendblue, FakeSlack };
+
+/** The form body of a `/contactcard` invocation as Slack sends it. */
+export function commandBody(
+  text: string,
+  responseUrl: string,
+  as: { user?: string; channel?: string } = {},
+): string {
+  return new URLSearchParams({
+    token: 'legacy-verification-token',
+    team_id: 'T0TEST',
+    channel_id: as.channel ?? 'C0CHANNEL',
+    channel_name: 'support',
+    user_id: as.user ?? 'U0ALICE',
+    user_name: 'alice',
+    command: '/contactcard',
+    text,
+    response_url: responseUrl,
+    trigger_id: `trigger-${Date.now()}`,
+    api_app_id: 'A0APP',
+  }).toString();
+}
+
+const entryPoint = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
+const tsxLoader = new URL('../../node_modules/tsx/dist/esm/index.mjs', import.meta.url).href;
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return address.port;
+}
+
+/**
+ * The real entry point (src/index.ts through tsx) as a child process in HTTP mode on 127.0.0.1, in an
+ * empty working directory so no developer's .env leaks in. `env` is the whole environment besides
+ * PATH, HOME, PORT and HOST; SLACK_SIGNING_SECRET in it signs `postSigned`.
+ */
+export async function spawnEntryPoint(env: Record<string, string>, options: { port?: number } = {}) {
+  const port = options.port ?? (await freePort());
+  const child: ChildProcess = spawn(process.execPath, ['--import', tsxLoader, entryPoint], {
+    cwd: mkdtempSync(join(tmpdir(), 'contactcard-child-')),
+    env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), PORT: String(port), HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const secret = env.SLACK_SIGNING_SECRET ?? '';
+  return {
+    child,
+    port,
+    url,
+    exited,
+    /** Everything written to stdout and stderr so far. */
+    output: () => output,
+    async waitForHealth(timeoutMs = 15_000): Promise<void> {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        if (child.exitCode !== null || child.signalCode !== null) {
+          throw new Error(`the app exited early:\n${output}`);
+        }
+        const ok = await fetch(`${url}/healthz`).then(
+          (response) => response.status === 200,
+          () => false,
+        );
+        if (ok) return;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new Error(`no /healthz within ${timeoutMs} ms:\n${output}`);
+    },
+    async postSigned(body: string, headers: Record<string, string> = signedHeaders(secret, body)) {
+      const response = await fetch(`${url}/slack/events`, { method: 'POST', headers, body });
+      return { status: response.status, text: await response.text() };
+    },
+    /** SIGKILL unless it has already exited; for cleanup. */
+    async kill(): Promise<void> {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+export type ChildApp = Awaited<ReturnType<typeof spawnEntryPoint>>;

@@ -34,8 +34,10 @@ export async function handlePhotoUrl(
   action: UrlInputAction,
 ): Promise<void> {
   const view = body.view;
-  const url = action.value?.trim();
-  if (view === undefined || !url) return;
+  // Payloads come from outside: only a modal with blocks and a string value is worth checking.
+  if (typeof view?.id !== 'string' || !Array.isArray(view.blocks) || typeof action.value !== 'string') return;
+  const url = action.value.trim();
+  if (!url) return;
   const verdict = await deps.flows.photos.check(url);
   const update = (feedback: PhotoFeedback) =>
     deps.triggerClient.views

@@ -26,7 +26,9 @@ export async function handleCardSubmission(
       view: noticeView({ metadata: { channel: body.user.id }, sandbox: deps.sandbox }, text),
     });
   }
-  const result = readSubmission(view.state.values as ViewStateValues, metadata, deps.region);
+  // A well-signed payload can still be malformed: a missing state reads as an empty form.
+  const values = (view.state?.values ?? {}) as ViewStateValues;
+  const result = readSubmission(typeof values === 'object' ? values : {}, metadata, deps.region);
   if (!result.ok) return ack({ response_action: 'errors', errors: result.errors });
 
   const { card } = result;
