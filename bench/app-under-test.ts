@@ -2,6 +2,7 @@
  * Child process of the benchmark: the real app in HTTP mode, started the way src/index.ts starts it
  * (same services, same order), configured only from the environment the runner gives it (no .env).
  */
+
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
@@ -21,17 +22,4 @@ await app.init();
 await app.start({ port: config.http.port, host: config.http.host });
 services.lines.start();
 
-serveAsks((ask) => {
-  switch (ask.type) {
-    case 'inflight':
-      return { inflight: services.operations.size };
-    case 'memory':
-      return { memory: process.memoryUsage() };
-    case 'exit':
-      // process.exit (not a signal) so that --cpu-prof writes its profile.
-      setImmediate(() => process.exit(0));
-      return {};
-    default:
-      throw new Error(`unknown ask ${ask.type}`);
-  }
-});
+serveAsks((ask) => (ask.type === 'inflight' ? { inflight: services.operations.size } : undefined));

@@ -3,6 +3,7 @@
  * /slack/events, /healthz), whose /contactcard handler only acks and opens a static modal, and whose
  * card modal submission only acks. What the app costs is measured against this.
  */
+
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import type { ModalView } from '@slack/types';
 import { serveAsks } from './protocol.js';
@@ -43,9 +44,16 @@ const app = new App({
   clientOptions: { slackApiUrl: env('SLACK_API_URL') },
 });
 
+// Handlers still running (views.open after the ack), so the runner can wait for quiet between rounds.
+let inflight = 0;
 app.command('/contactcard', async ({ ack, client, command }) => {
-  await ack();
-  await client.views.open({ trigger_id: command.trigger_id, view: staticView });
+  inflight += 1;
+  try {
+    await ack();
+    await client.views.open({ trigger_id: command.trigger_id, view: staticView });
+  } finally {
+    inflight -= 1;
+  }
 });
 app.view('contactcard_card', async ({ ack }) => {
   await ack();
@@ -53,16 +61,4 @@ app.view('contactcard_card', async ({ ack }) => {
 
 await app.start({ port: Number(env('PORT')), host: env('HOST') });
 
-serveAsks((ask) => {
-  switch (ask.type) {
-    case 'inflight':
-      return { inflight: 0 };
-    case 'memory':
-      return { memory: process.memoryUsage() };
-    case 'exit':
-      setImmediate(() => process.exit(0));
-      return {};
-    default:
-      throw new Error(`unknown ask ${ask.type}`);
-  }
-});
+serveAsks((ask) => (ask.type === 'inflight' ? { inflight } : undefined));

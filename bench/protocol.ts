@@ -1,3 +1,7 @@
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { writeHeapSnapshot } from 'node:v8';
+
 /**
  * What the benchmark's processes share: the signing secret, the numbers used, and the IPC messages
  * between the runner (bench/run.ts) and its children (fakes, app under test, baseline).
@@ -40,12 +44,57 @@ export interface FakesReady {
   sendblue: { url: string; keyId: string; secret: string };
 }
 
-/** Answers IPC asks with `handle`; a child exits when its parent goes away. */
-export function serveAsks(handle: (ask: Ask) => Promise<Record<string, unknown>> | Record<string, unknown>): void {
+/**
+ * Answers IPC asks: `handle` first, then the asks every child understands (memory, gc with
+ * --expose-gc, heap snapshot, allocation sampling, exit); a child exits when its parent goes away.
+ */
+export function serveAsks(
+  handle: (ask: Ask) => Promise<Record<string, unknown> | undefined> | Record<string, unknown> | undefined,
+): void {
+  let session: Session | undefined;
+  const post = (method: string, params: object = {}) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      session?.post(method, params, (error, result) =>
+        error ? reject(error) : resolve((result ?? {}) as Record<string, unknown>),
+      );
+    });
+  const common = async (ask: Ask): Promise<Record<string, unknown>> => {
+    switch (ask.type) {
+      case 'memory':
+        return { memory: process.memoryUsage() };
+      case 'gc':
+        (globalThis as { gc?: () => void }).gc?.();
+        return { memory: process.memoryUsage() };
+      case 'heapSnapshot':
+        return { file: writeHeapSnapshot(String(ask.file)) };
+      case 'allocStart':
+        // Every allocation sampled, collected or not: where the garbage comes from.
+        session = new Session();
+        session.connect();
+        await post('HeapProfiler.startSampling', {
+          samplingInterval: 4096,
+          includeObjectsCollectedByMajorGC: true,
+          includeObjectsCollectedByMinorGC: true,
+        });
+        return {};
+      case 'allocStop': {
+        const { profile } = await post('HeapProfiler.stopSampling');
+        writeFileSync(String(ask.file), JSON.stringify(profile));
+        session?.disconnect();
+        return { file: ask.file };
+      }
+      case 'exit':
+        // process.exit (not a signal) so that --cpu-prof writes its profile.
+        setImmediate(() => process.exit(0));
+        return {};
+      default:
+        throw new Error(`unknown ask ${ask.type}`);
+    }
+  };
   process.on('message', (message: Ask) => {
     void (async () => {
       try {
-        const answer = await handle(message);
+        const answer = (await handle(message)) ?? (await common(message));
         process.send?.({ id: message.id, ...answer });
       } catch (error) {
         process.send?.({ id: message.id, error: error instanceof Error ? error.message : String(error) });

@@ -11,8 +11,24 @@ export function isRegion(value: string): value is CountryCode {
   return isSupportedCountry(value);
 }
 
+// With full metadata a parse costs tens of µs and runs before the ack; a workspace has few numbers.
+const memoLimit = 1_000;
+const parsedMemo = new Map<string, PhoneParseResult>();
+const formattedMemo = new Map<string, string>();
+
+function remember<T>(memo: Map<string, T>, key: string, value: T): T {
+  if (memo.size >= memoLimit) memo.clear();
+  memo.set(key, value);
+  return value;
+}
+
 /** Turns what a person typed into E.164, or says plainly what form is expected. */
 export function parsePhone(input: string, defaultRegion: CountryCode): PhoneParseResult {
+  const key = `${defaultRegion}:${input}`;
+  return parsedMemo.get(key) ?? remember(parsedMemo, key, parseUncached(input, defaultRegion));
+}
+
+function parseUncached(input: string, defaultRegion: CountryCode): PhoneParseResult {
   const trimmed = input.trim();
   const text = slackTelLink.exec(trimmed)?.[1] ?? trimmed;
   const expected = `Type it in international form, like +1 415 555 1234, or as a national number for ${defaultRegion}.`;
@@ -28,5 +44,7 @@ export function parsePhone(input: string, defaultRegion: CountryCode): PhonePars
 
 /** `+14155551234` → `+1 415 555 1234`; falls back to the input when it cannot be parsed. */
 export function formatPhone(e164: string): string {
-  return parsePhoneNumberFromString(e164)?.formatInternational() ?? e164;
+  const known = formattedMemo.get(e164);
+  if (known !== undefined) return known;
+  return remember(formattedMemo, e164, parsePhoneNumberFromString(e164)?.formatInternational() ?? e164);
 }

@@ -57,10 +57,11 @@ export async function loadCardForm(
 ): Promise<void> {
   const { metadata } = target;
   let view: ModalView;
+  // Not AbortSignal.timeout(): on Node 20 each one is a costly transferable signal kept alive for 8 s.
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(), stateReadTimeoutMs);
   try {
-    const state = await deps.sendblue.getState(metadata.number, {
-      signal: AbortSignal.timeout(stateReadTimeoutMs),
-    });
+    const state = await deps.sendblue.getState(metadata.number, { signal: deadline.signal });
     // Sendblue never reports the photo URL: the last one set through this app fills it in.
     const photoUrl = state.hasProfile
       ? (await deps.store.lastKnownCard(metadata.number))?.photoUrl
@@ -84,6 +85,8 @@ export async function loadCardForm(
           sandbox: deps.sandbox,
           notice: `:warning: Could not read the current card of ${phone}. ${reason} You can still set a new card below.`,
         });
+  } finally {
+    clearTimeout(timer);
   }
   const delivery = await deps.outbox.updateModal(target.viewId, view, target.hash);
   if (!delivery.ok) deps.log.info(`card form not shown (${delivery.error}): the modal was probably closed`);

@@ -1,0 +1,92 @@
+/**
+ * Where does the memory go? Starts the fakes and one target (app or baseline, compiled by a previous
+ * `npm run bench`) with --expose-gc, sends commands in batches and prints, after each batch, the
+ * resident size and the heap left after a full collection; optionally writes heap snapshots.
+ * Run: npx tsx bench/memory-probe.ts [app|baseline] [batches=5] [per batch=2000] [snapshot dir]
+ * PROBE_ALLOC=<file.heapprofile> samples every allocation (collected or not) over the batches;
+ * PROBE_NODE_ARGS adds node flags to the target (e.g. --trace-gc).
+ */
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { freePort, residentMiB, spawnChild, waitHealthy } from './children.js';
+import { commandRequests, drive, poolFor } from './load.js';
+import { type FakesReady, signingSecret } from './protocol.js';
+
+const [name = 'app', batchesArg = '5', perBatchArg = '2000', snapshotDir] = process.argv.slice(2);
+const root = fileURLToPath(new URL('..', import.meta.url));
+const compiled = join(root, 'node_modules', '.cache', 'contactcard-bench', 'bench');
+const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
+
+const fakes = spawnChild('fakes', join(compiled, 'fakes.js'), env);
+const ready = (await fakes.announcement()) as unknown as FakesReady;
+const port = await freePort();
+const url = `http://127.0.0.1:${port}`;
+const child = spawnChild(
+  name,
+  join(compiled, name === 'app' ? 'app-under-test.js' : 'baseline.js'),
+  {
+    ...env,
+    SLACK_BOT_TOKEN: ready.botToken,
+    SLACK_SIGNING_SECRET: signingSecret,
+    SLACK_API_URL: ready.slackUrl,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    LOG_LEVEL: 'error',
+    CONTACTCARD_DB: ':memory:',
+    CONTACTCARD_PHOTO_CHECK: 'false',
+    SENDBLUE_API_KEY_ID: ready.sendblue.keyId,
+    SENDBLUE_API_SECRET_KEY: ready.sendblue.secret,
+    SENDBLUE_BASE_URL: ready.sendblue.url,
+  },
+  ['--expose-gc', ...(process.env.PROBE_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
+);
+await waitHealthy(child, url, process.hrtime.bigint());
+const pool = poolFor(url);
+const commands = commandRequests(ready.responseUrl);
+let sent = 0;
+
+const mib = (bytes: unknown) => `${(Number(bytes) / 1024 / 1024).toFixed(1)}`;
+async function report(label: string): Promise<void> {
+  const rss = residentMiB(child.pid);
+  const { memory } = (await child.ask('gc')) as unknown as { memory: NodeJS.MemoryUsage };
+  console.log(
+    `${label.padEnd(16)} rss ${rss.toFixed(1)} MiB before GC, ${residentMiB(child.pid).toFixed(1)} after; ` +
+      `heapUsed ${mib(memory.heapUsed)} heapTotal ${mib(memory.heapTotal)} external ${mib(memory.external)} ` +
+      `arrayBuffers ${mib(memory.arrayBuffers)} MiB`,
+  );
+  if (snapshotDir) {
+    const { file } = await child.ask('heapSnapshot', {
+      file: join(snapshotDir, `${name}-${sent}.heapsnapshot`),
+    });
+    console.log(`  snapshot ${String(file)}`);
+  }
+}
+
+await sleep(1_000);
+await report('after start');
+const allocations = process.env.PROBE_ALLOC;
+if (allocations) await child.ask('allocStart');
+for (let batch = 0; batch < Number(batchesArg); batch++) {
+  const count = Number(perBatchArg);
+  await drive(
+    { name: name === 'app' ? 'app' : 'baseline', url, pool },
+    { concurrency: 50, warm: count, measured: 0, cool: 0 },
+    () => {
+      sent += 1;
+      return commands(`probe${sent}`);
+    },
+  );
+  for (;;) {
+    const { inflight } = await child.ask('inflight');
+    if (inflight === 0) break;
+    await sleep(100);
+  }
+  await sleep(500);
+  await report(`after ${sent}`);
+}
+if (allocations)
+  console.log(`allocation profile: ${String((await child.ask('allocStop', { file: allocations })).file)}`);
+await child.stop();
+await fakes.stop();
+await pool.close();
