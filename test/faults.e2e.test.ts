@@ -14,6 +14,7 @@ import {
   onTestFinished,
   vi,
 } from 'vitest';
+import { mapWithLimit } from '../src/concurrency.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
 import { ANY_NUMBER, faults, type RandomChoice, startFakeSendblue } from './fakes/fake-sendblue.js';
 import { rateLimited, startFakeSlack } from './fakes/fake-slack.js';
@@ -82,19 +83,6 @@ function seeded(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-async function mapWithLimit<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>) {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: limit }, worker));
-  return results;
 }
 
 function metadata(target: string, responseUrl: string, channel = 'C0CHANNEL') {

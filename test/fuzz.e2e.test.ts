@@ -467,24 +467,28 @@ describe('signed slash commands with generated text and fields', () => {
   });
 });
 
+/** A malformed signed payload: answered (400 when Bolt itself cannot route it), never 5xx, and inert. */
+async function expectHarmless(app: TestApp, foreign: unknown[], payload: Record<string, unknown>) {
+  const seen = observe(app);
+  const response = await app.postSigned(interactivityBody(payload));
+  expect([200, 400]).toContain(response.status);
+  await app.settle();
+  expect(seen.newSendblue()).toBe(0);
+  expect(foreign).toEqual([]);
+  expect(seen.newBugLogs()).toEqual([]);
+  expect(seen.newUnhandled()).toEqual([]);
+  expect(await healthy(app)).toBe(true);
+}
+
 describe('signed interactivity payloads, malformed past the routing', () => {
   const state = appPerBlock();
 
   it('card-modal submissions: never 5xx, never a Sendblue call, never a foreign post', async () => {
     const app = state.app as TestApp;
     await fc.assert(
-      fc.asyncProperty(brokenSubmission(app.slack.responseUrl('fuzz')), async (payload) => {
-        const seen = observe(app);
-        const response = await app.postSigned(interactivityBody(payload));
-        // 400: a payload Bolt itself cannot route (no user object, say); never a 5xx.
-        expect([200, 400]).toContain(response.status);
-        await app.settle();
-        expect(seen.newSendblue()).toBe(0);
-        expect(state.foreign).toEqual([]);
-        expect(seen.newBugLogs()).toEqual([]);
-        expect(seen.newUnhandled()).toEqual([]);
-        expect(await healthy(app)).toBe(true);
-      }),
+      fc.asyncProperty(brokenSubmission(app.slack.responseUrl('fuzz')), (payload) =>
+        expectHarmless(app, state.foreign, payload),
+      ),
       { numRuns: 250 },
     );
   });
@@ -492,18 +496,9 @@ describe('signed interactivity payloads, malformed past the routing', () => {
   it('buttons and inputs with values that name no number: never 5xx, never a Sendblue call, never a foreign post', async () => {
     const app = state.app as TestApp;
     await fc.assert(
-      fc.asyncProperty(brokenAction(app.slack.responseUrl('fuzz'), state.foreignUrl), async (payload) => {
-        const seen = observe(app);
-        const response = await app.postSigned(interactivityBody(payload));
-        // 400: a payload Bolt itself cannot route (no user object, say); never a 5xx.
-        expect([200, 400]).toContain(response.status);
-        await app.settle();
-        expect(seen.newSendblue()).toBe(0);
-        expect(state.foreign).toEqual([]);
-        expect(seen.newBugLogs()).toEqual([]);
-        expect(seen.newUnhandled()).toEqual([]);
-        expect(await healthy(app)).toBe(true);
-      }),
+      fc.asyncProperty(brokenAction(app.slack.responseUrl('fuzz'), state.foreignUrl), (payload) =>
+        expectHarmless(app, state.foreign, payload),
+      ),
       { numRuns: 250 },
     );
   });

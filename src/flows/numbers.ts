@@ -1,4 +1,5 @@
 import type { Access } from '../access/access.js';
+import { mapWithLimit } from '../concurrency.js';
 import { formatPhone } from '../phone.js';
 import {
   assignmentMessage,
@@ -101,21 +102,4 @@ export async function listNumbers(deps: NumbersDeps, userId: string): Promise<Me
 
 export async function numberHistory(deps: FlowDeps, number: string): Promise<Message> {
   return historyMessage({ sandbox: deps.sandbox, number, entries: await deps.store.history(number, 10) });
-}
-
-async function mapWithLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
