@@ -35,8 +35,8 @@ export interface Services {
 
 export interface ContactcardApp {
   app: App;
-  /** For calls bound to a trigger_id: they must finish inside Slack's 3 s or not at all. */
-  triggerClient: webApi.WebClient;
+  /** Who may change what: index.ts asks it whether to warn about open mode. */
+  access: Access;
 }
 
 // views.open must land inside the 3 s trigger window: a retry or a long wait only produces an
@@ -84,13 +84,14 @@ export function createApp(services: Services): ContactcardApp {
     timeout: triggerBoundTimeoutMs,
     logger: log,
   });
+  const access = createAccess(services, triggerClient);
   registerListeners(app, {
     flows: {
       sendblue: services.sendblue,
       outbox: new WebApiOutbox(app.client, config.slack.apiUrl, log),
       store: services.store,
       queue: new NumberQueue(),
-      access: createAccess(services, triggerClient),
+      access,
       lines: services.lines,
       photos: services.photos,
       log,
@@ -100,10 +101,8 @@ export function createApp(services: Services): ContactcardApp {
     triggerClient,
     operations: services.operations,
     region: config.defaultRegion,
-    sandbox: services.sandbox,
-    log,
   });
-  return { app, triggerClient };
+  return { app, access };
 }
 
 // Group membership changes rarely; a few minutes of staleness saves a Web API call per click.

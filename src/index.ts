@@ -2,7 +2,7 @@ import dotenv from 'dotenv';
 import { createApp } from './app.js';
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
-import { isOpenMode, openServices } from './services.js';
+import { openServices } from './services.js';
 
 // Real environment variables win over .env (dotenv never overrides by default).
 dotenv.config({ quiet: true });
@@ -18,7 +18,7 @@ const config = loaded.config;
 const log = createLogger(config.logLevel);
 
 const services = await openServices(config, log);
-const { app } = createApp(services);
+const { app, access } = createApp(services);
 
 try {
   await app.init();
@@ -44,7 +44,7 @@ try {
 if (services.sandbox) {
   log.warn('No Sendblue credentials: running in SANDBOX mode. No real number is changed.');
 }
-if (await isOpenMode(services)) {
+if (await access.isOpenMode()) {
   log.warn('OPEN MODE: no admin is configured, so everyone may change every number. Set CONTACTCARD_ADMINS.');
 }
 services.lines.start();

@@ -45,9 +45,3 @@ export async function openServices(
     },
   };
 }
-
-/** Everyone may change every number until an admin is configured or a number is assigned. */
-export async function isOpenMode(services: Services): Promise<boolean> {
-  const { admins, adminGroup } = services.config;
-  return admins.length === 0 && adminGroup === undefined && !(await services.store.hasAssignments());
-}

@@ -1,7 +1,6 @@
 import type { webApi } from '@slack/bolt';
 import type { CountryCode } from 'libphonenumber-js';
 import type { NumbersDeps } from '../flows/numbers.js';
-import type { Log } from '../logger.js';
 import type { InFlight } from '../operations.js';
 
 /** What the Slack listeners share: the flows' dependencies plus the Slack-only pieces. */
@@ -11,15 +10,13 @@ export interface ListenerDeps {
   triggerClient: webApi.WebClient;
   operations: InFlight;
   region: CountryCode;
-  sandbox: boolean;
-  log: Log;
 }
 
 /** Runs work after the ack, tracked for graceful shutdown and never left as an unhandled rejection. */
 export function afterAck(deps: ListenerDeps, what: string, work: () => Promise<unknown>): void {
   deps.operations.track(
     work().catch((error: unknown) => {
-      deps.log.error(
+      deps.flows.log.error(
         `${what} failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`,
       );
     }),

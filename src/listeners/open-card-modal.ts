@@ -20,7 +20,7 @@ export async function openCardModal(
   },
 ): Promise<{ ok: true } | { ok: false; error: string }> {
   const { metadata, draft } = request;
-  const context = { metadata, sandbox: deps.sandbox };
+  const context = { metadata, sandbox: deps.flows.sandbox };
   const number = metadata.number;
   const view =
     number === undefined || draft !== undefined
@@ -31,7 +31,7 @@ export async function openCardModal(
     opened = await deps.triggerClient.views.open({ trigger_id: request.triggerId, view });
   } catch (error) {
     const code = slackErrorCode(error);
-    deps.log.warn(`views.open failed: ${code}`);
+    deps.flows.log.warn(`views.open failed: ${code}`);
     return { ok: false, error: code };
   }
   const viewId = opened.view?.id;

@@ -49,7 +49,7 @@ async function mayManage(deps: ListenerDeps, body: ButtonBody, number: string): 
   afterAck(deps, 'refusing a button', () =>
     deps.flows.outbox.tellPrivately(
       audienceOf(body),
-      refusalMessage({ sandbox: deps.sandbox, reason: decision.reason, helpers: decision.helpers }),
+      refusalMessage({ sandbox: deps.flows.sandbox, reason: decision.reason, helpers: decision.helpers }),
     ),
   );
   return false;
@@ -73,7 +73,7 @@ async function openFromButton(
       deps.flows.outbox.tellPrivately(
         audience,
         progressMessage(
-          deps.sandbox,
+          deps.flows.sandbox,
           `Slack did not open the card editor (${opened.error}). Please click again.`,
         ),
       ),
@@ -103,7 +103,7 @@ export async function handleDelete(
   const number = e164.safeParse(action.value);
   const audience = audienceOf(body);
   if (!number.success) {
-    deps.log.warn('delete button with an unreadable number');
+    deps.flows.log.warn('delete button with an unreadable number');
     return;
   }
   if (!(await mayManage(deps, body, number.data))) return;

@@ -58,7 +58,7 @@ export async function handlePhotoUrl(
   if (failed?.includes('invalid_blocks') || failed?.includes('downloading image')) {
     await update({ kind: 'no-preview', caption, warnings: verdict.warnings });
   } else if (failed) {
-    deps.log.info(`photo preview not shown (${failed})`);
+    deps.flows.log.info(`photo preview not shown (${failed})`);
   }
 }
 

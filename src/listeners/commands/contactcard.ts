@@ -29,9 +29,11 @@ export async function handleCommand(deps: ListenerDeps, command: SlashCommand, a
     responseUrl: command.response_url,
   };
   const reply = (message: Message) => ack(ephemeral(message));
-  const usage = (problem: string) => reply(helpMessage({ sandbox: deps.sandbox, problem }));
+  const usage = (problem: string) => reply(helpMessage({ sandbox: deps.flows.sandbox, problem }));
   const refuse = (decision: Decision & { allowed: false }) =>
-    reply(refusalMessage({ sandbox: deps.sandbox, reason: decision.reason, helpers: decision.helpers }));
+    reply(
+      refusalMessage({ sandbox: deps.flows.sandbox, reason: decision.reason, helpers: decision.helpers }),
+    );
   const unknownLine = (number: string) =>
     usage(
       `This Sendblue account has no number ${formatPhone(number)}. Check the number, or use /contactcard list.`,
@@ -49,7 +51,7 @@ export async function handleCommand(deps: ListenerDeps, command: SlashCommand, a
     case 'help': {
       const openMode = await access.isOpenMode();
       return reply(
-        helpMessage({ sandbox: deps.sandbox, access: { openMode, admins: await access.admins() } }),
+        helpMessage({ sandbox: deps.flows.sandbox, access: { openMode, admins: await access.admins() } }),
       );
     }
     case 'invalid':
@@ -59,7 +61,9 @@ export async function handleCommand(deps: ListenerDeps, command: SlashCommand, a
     case 'show': {
       const number = await target(parsed.number, 'show');
       if (number === undefined) return;
-      await reply(progressMessage(deps.sandbox, `Looking up the contact card of ${formatPhone(number)}…`));
+      await reply(
+        progressMessage(deps.flows.sandbox, `Looking up the contact card of ${formatPhone(number)}…`),
+      );
       afterAck(deps, 'show', async () => {
         const message = await describeCard(deps.flows, number);
         await deps.flows.outbox.tellPrivately(audience, message, { replaceOriginal: true });
@@ -72,7 +76,7 @@ export async function handleCommand(deps: ListenerDeps, command: SlashCommand, a
       if (!lines.mayHave(number)) return unknownLine(number);
       const decision = await access.canManage(user, number);
       if (!decision.allowed) return refuse(decision);
-      return reply(deletePromptMessage({ sandbox: deps.sandbox, number }));
+      return reply(deletePromptMessage({ sandbox: deps.flows.sandbox, number }));
     }
     case 'history': {
       const number = await target(parsed.number, 'history');
@@ -82,7 +86,7 @@ export async function handleCommand(deps: ListenerDeps, command: SlashCommand, a
       return reply(await numberHistory(deps.flows, number));
     }
     case 'list': {
-      await reply(progressMessage(deps.sandbox, 'Reading the cards of your numbers…'));
+      await reply(progressMessage(deps.flows.sandbox, 'Reading the cards of your numbers…'));
       afterAck(deps, 'list', async () => {
         const message = await listNumbers(deps.flows, user);
         await deps.flows.outbox.tellPrivately(audience, message, { replaceOriginal: true });
@@ -109,7 +113,7 @@ async function startSet(deps: ListenerDeps, command: SlashCommand, ack: Ack, giv
   const { access, lines } = deps.flows;
   const user = command.user_id;
   const refuse = (reason: string, helpers: readonly string[]) =>
-    ack(ephemeral(refusalMessage({ sandbox: deps.sandbox, reason, helpers })));
+    ack(ephemeral(refusalMessage({ sandbox: deps.flows.sandbox, reason, helpers })));
 
   let number = given;
   let numberChoices: readonly string[] | undefined;
@@ -140,7 +144,7 @@ async function startSet(deps: ListenerDeps, command: SlashCommand, ack: Ack, giv
     const text = `Slack did not open the card editor (${opened.error}). Please run the command again.`;
     const audience = { userId: user, channelId: command.channel_id, responseUrl: command.response_url };
     afterAck(deps, 'reporting a failed views.open', () =>
-      deps.flows.outbox.tellPrivately(audience, progressMessage(deps.sandbox, text)),
+      deps.flows.outbox.tellPrivately(audience, progressMessage(deps.flows.sandbox, text)),
     );
   }
 }

@@ -19,11 +19,11 @@ export async function handleCardSubmission(
   const { view } = body;
   const metadata = decodeMetadata(view.private_metadata);
   if (metadata === undefined) {
-    deps.log.warn('card submission with unreadable private_metadata');
+    deps.flows.log.warn('card submission with unreadable private_metadata');
     const text = ':warning: This form could not be read back. Close it and run `/contactcard set` again.';
     return ack({
       response_action: 'update',
-      view: noticeView({ metadata: { channel: body.user.id }, sandbox: deps.sandbox }, text),
+      view: noticeView({ metadata: { channel: body.user.id }, sandbox: deps.flows.sandbox }, text),
     });
   }
   // A well-signed payload can still be malformed: a missing state reads as an empty form.
@@ -42,7 +42,7 @@ export async function handleCardSubmission(
       : ack({
           response_action: 'update',
           view: noticeView(
-            { metadata, sandbox: deps.sandbox },
+            { metadata, sandbox: deps.flows.sandbox },
             `:x: ${problem} Nothing was sent to Sendblue.`,
           ),
         });
@@ -57,12 +57,15 @@ export async function handleCardSubmission(
   if (!decision.allowed) {
     const helpers = decision.helpers.map((user) => `<@${user}>`).join(', ') || 'an admin';
     const text = `:no_entry: ${decision.reason} Ask ${helpers}. Nothing was sent to Sendblue.`;
-    return ack({ response_action: 'update', view: noticeView({ metadata, sandbox: deps.sandbox }, text) });
+    return ack({
+      response_action: 'update',
+      view: noticeView({ metadata, sandbox: deps.flows.sandbox }, text),
+    });
   }
 
   await ack({
     response_action: 'update',
-    view: applyingView({ metadata: { ...metadata, number }, sandbox: deps.sandbox }),
+    view: applyingView({ metadata: { ...metadata, number }, sandbox: deps.flows.sandbox }),
   });
   afterAck(deps, 'applying a card', () =>
     applyCard(deps.flows, {
