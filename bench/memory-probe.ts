@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { freePort, residentMiB, spawnChild, waitHealthy } from './children.js';
 import { commandRequests, drive, poolFor } from './load.js';
-import { type FakesReady, signingSecret } from './protocol.js';
+import { type FakesReady, targetEnv } from './protocol.js';
 
 const [name = 'app', batchesArg = '5', perBatchArg = '2000', snapshotDir] = process.argv.slice(2);
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -25,20 +25,8 @@ const url = `http://127.0.0.1:${port}`;
 const child = spawnChild(
   name,
   join(compiled, name === 'app' ? 'app-under-test.js' : 'baseline.js'),
-  {
-    ...env,
-    SLACK_BOT_TOKEN: ready.botToken,
-    SLACK_SIGNING_SECRET: signingSecret,
-    SLACK_API_URL: ready.slackUrl,
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    LOG_LEVEL: 'error',
-    CONTACTCARD_DB: ':memory:',
-    CONTACTCARD_PHOTO_CHECK: 'false',
-    SENDBLUE_API_KEY_ID: ready.sendblue.keyId,
-    SENDBLUE_API_SECRET_KEY: ready.sendblue.secret,
-    SENDBLUE_BASE_URL: ready.sendblue.url,
-  },
+  targetEnv(name === 'app' ? 'app' : 'baseline', ready, port, env),
+
   ['--expose-gc', ...(process.env.PROBE_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
 );
 await waitHealthy(child, url, process.hrtime.bigint());

@@ -103,3 +103,33 @@ export function serveAsks(
   });
   process.on('disconnect', () => process.exit(0));
 }
+
+/**
+ * The environment a target needs against the fakes: the baseline only talks to Slack; the app also
+ * gets Sendblue, an in-memory store and no photo check (the load never sends photo links).
+ */
+export function targetEnv(
+  target: 'app' | 'baseline',
+  ready: FakesReady,
+  port: number,
+  base: Record<string, string>,
+): Record<string, string> {
+  const slack = {
+    ...base,
+    SLACK_BOT_TOKEN: ready.botToken,
+    SLACK_SIGNING_SECRET: signingSecret,
+    SLACK_API_URL: ready.slackUrl,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+  };
+  if (target === 'baseline') return slack;
+  return {
+    ...slack,
+    LOG_LEVEL: 'error',
+    CONTACTCARD_DB: ':memory:',
+    CONTACTCARD_PHOTO_CHECK: 'false',
+    SENDBLUE_API_KEY_ID: ready.sendblue.keyId,
+    SENDBLUE_API_SECRET_KEY: ready.sendblue.secret,
+    SENDBLUE_BASE_URL: ready.sendblue.url,
+  };
+}

@@ -24,7 +24,7 @@ import {
   waitHealthy,
 } from './children.js';
 import { commandRequests, drive, poolFor, type Run, submissionRequest, type Target } from './load.js';
-import { type FakesReady, signingSecret, submissionNumbers } from './protocol.js';
+import { type FakesReady, submissionNumbers, targetEnv } from './protocol.js';
 import { median, ms, type Quantiles, quantiles, ratio, spread } from './stats.js';
 
 type Name = Target['name'];
@@ -90,24 +90,7 @@ const ready = (await fakes.announcement()) as unknown as FakesReady;
 progress(`fakes up: Slack ${ready.slackUrl}, Sendblue ${ready.sendblue.url}`);
 
 function envFor(name: Name, port: number): Record<string, string> {
-  const slack = {
-    SLACK_BOT_TOKEN: ready.botToken,
-    SLACK_SIGNING_SECRET: signingSecret,
-    SLACK_API_URL: ready.slackUrl,
-    HOST: '127.0.0.1',
-    PORT: String(port),
-  };
-  if (name === 'baseline') return { ...baseEnv, ...slack };
-  return {
-    ...baseEnv,
-    ...slack,
-    LOG_LEVEL: 'error',
-    CONTACTCARD_DB: ':memory:',
-    CONTACTCARD_PHOTO_CHECK: 'false',
-    SENDBLUE_API_KEY_ID: ready.sendblue.keyId,
-    SENDBLUE_API_SECRET_KEY: ready.sendblue.secret,
-    SENDBLUE_BASE_URL: ready.sendblue.url,
-  };
+  return targetEnv(name, ready, port, baseEnv);
 }
 
 async function start(name: Name, keep: boolean): Promise<{ child: Child; url: string; startupMs: number }> {
