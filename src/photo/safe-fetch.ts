@@ -402,20 +402,12 @@ export function createSafeFetcher(options: SafeFetcherOptions = {}): SafeFetcher
         continue;
       }
 
-      if (statusCode < 200 || statusCode > 299) {
-        body.destroy();
-        return {
-          ok: true,
-          url: current,
-          redirects: state.redirects,
-          status: statusCode,
-          headers: responseHeaders,
-          body: new Uint8Array(0),
-          ended: false,
-          cutShort: false,
-        };
-      }
-      const prefix = await readPrefix(body, fetchOptions.enough, signal);
+      // An error page's body says nothing about the image: drop it unread.
+      const success = statusCode >= 200 && statusCode <= 299;
+      if (!success) body.destroy();
+      const prefix = success
+        ? await readPrefix(body, fetchOptions.enough, signal)
+        : { body: new Uint8Array(0), ended: false, cutShort: false };
       return {
         ok: true,
         url: current,
