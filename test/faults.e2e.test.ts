@@ -18,7 +18,7 @@ import { mapWithLimit } from '../src/concurrency.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
 import { ANY_NUMBER, faults, type RandomChoice, startFakeSendblue } from './fakes/fake-sendblue.js';
 import { rateLimited, startFakeSlack } from './fakes/fake-slack.js';
-import { formValues, viewSubmission } from './helpers/payloads.js';
+import { formValues, sampleCard, sampleNumber, viewSubmission } from './helpers/payloads.js';
 import { signedHeaders } from './helpers/slack-signing.js';
 import {
   type ChildApp,
@@ -30,13 +30,8 @@ import {
   type TestAppOptions,
 } from './helpers/test-app.js';
 
-const number = '+14155551234';
-const card = {
-  firstName: 'Jane',
-  lastName: 'Smith',
-  photoUrl: 'https://example.com/team/jane.jpg',
-  displayName: 'Jane at Acme',
-};
+const number = sampleNumber;
+const card = sampleCard;
 const text = (value: unknown) => JSON.stringify(value ?? null);
 
 /**

@@ -2,16 +2,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ids } from '../src/views/ids.js';
 import { faults } from './fakes/fake-sendblue.js';
 import { unreachableImageMarker } from './fakes/fake-slack.js';
-import { buttonClick, formValues, viewSubmission } from './helpers/payloads.js';
+import { buttonClick, formValues, sampleCard, sampleNumber, viewSubmission } from './helpers/payloads.js';
 import { startTestApp, type TestApp, type TestAppOptions } from './helpers/test-app.js';
 
-const number = '+14155551234';
-const card = {
-  firstName: 'Jane',
-  lastName: 'Smith',
-  photoUrl: 'https://example.com/team/jane.jpg',
-  displayName: 'Jane at Acme',
-};
+const number = sampleNumber;
+const card = sampleCard;
 
 let app: TestApp;
 async function start(options: TestAppOptions = {}): Promise<TestApp> {

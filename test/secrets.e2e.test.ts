@@ -5,7 +5,7 @@ import { afterEach, expect, it } from 'vitest';
 import { ids } from '../src/views/ids.js';
 import { faults, startFakeSendblue } from './fakes/fake-sendblue.js';
 import { startFakeSlack } from './fakes/fake-slack.js';
-import { buttonClick, formValues, viewSubmission } from './helpers/payloads.js';
+import { buttonClick, formValues, sampleCard, sampleNumber, viewSubmission } from './helpers/payloads.js';
 import { signedHeaders } from './helpers/slack-signing.js';
 import { commandBody, spawnEntryPoint, startTestApp } from './helpers/test-app.js';
 
@@ -51,13 +51,8 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-const number = '+14155551234';
-const card = {
-  firstName: 'Jane',
-  lastName: 'Smith',
-  photoUrl: 'https://example.com/team/jane.jpg',
-  displayName: 'Jane at Acme',
-};
+const number = sampleNumber;
+const card = sampleCard;
 
 it('no byte of any secret reaches Slack, Sendblue bodies, HTTP answers or the process output', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'contactcard-secrets-'));

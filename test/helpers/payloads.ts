@@ -1,5 +1,14 @@
 import { ids } from '../../src/views/ids.js';
 
+/** The number and card most tests use: one of the fake Sendblue's lines and a complete card. */
+export const sampleNumber = '+14155551234';
+export const sampleCard = {
+  firstName: 'Jane',
+  lastName: 'Smith',
+  photoUrl: 'https://example.com/team/jane.jpg',
+  displayName: 'Jane at Acme',
+};
+
 export interface TypedCard {
   number?: string;
   firstName?: string | null;
