@@ -1,23 +1,35 @@
-import type { Services } from './app.js';
+import { webApi } from '@slack/bolt';
+import type { Logger } from '@slack/logger';
+import { Access, cached } from './access/access.js';
+import { ChangePipeline } from './changes/pipeline.js';
+import { inProcessTurns } from './changes/turns.js';
 import type { Config } from './config.js';
+import type { Deps } from './deps.js';
 import { LinesDirectory } from './flows/lines.js';
-import type { createLogger } from './logger.js';
 import { InFlight } from './operations.js';
 import { createPhotoChecker, type PhotoCheckerOptions } from './photo/index.js';
 import { connectSendblue } from './sendblue/connect.js';
+import { WebApiOutbox } from './slack/outbox.js';
 import { openSqliteStore } from './store/sqlite.js';
+import type { Store } from './store/types.js';
 
 type Tuning = NonNullable<Parameters<typeof connectSendblue>[2]> & {
   /** Test-only: a resolver and address policy that reach local image servers. */
   photos?: Partial<PhotoCheckerOptions>;
 };
 
-/** Opens what the app runs on: Sendblue (live or sandbox), the store, the lines directory. */
+// views.open must land inside the 3 s trigger window: a retry or a long wait only produces an
+// expired_trigger_id, so such calls fail fast instead.
+const quickTimeoutMs = 2_500;
+// Group membership changes rarely; a few minutes of staleness saves a Web API call per click.
+const adminGroupTtlMs = 3 * 60_000;
+
+/** Opens what the app runs on and builds the one dependency object; `close()` releases it all. */
 export async function openServices(
   config: Config,
-  log: ReturnType<typeof createLogger>,
+  log: Logger,
   tuning?: Tuning,
-): Promise<Services & { close(): Promise<void> }> {
+): Promise<Deps & { close(): Promise<void> }> {
   const store = openSqliteStore(config.databasePath);
   const unknown = await store.markPendingUnknown();
   if (unknown > 0) {
@@ -28,15 +40,47 @@ export async function openServices(
   const sendblue = await connectSendblue(config.sendblue, log, tuning);
   const lines = new LinesDirectory(sendblue.client, log);
   const photos = createPhotoChecker({ log, networkCheck: config.photoCheck, ...tuning?.photos });
+  const slackOptions = {
+    slackApiUrl: config.slack.apiUrl,
+    logger: log,
+  };
+  const quickClient = new webApi.WebClient(config.slack.botToken, {
+    ...slackOptions,
+    retryConfig: { retries: 0 },
+    timeout: quickTimeoutMs,
+  });
+  const slack = new WebApiOutbox({
+    // Bolt's default retries for 30 minutes; a message that late is worse than a logged failure.
+    client: new webApi.WebClient(config.slack.botToken, {
+      ...slackOptions,
+      retryConfig: webApi.retryPolicies.fiveRetriesInFiveMinutes,
+    }),
+    quickClient,
+    apiUrl: config.slack.apiUrl,
+    log,
+    sandbox: sendblue.sandbox,
+  });
+  const access = createAccess(config, log, store, lines, quickClient);
+  const changes = new ChangePipeline({
+    access,
+    store,
+    sendblue: sendblue.client,
+    photos,
+    turns: inProcessTurns(),
+  });
   return {
     config,
     log,
-    sendblue: sendblue.client,
     sandbox: sendblue.sandbox,
-    operations: new InFlight(),
+    sendblue: sendblue.client,
     store,
     lines,
     photos,
+    access,
+    changes,
+    slack,
+    operations: new InFlight(),
+    now: () => new Date(),
     async close() {
       lines.stop();
       await photos.close();
@@ -44,4 +88,27 @@ export async function openServices(
       await store.close();
     },
   };
+}
+
+function createAccess(
+  config: Config,
+  log: Logger,
+  store: Store,
+  lines: LinesDirectory,
+  client: webApi.WebClient,
+): Access {
+  const group = config.adminGroup;
+  if (group === undefined) return new Access(store, lines, config.admins);
+  const members = cached(async () => (await client.usergroups.users.list({ usergroup: group })).users ?? [], {
+    ttlMs: adminGroupTtlMs,
+    fallback: [] as string[],
+    onError: (error) =>
+      log.warn(
+        `could not read CONTACTCARD_ADMIN_GROUP ${group} (${error instanceof Error ? error.message : String(error)}); ` +
+          'is the usergroups:read scope granted?',
+      ),
+  });
+  // Loaded now, so the first command does not wait for it.
+  void members();
+  return new Access(store, lines, config.admins, members, true);
 }

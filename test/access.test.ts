@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Access, cached, type OwnershipLookup } from '../src/access/access.js';
+import { Access, cached, type LinesLookup, type OwnershipLookup } from '../src/access/access.js';
 
 function ownership(assignments: Record<string, string[]>): OwnershipLookup {
   return {
@@ -9,32 +9,40 @@ function ownership(assignments: Record<string, string[]>): OwnershipLookup {
   };
 }
 
+const anyLine: LinesLookup = { numbers: () => undefined, mayHave: () => true };
+
 describe('Access', () => {
   it('is in open mode only with no admin and no assignment', async () => {
-    expect(await new Access(ownership({}), []).isOpenMode()).toBe(true);
-    expect(await new Access(ownership({}), ['U1']).isOpenMode()).toBe(false);
-    expect(await new Access(ownership({ '+1': ['U2'] }), []).isOpenMode()).toBe(false);
-    expect(await new Access(ownership({}), [], async () => [], true).isOpenMode()).toBe(false);
+    expect(await new Access(ownership({}), anyLine, []).isOpenMode()).toBe(true);
+    expect(await new Access(ownership({}), anyLine, ['U1']).isOpenMode()).toBe(false);
+    expect(await new Access(ownership({ '+1': ['U2'] }), anyLine, []).isOpenMode()).toBe(false);
+    expect(await new Access(ownership({}), anyLine, [], async () => [], true).isOpenMode()).toBe(false);
   });
 
   it('lets admins manage everything, owners their numbers, and names who can help otherwise', async () => {
-    const access = new Access(ownership({ '+1555': ['UOWNER'] }), ['UADMIN']);
-    expect(await access.canManage('UADMIN', '+1999')).toEqual({ allowed: true, as: 'admin' });
-    expect(await access.canManage('UOWNER', '+1555')).toEqual({ allowed: true, as: 'owner' });
-    expect(await access.canManage('UOWNER', '+1999')).toMatchObject({ allowed: false, helpers: ['UADMIN'] });
-    expect(await access.canManage('UOTHER', '+1555')).toMatchObject({ allowed: false, helpers: ['UOWNER'] });
+    const access = new Access(ownership({ '+1555': ['UOWNER'] }), anyLine, ['UADMIN']);
+    expect(await access.decide('set', 'UADMIN', '+1999')).toEqual({ allowed: true, as: 'admin' });
+    expect(await access.decide('set', 'UOWNER', '+1555')).toEqual({ allowed: true, as: 'owner' });
+    expect(await access.decide('set', 'UOWNER', '+1999')).toMatchObject({
+      allowed: false,
+      refusal: { helpers: ['UADMIN'] },
+    });
+    expect(await access.decide('set', 'UOTHER', '+1555')).toMatchObject({
+      allowed: false,
+      refusal: { helpers: ['UOWNER'] },
+    });
   });
 
   it('counts admin group members as admins', async () => {
-    const access = new Access(ownership({}), ['UADMIN'], async () => ['UGROUP', 'UADMIN'], true);
+    const access = new Access(ownership({}), anyLine, ['UADMIN'], async () => ['UGROUP', 'UADMIN'], true);
     expect(await access.admins()).toEqual(['UADMIN', 'UGROUP']);
-    expect(await access.canAssign('UGROUP')).toEqual({ allowed: true, as: 'admin' });
+    expect(await access.decide('assign', 'UGROUP', '+1555')).toEqual({ allowed: true, as: 'admin' });
   });
 
   it('refuses to assign without any admin, saying how to configure one', async () => {
-    const decision = await new Access(ownership({}), []).canAssign('U1');
-    expect(decision).toMatchObject({ allowed: false, helpers: [] });
-    expect(!decision.allowed && decision.reason).toContain('CONTACTCARD_ADMINS');
+    const decision = await new Access(ownership({}), anyLine, []).decide('assign', 'U1', '+1555');
+    expect(decision).toMatchObject({ allowed: false, refusal: { helpers: [] } });
+    expect(!decision.allowed && decision.refusal.reason).toContain('CONTACTCARD_ADMINS');
   });
 });
 

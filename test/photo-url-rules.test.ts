@@ -1,8 +1,9 @@
 import { isIP } from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { MAX_PHOTO_URL_LENGTH } from '../src/card/rules.js';
 import { isForbiddenAddress } from '../src/photo/address-policy.js';
-import { checkPhotoUrlRules, MAX_PHOTO_URL_LENGTH, type UrlRuleCode } from '../src/photo/url-rules.js';
+import { checkPhotoUrlRules, type UrlRuleCode } from '../src/photo/url-rules.js';
 
 function refusal(raw: string) {
   const result = checkPhotoUrlRules(raw);

@@ -16,6 +16,7 @@ import {
   SendblueValidationError,
   UnexpectedStatusError,
 } from '../src/sendblue/errors.js';
+import { explainFailure } from '../src/views/explain.js';
 import { faults, startFakeSendblue } from './fakes/fake-sendblue.js';
 import { sendblueHarness } from './helpers/sendblue-harness.js';
 
@@ -90,7 +91,7 @@ describe('requests', () => {
     expect(http).toBeInstanceOf(SendblueValidationError);
     expect(http.message).toContain('Last name is required');
     expect(http.message).toContain('https://');
-    expect(http.advice).toContain('public internet');
+    expect(explainFailure(http).advice).toContain('public internet');
     expect(http.fromNumber).toBe(NUMBER);
     expect(await failure(c.getState('4155551234'))).toBeInstanceOf(SendblueValidationError);
     expect(await failure(c.deleteProfile('+1 415'))).toBeInstanceOf(SendblueValidationError);
@@ -114,7 +115,7 @@ describe('documented errors', () => {
     expect(error.message).toContain(`Sendblue ${status}`);
     expect(error.message).toContain(NUMBER);
     expect(error.message).toContain(`sendblue says ${status}`);
-    expect(error.advice.toLowerCase()).toContain(advice.toLowerCase());
+    expect(explainFailure(error).advice.toLowerCase()).toContain(advice.toLowerCase());
     expect(error.retryable).toBe(status === 503);
     expect(harness.fake.requests).toHaveLength(attempts);
   });
@@ -306,7 +307,7 @@ describe('logging and secrets', () => {
     errors.push(await failure(c.getState(NUMBER)));
     const text = [
       ...lines.map((l) => l.line),
-      ...errors.flatMap((e) => [e.message, e.advice, String(e.stack)]),
+      ...errors.flatMap((e) => [e.message, explainFailure(e).advice, String(e.stack)]),
     ];
     text.push(inspect(c, { depth: 5 }));
     expect(lines).toHaveLength(8);

@@ -159,9 +159,10 @@ describe('readSubmission errors', () => {
     ['first name too long', { firstName: 'J'.repeat(65) }, ids.blocks.firstName, /64 characters/],
     ['last name too long', { lastName: 'D'.repeat(65) }, ids.blocks.lastName, /64 characters/],
     ['display name too long', { displayName: 'A'.repeat(65) }, ids.blocks.displayName, /64 characters/],
-    ['photo missing', { photoUrl: null }, ids.blocks.photoUrl, /photo url is required/i],
+    // The same sentences as the photo link checker's (one set of card rules).
+    ['photo missing', { photoUrl: null }, ids.blocks.photoUrl, /enter the photo's link/i],
     ['photo over http', { photoUrl: 'http://example.com/jane.jpg' }, ids.blocks.photoUrl, /https/],
-    ['photo not a URL', { photoUrl: 'jane.jpg' }, ids.blocks.photoUrl, /full link/],
+    ['photo not a URL', { photoUrl: 'jane.jpg' }, ids.blocks.photoUrl, /Start the link with https:\/\//],
     ['photo a javascript: URL', { photoUrl: 'javascript:alert(1)' }, ids.blocks.photoUrl, /https/],
     [
       'photo over 2048 characters',

@@ -1,20 +1,19 @@
 import type { InputBlock, ModalView } from '@slack/types';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Explanation } from '../src/flows/explain.js';
+import { NAME_MAX_LENGTH as nameMaxLength, type ProfileInput } from '../src/card/rules.js';
 import { decodeRetryDraft } from '../src/listeners/actions/card-buttons.js';
-import type { ProfileInput } from '../src/sendblue/schemas.js';
 import type { CardSnapshot } from '../src/store/types.js';
 import {
   applyingView,
   type CardPrefill,
   cardFormView,
   loadingView,
-  nameMaxLength,
   noticeView,
   submittedView,
   withPhotoFeedback,
 } from '../src/views/card-modal.js';
+import type { Explanation } from '../src/views/explain.js';
 import { ids } from '../src/views/ids.js';
 import {
   type CardDraft,
@@ -31,6 +30,7 @@ import {
   progressMessage,
 } from '../src/views/messages.js';
 import { decodeMetadata, encodeMetadata, type ModalMetadata } from '../src/views/metadata.js';
+import { sandboxMessage, sandboxView } from '../src/views/sandbox.js';
 
 // ---------------------------------------------------------------------------------------------
 // One walker for every surface: it visits the JSON Slack receives and reports each broken limit
@@ -241,38 +241,42 @@ const explanationOf = (text: string): Explanation => ({
 const stateOf = (text: string) => ({ hasProfile: true, firstName: text, lastName: text, displayName: text });
 const noState = { hasProfile: false, firstName: null, lastName: null, displayName: null };
 
-type Build<T> = (text: string, sandbox: boolean) => T;
+type Build<T> = (text: string) => T;
+
+/** What leaves the app: the outbox labels everything in sandbox mode. */
+function labelled<T extends ModalView | Message>(built: T, sandbox: boolean): T {
+  if (!sandbox) return built;
+  return ('type' in built ? sandboxView(built) : sandboxMessage(built as Message)) as T;
+}
 
 const modalBuilders: [string, Build<ModalView>][] = [
-  ['loadingView', (_, sandbox) => loadingView({ metadata: { ...meta(), number }, sandbox })],
-  ['cardFormView asking for the number', (_, sandbox) => cardFormView({ metadata: meta(), sandbox })],
+  ['loadingView', (_) => loadingView({ metadata: { ...meta(), number } })],
+  ['cardFormView asking for the number', (_) => cardFormView({ metadata: meta() })],
   [
     'cardFormView with number, prefill and notice',
-    (text, sandbox) =>
+    (text) =>
       cardFormView({
         metadata: meta(number),
-        sandbox,
         prefill: { firstName: text, lastName: text, photoUrl: photoFor(text), displayName: text },
         notice: text,
       }),
   ],
   [
     'cardFormView without number, with prefill',
-    (text, sandbox) => cardFormView({ metadata: meta(), sandbox, prefill: stateOf(text) }),
+    (text) => cardFormView({ metadata: meta(), prefill: stateOf(text) }),
   ],
   [
     'cardFormView with 100 number choices',
-    (_, sandbox) => cardFormView({ metadata: meta(), sandbox, numberChoices: manyNumbers(100) }),
+    (_) => cardFormView({ metadata: meta(), numberChoices: manyNumbers(100) }),
   ],
   [
     'withPhotoFeedback (problem)',
-    (text, sandbox) =>
-      withPhotoFeedback(cardFormView({ metadata: meta(number), sandbox }), { kind: 'problem', reason: text }),
+    (text) => withPhotoFeedback(cardFormView({ metadata: meta(number) }), { kind: 'problem', reason: text }),
   ],
   [
     'withPhotoFeedback (preview with warnings)',
-    (text, sandbox) =>
-      withPhotoFeedback(cardFormView({ metadata: meta(), sandbox, prefill: stateOf(text) }), {
+    (text) =>
+      withPhotoFeedback(cardFormView({ metadata: meta(), prefill: stateOf(text) }), {
         kind: 'preview',
         url: photoFor(text),
         caption: text,
@@ -281,67 +285,55 @@ const modalBuilders: [string, Build<ModalView>][] = [
   ],
   [
     'withPhotoFeedback (no preview)',
-    (text, sandbox) =>
-      withPhotoFeedback(cardFormView({ metadata: meta(number), sandbox }), {
+    (text) =>
+      withPhotoFeedback(cardFormView({ metadata: meta(number) }), {
         kind: 'no-preview',
         caption: text,
         warnings: [text],
       }),
   ],
-  ['applyingView', (_, sandbox) => applyingView({ metadata: { ...meta(), number }, sandbox })],
-  ['submittedView', (_, sandbox) => submittedView({ metadata: { ...meta(), number }, sandbox })],
-  ['noticeView', (text, sandbox) => noticeView({ metadata: meta(), sandbox }, text)],
+  ['applyingView', (_) => applyingView({ metadata: { ...meta(), number } })],
+  ['submittedView', (_) => submittedView({ metadata: { ...meta(), number } })],
+  ['noticeView', (text) => noticeView({ metadata: meta() }, text)],
 ];
 
 const messageBuilders: [string, Build<Message>][] = [
-  ['helpMessage', (_, sandbox) => helpMessage({ sandbox })],
+  ['helpMessage', (_) => helpMessage({})],
   [
     'helpMessage with admins',
-    (_, sandbox) => helpMessage({ sandbox, access: { openMode: false, admins: [actorId, 'U0AAAAAAAAA'] } }),
+    (_) => helpMessage({ access: { openMode: false, admins: [actorId, 'U0AAAAAAAAA'] } }),
   ],
-  [
-    'helpMessage in open mode',
-    (_, sandbox) => helpMessage({ sandbox, access: { openMode: true, admins: [] } }),
-  ],
-  ['helpMessage with a problem', (text, sandbox) => helpMessage({ sandbox, problem: text })],
-  ['progressMessage', (text, sandbox) => progressMessage(sandbox, text)],
-  [
-    'cardStateMessage without a profile',
-    (_, sandbox) => cardStateMessage({ sandbox, number, state: noState }),
-  ],
-  [
-    'cardStateMessage with a profile',
-    (text, sandbox) => cardStateMessage({ sandbox, number, state: stateOf(text) }),
-  ],
-  ['deletePromptMessage', (_, sandbox) => deletePromptMessage({ sandbox, number })],
+  ['helpMessage in open mode', (_) => helpMessage({ access: { openMode: true, admins: [] } })],
+  ['helpMessage with a problem', (text) => helpMessage({ problem: text })],
+  ['progressMessage', (text) => progressMessage(text)],
+  ['cardStateMessage without a profile', (_) => cardStateMessage({ number, state: noState })],
+  ['cardStateMessage with a profile', (text) => cardStateMessage({ number, state: stateOf(text) })],
+  ['deletePromptMessage', (_) => deletePromptMessage({ number })],
   [
     'cardUpdatedMessage with photo',
-    (text, sandbox) => cardUpdatedMessage({ sandbox, card: cardOf(text), actorId, at, withPhoto: true }),
+    (text) => cardUpdatedMessage({ card: cardOf(text), actorId, at, withPhoto: true }),
   ],
   [
     'cardUpdatedMessage without photo',
-    (text, sandbox) => cardUpdatedMessage({ sandbox, card: cardOf(text), actorId, at, withPhoto: false }),
+    (text) => cardUpdatedMessage({ card: cardOf(text), actorId, at, withPhoto: false }),
   ],
-  ['cardDeletedMessage', (_, sandbox) => cardDeletedMessage({ sandbox, number, actorId, at })],
+  ['cardDeletedMessage', (_) => cardDeletedMessage({ number, actorId, at })],
   [
     'changeNotice (first set)',
-    (text, sandbox) => changeNotice({ sandbox, number, actorId, at, before: null, after: snapshotOf(text) }),
+    (text) => changeNotice({ number, actorId, at, before: null, after: snapshotOf(text) }),
   ],
   [
     'changeNotice (change)',
-    (text, sandbox) =>
-      changeNotice({ sandbox, number, actorId, at, before: snapshotOf(`${text}!`), after: snapshotOf(text) }),
+    (text) => changeNotice({ number, actorId, at, before: snapshotOf(`${text}!`), after: snapshotOf(text) }),
   ],
   [
     'changeNotice (delete)',
-    (text, sandbox) =>
-      changeNotice({ sandbox, number, actorId, at, before: snapshotOf(text), after: undefined }),
+    (text) => changeNotice({ number, actorId, at, before: snapshotOf(text), after: undefined }),
   ],
   [
     'failureMessage with retry',
-    (text, sandbox) =>
+    (text) =>
       failureMessage({
-        sandbox,
         number,
         action: 'set',
         explanation: explanationOf(text),
@@ -350,19 +342,15 @@ const messageBuilders: [string, Build<Message>][] = [
   ],
   [
     'failureMessage without retry',
-    (text, sandbox) =>
+    (text) =>
       failureMessage({
-        sandbox,
         number,
         action: 'delete',
         explanation: explanationOf(text),
         retry: undefined,
       }),
   ],
-  [
-    'notifyFailedMessage',
-    (text, sandbox) => notifyFailedMessage({ sandbox, channel: 'C0123456789', error: text }),
-  ],
+  ['notifyFailedMessage', (text) => notifyFailedMessage({ channel: 'C0123456789', error: text })],
 ];
 
 function violationsForAll<T extends ModalView | Message>(
@@ -374,7 +362,7 @@ function violationsForAll<T extends ModalView | Message>(
   for (const [label, text] of Object.entries(inputs))
     for (const sandbox of [false, true])
       problems.push(
-        ...violations(build(text, sandbox), kind).map((p) => `${label}, sandbox=${sandbox}: ${p}`),
+        ...violations(labelled(build(text), sandbox), kind).map((p) => `${label}, sandbox=${sandbox}: ${p}`),
       );
   return problems;
 }
@@ -460,9 +448,9 @@ describe('Slack limits with hostile text', () => {
     fc.assert(
       fc.property(text, fc.boolean(), (input, sandbox) => {
         for (const [name, build] of modalBuilders)
-          expect(violations(build(input, sandbox), 'modal'), name).toEqual([]);
+          expect(violations(labelled(build(input), sandbox), 'modal'), name).toEqual([]);
         for (const [name, build] of messageBuilders)
-          expect(violations(build(input, sandbox), 'message'), name).toEqual([]);
+          expect(violations(labelled(build(input), sandbox), 'message'), name).toEqual([]);
       }),
       // Shrinking 6000-character strings through every builder takes minutes: report the first failure as is.
       { numRuns: 60, endOnFailure: true },
@@ -471,8 +459,8 @@ describe('Slack limits with hostile text', () => {
 
   it('asks for confirmation on every Delete button', () => {
     const withDelete = [
-      cardStateMessage({ sandbox: false, number, state: stateOf('Jane') }),
-      deletePromptMessage({ sandbox: false, number }),
+      cardStateMessage({ number, state: stateOf('Jane') }),
+      deletePromptMessage({ number }),
     ];
     for (const message of withDelete) {
       const buttons = walk(message).typed.filter(
@@ -513,7 +501,7 @@ describe('cardFormView', () => {
   };
 
   it('puts each prefilled value in its own input', () => {
-    const view = cardFormView({ metadata: meta(number), sandbox: false, prefill });
+    const view = cardFormView({ metadata: meta(number), prefill });
     expect(textElementOf(view, ids.blocks.firstName)).toMatchObject({
       action_id: ids.inputs.firstName,
       initial_value: 'Jane',
@@ -535,8 +523,8 @@ describe('cardFormView', () => {
   it('leaves inputs empty when there is nothing to prefill', () => {
     const empty = { firstName: null, lastName: '', photoUrl: null, displayName: null };
     const views = [
-      cardFormView({ metadata: meta(number), sandbox: false }),
-      cardFormView({ metadata: meta(number), sandbox: false, prefill: empty }),
+      cardFormView({ metadata: meta(number) }),
+      cardFormView({ metadata: meta(number), prefill: empty }),
     ];
     for (const view of views)
       for (const block of Object.values(ids.blocks))
@@ -546,7 +534,6 @@ describe('cardFormView', () => {
   it('cuts an over-long prefilled name to fit the input', () => {
     const view = cardFormView({
       metadata: meta(number),
-      sandbox: false,
       prefill: { firstName: 'J'.repeat(200) },
     });
     const initial = textElementOf(view, ids.blocks.firstName).initial_value ?? '';
@@ -555,21 +542,18 @@ describe('cardFormView', () => {
   });
 
   it('asks for the number only when the metadata has none', () => {
-    const asking = cardFormView({ metadata: meta(), sandbox: false });
+    const asking = cardFormView({ metadata: meta() });
     expect(textElementOf(asking, ids.blocks.number).action_id).toBe(ids.inputs.number);
     expect(inputOf(asking, ids.blocks.number)?.optional).not.toBe(true);
 
-    const known = cardFormView({ metadata: meta(number), sandbox: false });
+    const known = cardFormView({ metadata: meta(number) });
     expect(inputOf(known, ids.blocks.number)).toBeUndefined();
     expect(mrkdwnTexts(known).join('\n')).toContain('+1 415 555 1234');
   });
 
   it('offers the allowed numbers as a select, up to the 100 options Slack allows', () => {
     const choices = manyNumbers(100);
-    const select = inputOf(
-      cardFormView({ metadata: meta(), sandbox: false, numberChoices: choices }),
-      ids.blocks.number,
-    );
+    const select = inputOf(cardFormView({ metadata: meta(), numberChoices: choices }), ids.blocks.number);
     expect(select?.element).toMatchObject({ type: 'static_select', action_id: ids.inputs.number });
     const options = select?.element.type === 'static_select' ? (select.element.options ?? []) : [];
     expect(options.map((option) => option.value)).toEqual(choices);
@@ -577,23 +561,23 @@ describe('cardFormView', () => {
 
     // One more than a select holds, or none at all: typed instead.
     for (const numberChoices of [manyNumbers(101), [], undefined]) {
-      const view = cardFormView({ metadata: meta(), sandbox: false, numberChoices });
+      const view = cardFormView({ metadata: meta(), numberChoices });
       expect(textElementOf(view, ids.blocks.number).action_id).toBe(ids.inputs.number);
     }
     // A known number needs no choice.
-    const known = cardFormView({ metadata: meta(number), sandbox: false, numberChoices: choices });
+    const known = cardFormView({ metadata: meta(number), numberChoices: choices });
     expect(inputOf(known, ids.blocks.number)).toBeUndefined();
   });
 
   it('asks for the photo as an https link', () => {
-    const photo = inputOf(cardFormView({ metadata: meta(number), sandbox: false }), ids.blocks.photoUrl);
+    const photo = inputOf(cardFormView({ metadata: meta(number) }), ids.blocks.photoUrl);
     expect(photo?.element.type).toBe('url_text_input');
     expect(photo?.hint?.text).toMatch(/https/);
     expect(photo?.optional).not.toBe(true);
   });
 
   it('requires the names, makes Display name optional, and bounds all three', () => {
-    const view = cardFormView({ metadata: meta(number), sandbox: false });
+    const view = cardFormView({ metadata: meta(number) });
     expect(inputOf(view, ids.blocks.firstName)?.optional).toBe(false);
     expect(inputOf(view, ids.blocks.lastName)?.optional).toBe(false);
     expect(inputOf(view, ids.blocks.displayName)?.optional).toBe(true);
@@ -603,7 +587,7 @@ describe('cardFormView', () => {
 
   it('is a submittable modal whose metadata reads back, with the notice first', () => {
     const metadata = meta();
-    const view = cardFormView({ metadata, sandbox: false, notice: ':warning: Could not read the card.' });
+    const view = cardFormView({ metadata, notice: ':warning: Could not read the card.' });
     expect(view.callback_id).toBe(ids.cardModal);
     expect(view.submit?.text).toBeTruthy();
     expect(decodeMetadata(view.private_metadata)).toEqual(metadata);
@@ -614,7 +598,7 @@ describe('cardFormView', () => {
   });
 
   it('puts photo feedback right under the photo input, replacing earlier feedback', () => {
-    const form = cardFormView({ metadata: meta(), sandbox: true, prefill: { firstName: 'Jane' } });
+    const form = sandboxView(cardFormView({ metadata: meta(), prefill: { firstName: 'Jane' } }));
     const blockIds = (view: ModalView) => view.blocks.map((block) => block.block_id ?? block.type);
     const photoAt = blockIds(form).indexOf(ids.blocks.photoUrl);
     const first = withPhotoFeedback(form, { kind: 'problem', reason: 'Not an image' });
@@ -641,7 +625,7 @@ describe('cardFormView', () => {
     ['applyingView', applyingView],
     ['submittedView', submittedView],
   ])('%s only informs: no inputs, no submit, shows the number', (_, build) => {
-    const view = build({ metadata: { ...meta(), number }, sandbox: false });
+    const view = build({ metadata: { ...meta(), number } });
     expect(view.submit).toBeUndefined();
     expect(view.close?.text).toBeTruthy();
     expect(view.blocks.some((block) => block.type === 'input')).toBe(false);
@@ -660,15 +644,15 @@ describe('sandbox mode', () => {
     );
 
   it.each(modalBuilders)('%s ends with a visible sandbox notice only in sandbox mode', (_, build) => {
-    expect(sandboxed(build('Jane', true).blocks)).toBe(true);
-    expect(JSON.stringify(build('Jane', false))).not.toContain('Sandbox');
+    expect(sandboxed(labelled(build('Jane'), true).blocks)).toBe(true);
+    expect(JSON.stringify(labelled(build('Jane'), false))).not.toContain('Sandbox');
   });
 
   it.each(messageBuilders)('%s is labelled [Sandbox] only in sandbox mode', (_, build) => {
-    const test = build('Jane', true);
+    const test = labelled(build('Jane'), true);
     expect(sandboxed(test.blocks)).toBe(true);
     expect(test.text.startsWith('[Sandbox] ')).toBe(true);
-    const live = build('Jane', false);
+    const live = labelled(build('Jane'), false);
     expect(JSON.stringify(live)).not.toContain('Sandbox');
     expect(test.text).toBe(`[Sandbox] ${live.text}`);
   });
@@ -677,16 +661,12 @@ describe('sandbox mode', () => {
 describe('escaping user-given text in mrkdwn', () => {
   const hostile = '<!channel>';
   const escapes: [string, () => Message][] = [
-    ['cardStateMessage', () => cardStateMessage({ sandbox: false, number, state: stateOf(hostile) })],
-    [
-      'cardUpdatedMessage',
-      () => cardUpdatedMessage({ sandbox: false, card: cardOf(hostile), actorId, at, withPhoto: true }),
-    ],
+    ['cardStateMessage', () => cardStateMessage({ number, state: stateOf(hostile) })],
+    ['cardUpdatedMessage', () => cardUpdatedMessage({ card: cardOf(hostile), actorId, at, withPhoto: true })],
     [
       'changeNotice',
       () =>
         changeNotice({
-          sandbox: false,
           number,
           actorId,
           at,
@@ -694,23 +674,19 @@ describe('escaping user-given text in mrkdwn', () => {
           after: snapshotOf(hostile),
         }),
     ],
-    ['helpMessage', () => helpMessage({ sandbox: false, problem: hostile })],
-    ['progressMessage', () => progressMessage(false, hostile)],
+    ['helpMessage', () => helpMessage({ problem: hostile })],
+    ['progressMessage', () => progressMessage(hostile)],
     [
       'failureMessage',
       () =>
         failureMessage({
-          sandbox: false,
           number,
           action: 'set',
           explanation: { headline: hostile, sendblueMessage: hostile, meaning: undefined, advice: hostile },
           retry: undefined,
         }),
     ],
-    [
-      'notifyFailedMessage',
-      () => notifyFailedMessage({ sandbox: false, channel: 'C0123456789', error: hostile }),
-    ],
+    ['notifyFailedMessage', () => notifyFailedMessage({ channel: 'C0123456789', error: hostile })],
   ];
 
   it.each(escapes)('%s shows <!channel> instead of obeying it', (_, build) => {
@@ -720,13 +696,12 @@ describe('escaping user-given text in mrkdwn', () => {
   });
 
   it('escapes & before < and > so an already-escaped name stays literal', () => {
-    const message = cardStateMessage({ sandbox: false, number, state: stateOf('&lt;b&gt; & co') });
+    const message = cardStateMessage({ number, state: stateOf('&lt;b&gt; & co') });
     expect(mrkdwnTexts(message).join('\n')).toContain('&amp;lt;b&amp;gt; &amp; co');
   });
 
   it('gives the photo an alt text naming the person', () => {
     const message = cardUpdatedMessage({
-      sandbox: false,
       card: cardOf('Jane'),
       actorId,
       at,
@@ -735,7 +710,6 @@ describe('escaping user-given text in mrkdwn', () => {
     const images = walk(message).typed.filter(({ node }) => node.type === 'image');
     expect(images.map(({ node }) => node.alt_text)).toEqual(['Photo of Jane Jane']);
     const without = cardUpdatedMessage({
-      sandbox: false,
       card: cardOf('Jane'),
       actorId,
       at,
@@ -756,7 +730,7 @@ describe('changeNotice content', () => {
 
   it('lists only the fields that changed, old → new', () => {
     const after = { ...before, lastName: 'Smith', displayName: 'Jane at Acme' };
-    const message = changeNotice({ sandbox: false, number, actorId, at, before, after });
+    const message = changeNotice({ number, actorId, at, before, after });
     expect(fieldLines(message)).toEqual([
       '*Last name:* Doe → Smith',
       '*Display name:* _none_ → Jane at Acme',
@@ -765,13 +739,13 @@ describe('changeNotice content', () => {
   });
 
   it('shows every field as unknown before when the app never set the card', () => {
-    const message = changeNotice({ sandbox: false, number, actorId, at, before: null, after: before });
+    const message = changeNotice({ number, actorId, at, before: null, after: before });
     expect(fieldLines(message)).toHaveLength(4);
     expect(fieldLines(message)[0]).toBe('*First name:* _unknown_ → Jane');
   });
 
   it('says a deletion is a deletion', () => {
-    const message = changeNotice({ sandbox: false, number, actorId, at, before, after: undefined });
+    const message = changeNotice({ number, actorId, at, before, after: undefined });
     expect(message.text).toContain('deleted the contact card of +1 415 555 1234');
     expect(fieldLines(message)[0]).toBe('*First name:* Jane → _none_');
   });
@@ -779,16 +753,15 @@ describe('changeNotice content', () => {
 
 describe('helpMessage and failureMessage content', () => {
   it('puts the problem first and in the notification text', () => {
-    const message = helpMessage({ sandbox: false, problem: 'I don’t know the subcommand “frob”.' });
+    const message = helpMessage({ problem: 'I don’t know the subcommand “frob”.' });
     expect(mrkdwnTexts(message.blocks[0])).toEqual([':warning: I don’t know the subcommand “frob”.']);
     expect(message.text).toContain('frob');
-    expect(helpMessage({ sandbox: false }).blocks).toHaveLength(message.blocks.length - 1);
+    expect(helpMessage({}).blocks).toHaveLength(message.blocks.length - 1);
   });
 
   it('offers Try again only with a draft, carrying it in the button', () => {
     const explanation = explanationOf('Sendblue answered 500');
     const withRetry = failureMessage({
-      sandbox: false,
       number,
       action: 'set',
       explanation,
@@ -798,7 +771,7 @@ describe('helpMessage and failureMessage content', () => {
     expect(buttons.map(({ node }) => node.action_id)).toEqual([ids.actions.tryAgain]);
     expect(decodeRetryDraft(String(buttons[0]?.node.value))).toEqual(draftOf('Jane'));
 
-    const without = failureMessage({ sandbox: false, number, action: 'read', explanation, retry: undefined });
+    const without = failureMessage({ number, action: 'read', explanation, retry: undefined });
     expect(walk(without).typed.some(({ node }) => node.type === 'button')).toBe(false);
   });
 });

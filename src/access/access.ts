@@ -1,4 +1,9 @@
-/** Who may change which number. Plain logic: Slack and SQLite come in through small interfaces. */
+/**
+ * Who may do what to which number: the one place where every entry point (command, modal
+ * submission, button, the change pipeline) gets its answer. Plain logic: the store, the account's
+ * lines and the admin group come in through small interfaces.
+ */
+import { formatPhone } from '../phone.js';
 
 export interface OwnershipLookup {
   ownersOf(number: string): Promise<string[]>;
@@ -6,16 +11,49 @@ export interface OwnershipLookup {
   hasAssignments(): Promise<boolean>;
 }
 
+/** The account's numbers, when Sendblue lists them; `numbers()` is undefined while unknown. */
+export interface LinesLookup {
+  numbers(): string[] | undefined;
+  mayHave(number: string): boolean;
+}
+
 /** Members of CONTACTCARD_ADMIN_GROUP; an empty list when it is unset or cannot be read. */
 export type AdminGroupMembers = () => Promise<string[]>;
 
-export type Decision =
-  | { allowed: true; as: 'admin' | 'owner' | 'open mode' }
-  | { allowed: false; reason: string; helpers: string[] };
+export type Verb = 'set' | 'delete' | 'show' | 'list' | 'history' | 'assign' | 'unassign';
+
+/** Why not, and who can help: every refusal names someone (or says how to configure an admin). */
+export interface Refusal {
+  reason: string;
+  helpers: string[];
+  /** The refusal is about the number itself (it is not one of the account's lines). */
+  unknownLine?: boolean;
+}
+
+export type Role = 'admin' | 'owner' | 'open mode' | 'anyone';
+
+export type Decision = { allowed: true; as: Role } | { allowed: false; refusal: Refusal };
+
+/** What `set` without a number opens: one number, a choice, or a field to type one in. */
+export type SetTarget =
+  | { ok: true; number: string }
+  | { ok: true; number: undefined; choices: readonly string[] | undefined }
+  | { ok: false; refusal: Refusal };
+
+/** A number verb with no number: the caller's only number, or the question which one. */
+export type NumberTarget = { ok: true; number: string } | { ok: false; question: string };
+
+// Which verbs need which right; `show` and `list` are for everyone (list shows only what one may manage).
+const needsManage: ReadonlySet<Verb> = new Set(['set', 'delete', 'history']);
+const needsAdmin: ReadonlySet<Verb> = new Set(['assign', 'unassign']);
+// A number that is not one of the account's lines cannot be given a card or an owner; its card,
+// history and owners can still be read (Sendblue says why) and cleaned up after the line is gone.
+const needsLine: ReadonlySet<Verb> = new Set(['set', 'delete', 'assign']);
 
 export class Access {
   constructor(
     private readonly ownership: OwnershipLookup,
+    private readonly lines: LinesLookup,
     private readonly configuredAdmins: readonly string[],
     private readonly adminGroupMembers: AdminGroupMembers = async () => [],
     private readonly adminGroupConfigured = false,
@@ -38,31 +76,68 @@ export class Access {
     return (await this.admins()).includes(userId);
   }
 
-  /** May `userId` set or delete the card of `number`? */
-  async canManage(userId: string, number: string): Promise<Decision> {
+  /** Admins (and everyone in open mode) see and manage every number. */
+  async managesEverything(userId: string): Promise<boolean> {
+    return (await this.isAdmin(userId)) || (await this.isOpenMode());
+  }
+
+  /** May `userId` do `verb` to `number`? The rules are written out in the README's roles section. */
+  async decide(verb: Verb, userId: string, number: string): Promise<Decision> {
+    const rights = await this.rights(verb, userId, number);
+    if (!rights.allowed || !needsLine.has(verb) || this.lines.mayHave(number)) return rights;
+    const reason = `This Sendblue account has no number ${formatPhone(number)}. Check the number, or see /contactcard list.`;
+    return { allowed: false, refusal: { ...(await this.refusal(reason)), unknownLine: true } };
+  }
+
+  private async rights(verb: Verb, userId: string, number: string): Promise<Decision> {
+    if (needsAdmin.has(verb)) {
+      if (await this.isAdmin(userId)) return { allowed: true, as: 'admin' };
+      const admins = await this.admins();
+      const reason =
+        admins.length === 0
+          ? 'Assigning numbers needs an admin: set CONTACTCARD_ADMINS (or CONTACTCARD_ADMIN_GROUP) first.'
+          : 'Only an admin may assign numbers.';
+      return { allowed: false, refusal: { reason, helpers: admins } };
+    }
+    if (!needsManage.has(verb)) return { allowed: true, as: 'anyone' };
     if (await this.isAdmin(userId)) return { allowed: true, as: 'admin' };
     const owners = await this.ownership.ownersOf(number);
     if (owners.includes(userId)) return { allowed: true, as: 'owner' };
     if (await this.isOpenMode()) return { allowed: true, as: 'open mode' };
-    const helpers = owners.length > 0 ? owners : await this.admins();
     const who = owners.length > 0 ? 'its owners' : 'an admin';
-    return { allowed: false, reason: `Only ${who} may change the card of this number.`, helpers };
+    const helpers = owners.length > 0 ? owners : await this.admins();
+    const what = verb === 'history' ? 'see the history of' : 'change the card of';
+    return { allowed: false, refusal: { reason: `Only ${who} may ${what} this number.`, helpers } };
   }
 
-  /** Assigning numbers is an admin's job, and needs an admin to exist. */
-  async canAssign(userId: string): Promise<Decision> {
-    if (await this.isAdmin(userId)) return { allowed: true, as: 'admin' };
-    const admins = await this.admins();
-    const reason =
-      admins.length === 0
-        ? 'Assigning numbers needs an admin: set CONTACTCARD_ADMINS (or CONTACTCARD_ADMIN_GROUP) first.'
-        : 'Only an admin may assign numbers.';
-    return { allowed: false, reason, helpers: admins };
+  /** `set` with no number: the caller's only number, a choice of theirs, or any number for admins. */
+  async setTarget(userId: string): Promise<SetTarget> {
+    if (await this.managesEverything(userId)) {
+      return { ok: true, number: undefined, choices: this.lines.numbers() };
+    }
+    const own = await this.ownership.numbersOf(userId);
+    if (own.length === 1 && own[0] !== undefined) return { ok: true, number: own[0] };
+    if (own.length > 1) return { ok: true, number: undefined, choices: own };
+    return {
+      ok: false,
+      refusal: await this.refusal('You manage no number yet; an admin can assign you one.'),
+    };
   }
 
-  /** The numbers this person manages by assignment (admins manage all; see `isAdmin`). */
+  /** `show`, `delete`, `history` with no number: the caller's only number, or ask which. */
+  async numberTarget(verb: Verb, userId: string): Promise<NumberTarget> {
+    const own = await this.ownership.numbersOf(userId);
+    if (own.length === 1 && own[0] !== undefined) return { ok: true, number: own[0] };
+    return { ok: false, question: `Which number? For example: /contactcard ${verb} +1 415 555 1234` };
+  }
+
+  /** The numbers this person manages by assignment (admins manage all; see `managesEverything`). */
   numbersOf(userId: string): Promise<string[]> {
     return this.ownership.numbersOf(userId);
+  }
+
+  private async refusal(reason: string): Promise<Refusal> {
+    return { reason, helpers: await this.admins() };
   }
 }
 

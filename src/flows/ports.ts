@@ -1,6 +1,5 @@
 import type { ModalView } from '@slack/types';
-import type { SendblueClient } from '../sendblue/client.js';
-import type { Message } from '../views/messages.js';
+import type { Message } from '../views/blocks.js';
 
 /** Who acted and where: the conversation to answer in, and the interaction's response_url if any. */
 export interface Audience {
@@ -11,14 +10,29 @@ export interface Audience {
 
 export type Delivery = { ok: true; route: string } | { ok: false; error: string };
 
-/** How the flows reach people in Slack; implemented over the Web API and response_url. */
+export type Opened =
+  | { ok: true; viewId: string | undefined; hash: string | undefined }
+  | { ok: false; error: string };
+
+/**
+ * How the app reaches people in Slack; implemented over the Web API and response_url. Everything
+ * that leaves the app passes here (acks through `labelled`), so the sandbox label is added once.
+ */
 export interface SlackOutbox {
   /** Visible to everyone in the audience's conversation; `withoutImages` is used if Slack cannot fetch an image. */
   announce(to: Audience, message: Message, withoutImages?: Message): Promise<Delivery>;
   /** Only the acting person sees it; `replaceOriginal` replaces the message whose button they clicked. */
   tellPrivately(to: Audience, message: Message, options?: { replaceOriginal?: boolean }): Promise<Delivery>;
   post(channel: string, message: Message): Promise<Delivery>;
-  updateModal(viewId: string, view: ModalView, hash?: string): Promise<Delivery>;
+  /** Inside a trigger's 3-second window: no retries, a short timeout. */
+  openModal(triggerId: string, view: ModalView): Promise<Opened>;
+  /** `quick`: for an interaction the person is waiting on (a preview): no retries, a short timeout. */
+  updateModal(
+    viewId: string,
+    view: ModalView,
+    options?: { hash?: string | undefined; quick?: boolean },
+  ): Promise<Delivery>;
+  /** A message or view as it must leave the app (an ack's body): labelled in sandbox mode. */
+  labelled(message: Message): Message;
+  labelledView(view: ModalView): ModalView;
 }
-
-export type CardApi = Pick<SendblueClient, 'getState' | 'upsertProfile' | 'deleteProfile'>;

@@ -1,8 +1,7 @@
 import type { CountryCode } from 'libphonenumber-js';
+import { type CardDraft, type ProfileInput, profileInputSchema } from '../card/rules.js';
 import { parsePhone } from '../phone.js';
-import { type ProfileInput, profileInputSchema } from '../sendblue/schemas.js';
 import { ids } from '../views/ids.js';
-import type { CardDraft } from '../views/messages.js';
 import type { ModalMetadata } from '../views/metadata.js';
 
 /** `view.state.values` as Slack sends it: block id → action id → the element's state. */

@@ -1,11 +1,11 @@
 import type { App } from '@slack/bolt';
+import type { Deps } from '../deps.js';
 import * as cardButtons from './actions/card-buttons.js';
 import * as photoUrl from './actions/photo-url.js';
 import * as contactcardCommand from './commands/contactcard.js';
-import type { ListenerDeps } from './deps.js';
 import * as cardSubmission from './views/card-submission.js';
 
-export function registerListeners(app: App, deps: ListenerDeps): void {
+export function registerListeners(app: App, deps: Deps): void {
   contactcardCommand.register(app, deps);
   cardSubmission.register(app, deps);
   cardButtons.register(app, deps);

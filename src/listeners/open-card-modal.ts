@@ -1,45 +1,47 @@
+import type { CardDraft } from '../card/rules.js';
+import type { Deps } from '../deps.js';
 import { loadCardForm } from '../flows/card.js';
-import { slackErrorCode } from '../slack/outbox.js';
+import type { Audience } from '../flows/ports.js';
 import { cardFormView, loadingView } from '../views/card-modal.js';
-import type { CardDraft } from '../views/messages.js';
+import { progressMessage } from '../views/messages.js';
 import type { ModalMetadata } from '../views/metadata.js';
-import { afterAck, type ListenerDeps } from './deps.js';
+import { afterAck } from './deps.js';
 
 /**
  * Opens the card modal inside the trigger window. With a known number the loading view goes up
  * first and the Sendblue read happens only after it, so Sendblue never delays `views.open`.
- * A draft (Try again) opens the form directly with what the person typed.
+ * A draft (Try again) opens the form directly with what the person typed. If Slack refuses,
+ * the person is told privately how to get it back (`again`: what to do).
  */
 export async function openCardModal(
-  deps: ListenerDeps,
+  deps: Deps,
   request: {
     triggerId: string;
     metadata: ModalMetadata;
-    draft?: CardDraft;
+    draft?: CardDraft | undefined;
     numberChoices?: readonly string[] | undefined;
+    audience: Audience;
+    again: string;
   },
-): Promise<{ ok: true } | { ok: false; error: string }> {
+): Promise<void> {
   const { metadata, draft } = request;
-  const context = { metadata, sandbox: deps.flows.sandbox };
   const number = metadata.number;
-  const view =
-    number === undefined || draft !== undefined
-      ? cardFormView({ ...context, prefill: draft ?? {}, numberChoices: request.numberChoices })
-      : loadingView({ ...context, metadata: { ...metadata, number } });
-  let opened: Awaited<ReturnType<typeof deps.triggerClient.views.open>>;
-  try {
-    opened = await deps.triggerClient.views.open({ trigger_id: request.triggerId, view });
-  } catch (error) {
-    const code = slackErrorCode(error);
-    deps.flows.log.warn(`views.open failed: ${code}`);
-    return { ok: false, error: code };
+  const loadsCard = number !== undefined && draft === undefined;
+  const view = loadsCard
+    ? loadingView({ metadata: { ...metadata, number } })
+    : cardFormView({ metadata, prefill: draft ?? {}, numberChoices: request.numberChoices });
+  const opened = await deps.slack.openModal(request.triggerId, view);
+  if (!opened.ok) {
+    const text = `Slack did not open the card editor (${opened.error}). ${request.again}`;
+    afterAck(deps, 'reporting a failed views.open', () =>
+      deps.slack.tellPrivately(request.audience, progressMessage(text)),
+    );
+    return;
   }
-  const viewId = opened.view?.id;
-  if (number !== undefined && draft === undefined && viewId !== undefined) {
-    const hash = opened.view?.hash;
+  const { viewId, hash } = opened;
+  if (loadsCard && viewId !== undefined) {
     afterAck(deps, 'loading the card form', () =>
-      loadCardForm(deps.flows, { viewId, hash, metadata: { ...metadata, number } }),
+      loadCardForm(deps, { viewId, hash, metadata: { ...metadata, number } }),
     );
   }
-  return { ok: true };
 }

@@ -1,4 +1,6 @@
 /** Photo-URL checking for the contact card: URL rules, SSRF-safe fetch, image sniffing, cached verdicts. */
+
+export { MAX_PHOTO_URL_LENGTH } from '../card/rules.js';
 export {
   type AddressClassification,
   type AddressDecision,
@@ -29,7 +31,6 @@ export {
 } from './safe-fetch.js';
 export {
   checkPhotoUrlRules,
-  MAX_PHOTO_URL_LENGTH,
   type UrlRuleCode,
   type UrlRuleResult,
 } from './url-rules.js';

@@ -4,16 +4,11 @@
  * Reasons are whole sentences meant for a Slack modal error under the "Photo URL" input.
  */
 import { isIP } from 'node:net';
+import { checkPhotoUrlShape, type PhotoUrlProblemCode, photoUrlReasons } from '../card/rules.js';
 import { type AddressPolicy, defaultAddressPolicy } from './address-policy.js';
 
-export const MAX_PHOTO_URL_LENGTH = 2048;
-
 export type UrlRuleCode =
-  | 'empty'
-  | 'too-long'
-  | 'invalid'
-  | 'scheme'
-  | 'credentials'
+  | PhotoUrlProblemCode
   | 'private-address'
   | 'internal-host'
   | 'slack-file'
@@ -29,15 +24,7 @@ export interface UrlRuleOptions {
 }
 
 export const reasons = {
-  empty: "Enter the photo's link, starting with https://.",
-  tooLong: (length: number) =>
-    `This link is ${length} characters long; use a link of at most ${MAX_PHOTO_URL_LENGTH} characters.`,
-  noScheme: (suggestion: string) => `Start the link with https:// (for example ${suggestion}).`,
-  invalid: "This is not a valid link; copy the image's full address, starting with https://.",
-  http: 'Use an https:// link: Sendblue fetches the photo from the public internet and needs https.',
-  dataUrl: 'Paste a link to the image, not the image itself: the link should start with https://.',
-  scheme: (scheme: string) => `Use an https:// link; links starting with ${scheme}// cannot be fetched.`,
-  credentials: 'Remove the user name and password from the link: Sendblue cannot log in to fetch the photo.',
+  ...photoUrlReasons,
   privateAddress: (detail: string) =>
     `This link points to a private or internal address (${detail}); use a link on the public internet.`,
   internalHost: (host: string) =>
@@ -52,9 +39,6 @@ export const reasons = {
   dropbox: 'Dropbox share links open a web page, not the image: change dl=0 to raw=1 at the end of the link.',
 } as const;
 
-const schemePattern = /^[a-z][a-z0-9+.-]*:/i;
-/** `example.com/a.jpg`, `www.x.org`: looks like a host name with no scheme. */
-const bareHostPattern = /^[a-z0-9-]+(\.[a-z0-9-]+)+(:\d+)?(\/|$)/i;
 const internalSuffixes = ['.localhost', '.local', '.internal', '.localdomain', '.home.arpa', '.lan'];
 
 function isSlackFileLink(host: string, path: string): boolean {
@@ -91,32 +75,10 @@ function portOf(url: URL): number {
   return url.protocol === 'http:' ? 80 : 443;
 }
 
-function check(raw: string, options: UrlRuleOptions): UrlRuleResult {
-  if (typeof raw !== 'string') return fail('invalid', reasons.invalid);
-  const text = raw.trim();
-  if (text === '') return fail('empty', reasons.empty);
-  if (text.length > MAX_PHOTO_URL_LENGTH) return fail('too-long', reasons.tooLong(text.length));
-  if (!schemePattern.test(text) || (bareHostPattern.test(text) && !text.includes('//'))) {
-    if (bareHostPattern.test(text)) {
-      return fail('scheme', reasons.noScheme(`https://${text.slice(0, 60)}`));
-    }
-    return fail('invalid', reasons.invalid);
-  }
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return fail('invalid', reasons.invalid);
-  }
-  if (url.href.length > MAX_PHOTO_URL_LENGTH) return fail('too-long', reasons.tooLong(url.href.length));
-  if (url.protocol === 'http:') {
-    if (!options.allowHttp) return fail('scheme', reasons.http);
-  } else if (url.protocol === 'data:' || url.protocol === 'blob:') {
-    return fail('scheme', reasons.dataUrl);
-  } else if (url.protocol !== 'https:') {
-    return fail('scheme', reasons.scheme(url.protocol));
-  }
-  if (url.username !== '' || url.password !== '') return fail('credentials', reasons.credentials);
+function check(raw: unknown, options: UrlRuleOptions): UrlRuleResult {
+  const shape = checkPhotoUrlShape(raw, options);
+  if (!shape.ok) return shape;
+  const { url } = shape;
 
   const host = url.hostname.toLowerCase().replace(/\.$/, '');
   if (host === '') return fail('invalid', reasons.invalid);
@@ -147,7 +109,7 @@ function check(raw: string, options: UrlRuleOptions): UrlRuleResult {
  * 2048 characters, no private or internal hosts, no Slack file links (they need a login), and a hint for
  * Google Drive / Dropbox share pages. Never throws.
  */
-export function checkPhotoUrlRules(raw: string, options: UrlRuleOptions = {}): UrlRuleResult {
+export function checkPhotoUrlRules(raw: unknown, options: UrlRuleOptions = {}): UrlRuleResult {
   try {
     return check(raw, options);
   } catch {

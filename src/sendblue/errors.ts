@@ -2,8 +2,6 @@ import { isRetryableStatus } from './retry.js';
 
 export interface SendblueErrorOptions {
   fromNumber?: string | undefined;
-  /** Short plain English for the person in Slack: what they can do about it. */
-  advice: string;
   /** Whether the same request may succeed if repeated later. */
   retryable: boolean;
   cause?: unknown;
@@ -11,19 +9,22 @@ export interface SendblueErrorOptions {
 
 export class SendblueError extends Error {
   readonly fromNumber: string | undefined;
-  readonly advice: string;
   readonly retryable: boolean;
 
   constructor(message: string, options: SendblueErrorOptions) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.fromNumber = options.fromNumber;
-    this.advice = options.advice;
     this.retryable = options.retryable;
   }
 }
 
 const forNumber = (fromNumber: string | undefined) => (fromNumber ? ` for ${fromNumber}` : '');
+
+/**
+ * Errors carry data only (status, Sendblue's message, the number, whether a retry may help); the
+ * words for people live in src/views/explain.ts.
+ */
 
 /** Rejected locally before any request, e.g. an http photo link. */
 export class SendblueValidationError extends SendblueError {
@@ -32,7 +33,6 @@ export class SendblueValidationError extends SendblueError {
   constructor(problems: readonly string[], fromNumber?: string) {
     super(`Invalid request${forNumber(fromNumber)}: ${problems.join('; ')}`, {
       fromNumber,
-      advice: problems.map((p) => `${p}.`).join(' '),
       retryable: false,
     });
     this.problems = problems;
@@ -47,21 +47,15 @@ export interface ApiErrorInit {
   retryAfterMs?: number | undefined;
 }
 
-interface StatusInfo {
-  summary: string;
-  advice: string;
-}
-
 export class SendblueApiError extends SendblueError {
   readonly status: number;
   readonly sendblueMessage: string | undefined;
   readonly retryAfterMs: number | undefined;
 
-  constructor(status: number, info: StatusInfo, init: ApiErrorInit) {
+  constructor(status: number, summary: string, init: ApiErrorInit) {
     const detail = init.sendblueMessage ? `: ${init.sendblueMessage}` : '';
-    super(`Sendblue ${status} (${info.summary})${forNumber(init.fromNumber)}${detail}`, {
+    super(`Sendblue ${status} (${summary})${forNumber(init.fromNumber)}${detail}`, {
       fromNumber: init.fromNumber,
-      advice: info.advice,
       retryable: isRetryableStatus(status),
     });
     this.status = status;
@@ -72,110 +66,49 @@ export class SendblueApiError extends SendblueError {
 
 export class InvalidParametersError extends SendblueApiError {
   constructor(init: ApiErrorInit = {}) {
-    super(
-      400,
-      {
-        summary: 'invalid parameters',
-        advice:
-          'Sendblue rejected the request as invalid. Check the number is in +E.164 format and every required field is filled in.',
-      },
-      init,
-    );
+    super(400, 'invalid parameters', init);
   }
 }
 
 export class AuthenticationError extends SendblueApiError {
   constructor(init: ApiErrorInit = {}) {
-    super(
-      401,
-      {
-        summary: 'invalid or missing API credentials',
-        advice:
-          'Sendblue rejected the API credentials. An admin must check SENDBLUE_API_KEY_ID and SENDBLUE_API_SECRET_KEY.',
-      },
-      init,
-    );
+    super(401, 'invalid or missing API credentials', init);
   }
 }
 
 export class NumberNotOwnedError extends SendblueApiError {
   constructor(init: ApiErrorInit = {}) {
-    super(
-      403,
-      {
-        summary: 'number not owned by this account',
-        advice:
-          'This Sendblue account does not own that number. Check the number, or use the API key of the account that owns it.',
-      },
-      init,
-    );
+    super(403, 'number not owned by this account', init);
   }
 }
 
 export class NumberNotFoundError extends SendblueApiError {
   constructor(init: ApiErrorInit = {}) {
-    super(
-      404,
-      {
-        summary: 'no active Sendblue number',
-        advice:
-          'Sendblue has no active number matching that. Check the number is an active line on this Sendblue account.',
-      },
-      init,
-    );
+    super(404, 'no active Sendblue number', init);
   }
 }
 
 export class DeviceOperationFailedError extends SendblueApiError {
   constructor(init: ApiErrorInit = {}) {
-    super(
-      500,
-      {
-        summary: 'operation failed on the device',
-        advice:
-          'The phone could not apply the card. Usually the photo URL could not be downloaded: use a public https link to a JPEG or PNG and try again.',
-      },
-      init,
-    );
+    super(500, 'operation failed on the device', init);
   }
 }
 
 export class DeviceUnavailableError extends SendblueApiError {
   constructor(init: ApiErrorInit = {}) {
-    super(
-      503,
-      {
-        summary: 'device temporarily unavailable',
-        advice: "The number's phone is temporarily unavailable. Try again in a few minutes.",
-      },
-      init,
-    );
+    super(503, 'device temporarily unavailable', init);
   }
 }
 
 export class RateLimitedError extends SendblueApiError {
   constructor(init: ApiErrorInit = {}) {
-    super(
-      429,
-      {
-        summary: 'rate limited',
-        advice: 'Sendblue is receiving too many requests from this account. Wait a minute and try again.',
-      },
-      init,
-    );
+    super(429, 'rate limited', init);
   }
 }
 
 export class UnexpectedStatusError extends SendblueApiError {
   constructor(status: number, init: ApiErrorInit = {}) {
-    super(
-      status,
-      {
-        summary: 'unexpected status',
-        advice: 'Sendblue answered with an unexpected error. Try again in a few minutes.',
-      },
-      init,
-    );
+    super(status, 'unexpected status', init);
   }
 }
 
@@ -214,8 +147,6 @@ export class SendblueConnectionError extends SendblueError {
     super(`Could not reach Sendblue${forNumber(fromNumber)} (${code})`, {
       fromNumber,
       cause,
-      advice:
-        'Could not reach Sendblue. Try again in a minute; if it keeps failing, an admin should check the network.',
       retryable: true,
     });
     this.code = code;
@@ -231,9 +162,6 @@ export class SendblueTimeoutError extends SendblueError {
     const what = kind === 'attempt' ? 'per-attempt timeout' : 'overall deadline, retries included';
     super(`Sendblue did not answer${forNumber(fromNumber)} within ${timeoutMs} ms (${what})`, {
       fromNumber,
-      // The device may still finish the change after we stop waiting, hence "check first".
-      advice:
-        "Sendblue took too long to answer. The change may still go through: check the number's current card before trying again.",
       retryable: true,
     });
     this.kind = kind;
@@ -247,8 +175,6 @@ export class SendblueProtocolError extends SendblueError {
   constructor(detail: string, status: number, fromNumber: string | undefined) {
     super(`Sendblue answered ${status}${forNumber(fromNumber)} with ${detail}`, {
       fromNumber,
-      advice:
-        'Sendblue answered in a format this app does not understand. Try again later; if it persists, tell the app maintainer.',
       retryable: false,
     });
     this.status = status;
@@ -260,7 +186,6 @@ export class SendblueAbortError extends SendblueError {
     super(`Sendblue request${forNumber(fromNumber)} was cancelled`, {
       fromNumber,
       cause,
-      advice: 'The request was cancelled before Sendblue answered.',
       retryable: false,
     });
   }

@@ -1,57 +1,8 @@
 import { z } from 'zod';
+import { E164_PATTERN } from '../card/rules.js';
 
-/** Shared with the Slack modal, so every message is written for the person filling in the form. */
-
-export const E164_PATTERN = /^\+[1-9]\d{6,14}$/;
-
-export const e164Schema = z
-  .string({ error: 'Phone number is required' })
-  .regex(
-    E164_PATTERN,
-    'Phone number must be in international format with + and country code, like +14155551234',
-  );
-
-const nameSchema = (label: string) =>
-  z
-    .string({ error: `${label} is required` })
-    .trim()
-    .min(1, `${label} is required`)
-    .max(64, `${label} must be 64 characters or fewer`);
-
-function photoUrlProblem(value: string): string | undefined {
-  if (value === '') return 'Photo URL is required';
-  if (value.length > 2048) return 'Photo URL must be 2048 characters or fewer';
-  if (!URL.canParse(value)) return 'Photo URL must be a full link, like https://example.com/photo.jpg';
-  if (new URL(value).protocol !== 'https:') {
-    return 'Photo URL must start with https:// (Sendblue downloads the photo from the public internet and refuses plain http links)';
-  }
-  return undefined;
-}
-
-export const photoUrlSchema = z
-  .string({ error: 'Photo URL is required' })
-  .trim()
-  .superRefine((value, ctx) => {
-    const problem = photoUrlProblem(value);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  });
-
-export const profileInputSchema = z.object({
-  fromNumber: e164Schema,
-  firstName: nameSchema('First name'),
-  lastName: nameSchema('Last name'),
-  photoUrl: photoUrlSchema,
-  // Slack sends null for an empty optional field; both null and '' mean "no display name".
-  displayName: z
-    .string({ error: 'Display name must be text' })
-    .trim()
-    .max(64, 'Display name must be 64 characters or fewer')
-    .nullish()
-    .transform((value) => value || undefined)
-    .optional(),
-});
-
-export type ProfileInput = z.output<typeof profileInputSchema>;
+// The card's rules live with the other card rules; the client validates with the same schema as the modal.
+export { E164_PATTERN, e164Schema, type ProfileInput, profileInputSchema } from '../card/rules.js';
 
 export type ProfileState = {
   hasProfile: boolean;

@@ -1,9 +1,10 @@
 import type { webApi } from '@slack/bolt';
 import type { ModalView } from '@slack/types';
 import { request } from 'undici';
-import type { Audience, Delivery, SlackOutbox } from '../flows/ports.js';
+import type { Audience, Delivery, Opened, SlackOutbox } from '../flows/ports.js';
 import type { Log } from '../logger.js';
-import type { Message } from '../views/messages.js';
+import type { Message } from '../views/blocks.js';
+import { sandboxMessage, sandboxView } from '../views/sandbox.js';
 
 const responseUrlTimeoutMs = 10_000;
 
@@ -23,14 +24,44 @@ function isImageError(error: string): boolean {
   return error.includes('invalid_blocks') || error.includes('downloading image');
 }
 
-export class WebApiOutbox implements SlackOutbox {
-  constructor(
-    private readonly client: webApi.WebClient,
-    private readonly apiUrl: string,
-    private readonly log: Log,
-  ) {}
+export interface OutboxOptions {
+  /** Retries with backoff: for messages that may arrive a little late. */
+  client: webApi.WebClient;
+  /** No retries, short timeout: for views.open inside the trigger window and previews. */
+  quickClient: webApi.WebClient;
+  apiUrl: string;
+  log: Log;
+  sandbox: boolean;
+}
 
-  async announce(to: Audience, message: Message, withoutImages?: Message): Promise<Delivery> {
+export class WebApiOutbox implements SlackOutbox {
+  private readonly client: webApi.WebClient;
+  private readonly quickClient: webApi.WebClient;
+  private readonly apiUrl: string;
+  private readonly log: Log;
+  private readonly sandbox: boolean;
+
+  constructor(options: OutboxOptions) {
+    ({
+      client: this.client,
+      quickClient: this.quickClient,
+      apiUrl: this.apiUrl,
+      log: this.log,
+      sandbox: this.sandbox,
+    } = options);
+  }
+
+  labelled(message: Message): Message {
+    return this.sandbox ? sandboxMessage(message) : message;
+  }
+
+  labelledView(view: ModalView): ModalView {
+    return this.sandbox ? sandboxView(view) : view;
+  }
+
+  async announce(to: Audience, original: Message, withoutImagesOriginal?: Message): Promise<Delivery> {
+    const message = this.labelled(original);
+    const withoutImages = withoutImagesOriginal && this.labelled(withoutImagesOriginal);
     const attempt = (m: Message) =>
       this.firstThatWorks([
         () =>
@@ -48,9 +79,10 @@ export class WebApiOutbox implements SlackOutbox {
 
   tellPrivately(
     to: Audience,
-    message: Message,
+    original: Message,
     options: { replaceOriginal?: boolean } = {},
   ): Promise<Delivery> {
+    const message = this.labelled(original);
     return this.firstThatWorks([
       () =>
         this.toResponseUrl(to.responseUrl, {
@@ -69,12 +101,34 @@ export class WebApiOutbox implements SlackOutbox {
   }
 
   post(channel: string, message: Message): Promise<Delivery> {
-    return this.call('chat.postMessage', () => this.client.chat.postMessage({ channel, ...message }));
+    return this.call('chat.postMessage', () =>
+      this.client.chat.postMessage({ channel, ...this.labelled(message) }),
+    );
   }
 
-  updateModal(viewId: string, view: ModalView, hash?: string): Promise<Delivery> {
+  async openModal(triggerId: string, view: ModalView): Promise<Opened> {
+    try {
+      const opened = await this.quickClient.views.open({
+        trigger_id: triggerId,
+        view: this.labelledView(view),
+      });
+      return { ok: true, viewId: opened.view?.id, hash: opened.view?.hash };
+    } catch (error) {
+      const code = slackErrorCode(error);
+      this.log.warn(`views.open failed: ${code}`);
+      return { ok: false, error: code };
+    }
+  }
+
+  updateModal(
+    viewId: string,
+    view: ModalView,
+    options: { hash?: string | undefined; quick?: boolean } = {},
+  ): Promise<Delivery> {
+    const client = options.quick ? this.quickClient : this.client;
+    const { hash } = options;
     return this.call('views.update', () =>
-      this.client.views.update({ view_id: viewId, view, ...(hash ? { hash } : {}) }),
+      client.views.update({ view_id: viewId, view: this.labelledView(view), ...(hash ? { hash } : {}) }),
     );
   }
 

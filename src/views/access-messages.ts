@@ -1,4 +1,5 @@
 import type { KnownBlock } from '@slack/types';
+import type { Refusal } from '../access/access.js';
 import { formatPhone } from '../phone.js';
 import type { ProfileState } from '../sendblue/schemas.js';
 import type { CardSnapshot, ChangeEntry } from '../store/types.js';
@@ -8,23 +9,21 @@ import { escapeMrkdwn, limits, slackDate } from './text.js';
 const mentionAll = (users: readonly string[]) =>
   users.length === 0 ? 'nobody yet' : users.map((user) => `<@${user}>`).join(', ');
 
-/** A private refusal that names who can help. */
-export function refusalMessage(options: {
-  sandbox: boolean;
-  reason: string;
-  helpers: readonly string[];
-}): Message {
+/** Every refusal in one sentence pair: why, and who can help. */
+export function refusalText(refusal: Refusal): string {
   const help =
-    options.helpers.length > 0
-      ? `Ask ${mentionAll(options.helpers)}.`
+    refusal.helpers.length > 0
+      ? `Ask ${mentionAll(refusal.helpers)}.`
       : 'No admin is configured: set CONTACTCARD_ADMINS.';
-  return message(options.sandbox, `${options.reason} ${help}`, [
-    section(`:no_entry: ${escapeMrkdwn(options.reason)} ${help}`),
-  ]);
+  return `${escapeMrkdwn(refusal.reason)} ${help}`;
+}
+
+/** A private refusal that names who can help. */
+export function refusalMessage(refusal: Refusal): Message {
+  return message(refusalText(refusal), [section(`:no_entry: ${refusalText(refusal)}`)]);
 }
 
 export function assignmentMessage(options: {
-  sandbox: boolean;
   number: string;
   actorId: string;
   userIds: readonly string[];
@@ -39,9 +38,7 @@ export function assignmentMessage(options: {
   const detail = options.assigned
     ? `${whom} can now change its contact card.`
     : 'They can no longer change its card.';
-  return message(options.sandbox, text, [
-    section(`:busts_in_silhouette: ${text} ${slackDate(options.at)}. ${detail}`),
-  ]);
+  return message(text, [section(`:busts_in_silhouette: ${text} ${slackDate(options.at)}. ${detail}`)]);
 }
 
 export interface ListedNumber {
@@ -55,13 +52,12 @@ export interface ListedNumber {
 export const maxListedNumbers = 20;
 
 export function listMessage(options: {
-  sandbox: boolean;
   numbers: readonly ListedNumber[];
   showOwners: boolean;
   total: number;
 }): Message {
   if (options.total === 0) {
-    return message(options.sandbox, 'You manage no number yet', [
+    return message('You manage no number yet', [
       section('You manage no number yet. An admin can assign one: `/contactcard assign <number> @you`.'),
     ]);
   }
@@ -82,7 +78,7 @@ export function listMessage(options: {
       context(`…and ${options.total - maxListedNumbers} more. Use \`/contactcard show <number>\`.`),
     );
   }
-  return message(options.sandbox, `Numbers you can manage (${options.total})`, blocks);
+  return message(`Numbers you can manage (${options.total})`, blocks);
 }
 
 const outcomeIcon = {
@@ -117,16 +113,10 @@ function describeEntry(entry: ChangeEntry): string {
   return `${outcomeIcon[entry.outcome]} ${slackDate(entry.startedAt)} <@${entry.actorId}> ${what}${result}${took}`;
 }
 
-export function historyMessage(options: {
-  sandbox: boolean;
-  number: string;
-  entries: readonly ChangeEntry[];
-}): Message {
+export function historyMessage(options: { number: string; entries: readonly ChangeEntry[] }): Message {
   const phone = formatPhone(options.number);
   if (options.entries.length === 0) {
-    return message(options.sandbox, `No recorded changes for ${phone}`, [
-      section(`No recorded changes for *${phone}*.`),
-    ]);
+    return message(`No recorded changes for ${phone}`, [section(`No recorded changes for *${phone}*.`)]);
   }
   const lines = options.entries.map(describeEntry);
   const blocks: KnownBlock[] = [section(`*Last ${lines.length} changes to ${phone}*`)];
@@ -140,5 +130,5 @@ export function historyMessage(options: {
     } else chunk = next;
   }
   if (chunk) blocks.push(section(chunk));
-  return message(options.sandbox, `Last changes to ${phone}`, blocks);
+  return message(`Last changes to ${phone}`, blocks);
 }

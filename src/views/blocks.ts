@@ -1,7 +1,7 @@
 import type { ActionsBlock, Button, ContextBlock, KnownBlock, SectionBlock } from '@slack/types';
 import { formatPhone } from '../phone.js';
 import { ids } from './ids.js';
-import { escapeMrkdwn, limits, plain, sandboxNotice, truncate } from './text.js';
+import { escapeMrkdwn, limits, plain, truncate } from './text.js';
 
 /** A chat message: `text` is the notification and screen-reader fallback for `blocks`. */
 export interface Message {
@@ -11,12 +11,8 @@ export interface Message {
 
 /** Small builders shared by every message; each keeps its text within Slack's limits. */
 
-export function message(sandbox: boolean, text: string, blocks: KnownBlock[]): Message {
-  const labelled = sandbox ? `[Sandbox] ${text}` : text;
-  return {
-    text: truncate(labelled, limits.sectionText),
-    blocks: sandbox ? [...blocks, sandboxNotice()] : blocks,
-  };
+export function message(text: string, blocks: KnownBlock[]): Message {
+  return { text: truncate(text, limits.sectionText), blocks };
 }
 
 export function section(text: string, accessory?: SectionBlock['accessory']): SectionBlock {

@@ -1,8 +1,9 @@
 import type { KnownBlock, ModalView, SectionBlock } from '@slack/types';
+import { DISPLAY_NAME_MAX_LENGTH, NAME_MAX_LENGTH } from '../card/rules.js';
 import { formatPhone } from '../phone.js';
 import { ids } from './ids.js';
 import { encodeMetadata, type ModalMetadata } from './metadata.js';
-import { escapeMrkdwn, limits, plain, sandboxNotice, truncate } from './text.js';
+import { escapeMrkdwn, limits, plain, truncate } from './text.js';
 
 /** What the form shows in its inputs: the current card, or what the person typed last time. */
 export interface CardPrefill {
@@ -12,11 +13,8 @@ export interface CardPrefill {
   displayName?: string | null;
 }
 
-export const nameMaxLength = 64;
-
 interface ModalContext {
   metadata: ModalMetadata;
-  sandbox: boolean;
 }
 
 function modal(context: ModalContext, blocks: KnownBlock[], submit?: string): ModalView {
@@ -27,7 +25,7 @@ function modal(context: ModalContext, blocks: KnownBlock[], submit?: string): Mo
     close: plain(submit ? 'Cancel' : 'Close', limits.modalButton),
     ...(submit ? { submit: plain(submit, limits.modalButton) } : {}),
     private_metadata: encodeMetadata(context.metadata),
-    blocks: context.sandbox ? [...blocks, sandboxNotice()] : blocks,
+    blocks,
   };
 }
 
@@ -86,6 +84,7 @@ export function cardFormView(
       'Display name',
       prefill.displayName,
       'Optional, shown alongside the card, e.g. “Jane at Acme”',
+      DISPLAY_NAME_MAX_LENGTH,
     ),
   );
   return modal(context, blocks, 'Save card');
@@ -126,6 +125,7 @@ function textInput(
   label: string,
   initial: string | null | undefined,
   optionalHint?: string,
+  maxLength = NAME_MAX_LENGTH,
 ): KnownBlock {
   return {
     type: 'input',
@@ -136,8 +136,8 @@ function textInput(
     element: {
       type: 'plain_text_input',
       action_id: actionId,
-      max_length: nameMaxLength,
-      ...(initial ? { initial_value: truncate(initial, nameMaxLength) } : {}),
+      max_length: maxLength,
+      ...(initial ? { initial_value: truncate(initial, maxLength) } : {}),
     },
   };
 }

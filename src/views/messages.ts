@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
-import type { Explanation } from '../flows/explain.js';
+import type { CardDraft, ProfileInput } from '../card/rules.js';
 import { formatPhone } from '../phone.js';
-import type { ProfileInput, ProfileState } from '../sendblue/schemas.js';
+import type { ProfileState } from '../sendblue/schemas.js';
 import type { CardSnapshot } from '../store/types.js';
 import {
   actions,
@@ -14,21 +14,13 @@ import {
   message,
   section,
 } from './blocks.js';
+import type { Explanation } from './explain.js';
 import { ids } from './ids.js';
 import { escapeMrkdwn, limits, slackDate, truncate } from './text.js';
 
-export type { Message };
-
-export interface CardDraft {
-  number?: string | undefined;
-  firstName?: string | undefined;
-  lastName?: string | undefined;
-  photoUrl?: string | undefined;
-  displayName?: string | undefined;
-}
+export type { CardDraft, Message };
 
 export function helpMessage(options: {
-  sandbox: boolean;
   problem?: string;
   /** Who manages every number; an empty list means open mode. Omitted for short usage replies. */
   access?: { openMode: boolean; admins: readonly string[] };
@@ -67,43 +59,39 @@ export function helpMessage(options: {
   const text = options.problem
     ? `${escapeMrkdwn(options.problem)} Try /contactcard help.`
     : 'How to use /contactcard';
-  return message(options.sandbox, text, blocks);
+  return message(text, blocks);
 }
 
 /** A short note in mrkdwn the app composed itself (mentions allowed; no user text inside). */
-export function noteMessage(sandbox: boolean, mrkdwn: string): Message {
-  return message(sandbox, mrkdwn, [section(`:information_source: ${mrkdwn}`)]);
+export function noteMessage(mrkdwn: string): Message {
+  return message(mrkdwn, [section(`:information_source: ${mrkdwn}`)]);
 }
 
 /** A one-line status; the emoji says whether it is still going (the default) or done. */
-export function progressMessage(sandbox: boolean, text: string, emoji = ':hourglass_flowing_sand:'): Message {
-  return message(sandbox, escapeMrkdwn(text), [context(`${emoji} ${escapeMrkdwn(text)}`)]);
+export function progressMessage(text: string, emoji = ':hourglass_flowing_sand:'): Message {
+  return message(escapeMrkdwn(text), [context(`${emoji} ${escapeMrkdwn(text)}`)]);
 }
 
 /** `show`: the current card, privately, with what can be done next. */
-export function cardStateMessage(options: {
-  sandbox: boolean;
-  number: string;
-  state: ProfileState;
-}): Message {
+export function cardStateMessage(options: { number: string; state: ProfileState }): Message {
   const { number, state } = options;
   const phone = formatPhone(number);
   if (!state.hasProfile) {
-    return message(options.sandbox, `${phone} has no contact card`, [
+    return message(`${phone} has no contact card`, [
       section(`*${phone}* has no contact card. iMessage recipients see only the number.`),
       actions(button('Set a card', ids.actions.edit, number, { style: 'primary' })),
     ]);
   }
-  return message(options.sandbox, `Contact card of ${phone}`, [
+  return message(`Contact card of ${phone}`, [
     section(`*Contact card of ${phone}*\n${cardFields(state)}`),
     context('Sendblue does not report the photo; it is the one set with the card.'),
     actions(editButton(number), deleteButton(number)),
   ]);
 }
 
-export function deletePromptMessage(options: { sandbox: boolean; number: string }): Message {
+export function deletePromptMessage(options: { number: string }): Message {
   const phone = formatPhone(options.number);
-  return message(options.sandbox, `Delete the contact card of ${phone}?`, [
+  return message(`Delete the contact card of ${phone}?`, [
     section(`Delete the contact card of *${phone}*? Recipients will see only the number.`),
     actions(deleteButton(options.number)),
   ]);
@@ -111,7 +99,6 @@ export function deletePromptMessage(options: { sandbox: boolean; number: string 
 
 /** The channel announcement of a submitted card; `withPhoto: false` is the retry when Slack cannot fetch it. */
 export function cardUpdatedMessage(options: {
-  sandbox: boolean;
   card: ProfileInput;
   actorId: string;
   at: Date;
@@ -126,7 +113,7 @@ export function cardUpdatedMessage(options: {
         alt_text: truncate(`Photo of ${card.firstName} ${card.lastName}`, limits.altText),
       } as const)
     : undefined;
-  return message(options.sandbox, `Contact card of ${phone} updated by <@${options.actorId}>`, [
+  return message(`Contact card of ${phone} updated by <@${options.actorId}>`, [
     section(`:white_check_mark: *Contact card of ${phone} submitted*\n${cardFields(card)}`, photo),
     context(
       `Changed by <@${options.actorId}> ${slackDate(options.at)}. Sendblue may still be applying it; ` +
@@ -136,14 +123,9 @@ export function cardUpdatedMessage(options: {
   ]);
 }
 
-export function cardDeletedMessage(options: {
-  sandbox: boolean;
-  number: string;
-  actorId: string;
-  at: Date;
-}): Message {
+export function cardDeletedMessage(options: { number: string; actorId: string; at: Date }): Message {
   const phone = formatPhone(options.number);
-  return message(options.sandbox, `Contact card of ${phone} deleted by <@${options.actorId}>`, [
+  return message(`Contact card of ${phone} deleted by <@${options.actorId}>`, [
     section(`:wastebasket: *Contact card of ${phone} deleted*`),
     context(`Deleted by <@${options.actorId}> ${slackDate(options.at)}. Recipients now see only the number.`),
     actions(button('Set a new card', ids.actions.edit, options.number)),
@@ -152,7 +134,6 @@ export function cardDeletedMessage(options: {
 
 /** The notice for CONTACTCARD_NOTIFY_CHANNEL: who changed which number, and what changed, field by field. */
 export function changeNotice(options: {
-  sandbox: boolean;
   number: string;
   actorId: string;
   at: Date;
@@ -166,7 +147,7 @@ export function changeNotice(options: {
   const blocks: KnownBlock[] = [section(`<@${options.actorId}> ${what} *${phone}* ${slackDate(options.at)}`)];
   const changes = fieldChanges(options.before, options.after);
   if (changes.length > 0) blocks.push(section(changes.join('\n')));
-  return message(options.sandbox, `<@${options.actorId}> ${what} ${phone}`, blocks);
+  return message(`<@${options.actorId}> ${what} ${phone}`, blocks);
 }
 
 const changeFields = [
@@ -189,9 +170,8 @@ function fieldChanges(before: CardSnapshot | null, after: CardSnapshot | undefin
 
 /** Private to the person who acted: what failed, in Sendblue's words and ours, and a way back. */
 export function failureMessage(options: {
-  sandbox: boolean;
   number: string;
-  action: 'set' | 'delete' | 'read';
+  action: 'set' | 'delete' | 'read' | 'assign' | 'unassign';
   explanation: Explanation;
   retry: CardDraft | undefined;
 }): Message {
@@ -201,6 +181,8 @@ export function failureMessage(options: {
     set: 'set the contact card of',
     delete: 'delete the contact card of',
     read: 'read the contact card of',
+    assign: 'change the owners of',
+    unassign: 'change the owners of',
   }[options.action];
   const lines = [`:x: *Could not ${what} ${phone}.* ${escapeMrkdwn(explanation.headline)}.`];
   if (explanation.sendblueMessage)
@@ -212,19 +194,15 @@ export function failureMessage(options: {
     blocks.push(
       actions(button('Try again', ids.actions.tryAgain, encodeRetry(options.retry), { style: 'primary' })),
     );
-  return message(
-    options.sandbox,
-    `Could not ${what} ${phone}: ${escapeMrkdwn(explanation.headline)}`,
-    blocks,
-  );
+  return message(`Could not ${what} ${phone}: ${escapeMrkdwn(explanation.headline)}`, blocks);
 }
 
-export function notifyFailedMessage(options: { sandbox: boolean; channel: string; error: string }): Message {
+export function notifyFailedMessage(options: { channel: string; error: string }): Message {
   const fix =
     options.error === 'not_in_channel' || options.error === 'channel_not_found'
       ? `Invite the app to <#${options.channel}> (type \`/invite @contactcard\` there), or ask an admin to fix CONTACTCARD_NOTIFY_CHANNEL.`
       : 'An admin can check the app’s log and CONTACTCARD_NOTIFY_CHANNEL.';
-  return message(options.sandbox, 'The change stands, but the change notice could not be posted', [
+  return message('The change stands, but the change notice could not be posted', [
     section(
       `:warning: The change stands, but its notice could not be posted in <#${options.channel}> (${escapeMrkdwn(options.error)}). ${fix}`,
     ),

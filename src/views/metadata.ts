@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { appNumberSchema } from '../card/rules.js';
 import { limits } from './text.js';
 
 /**
@@ -7,10 +8,7 @@ import { limits } from './text.js';
  */
 const modalMetadataSchema = z.object({
   /** E.164 number being edited; absent when the modal asks for it. */
-  number: z
-    .string()
-    .regex(/^\+[1-9]\d{6,14}$/)
-    .optional(),
+  number: appNumberSchema.optional(),
   /** Where the command ran: the confirmation goes there. */
   channel: z
     .string()

@@ -1,4 +1,4 @@
-import type { ContextBlock, PlainTextElement } from '@slack/types';
+import type { PlainTextElement } from '@slack/types';
 
 /** Slack's limits that the builders respect (and the tests check). */
 export const limits = {
@@ -35,15 +35,6 @@ export function truncate(text: string, max: number): string {
 
 export function plain(text: string, max = 150): PlainTextElement {
   return { type: 'plain_text', text: truncate(text, max), emoji: true };
-}
-
-export function sandboxNotice(): ContextBlock {
-  return {
-    type: 'context',
-    elements: [
-      { type: 'mrkdwn', text: ':test_tube: *Sandbox* — Sendblue is simulated; no real number was changed.' },
-    ],
-  };
 }
 
 /** Slack renders this in each reader's own time zone, with the fallback for old clients. */

@@ -1,10 +1,10 @@
 import type { App, BasicElementAction, BlockAction } from '@slack/bolt';
 import type { ModalView } from '@slack/types';
+import type { Deps } from '../../deps.js';
 import type { PhotoVerdict } from '../../photo/index.js';
-import { slackErrorCode } from '../../slack/outbox.js';
 import { type PhotoFeedback, withPhotoFeedback } from '../../views/card-modal.js';
 import { ids } from '../../views/ids.js';
-import { afterAck, type ListenerDeps } from '../deps.js';
+import { afterAck } from '../deps.js';
 
 // Bolt has no type for url_text_input actions; Slack sends the typed value like a plain text input.
 interface UrlInputAction extends BasicElementAction<'url_text_input'> {
@@ -28,24 +28,18 @@ function editableView(view: NonNullable<PhotoBody['view']>): ModalView {
  * A photo link was pasted or entered: check it now (the verdict is cached for the submission)
  * and show the result in the modal, a preview when it passes.
  */
-export async function handlePhotoUrl(
-  deps: ListenerDeps,
-  body: PhotoBody,
-  action: UrlInputAction,
-): Promise<void> {
+export async function handlePhotoUrl(deps: Deps, body: PhotoBody, action: UrlInputAction): Promise<void> {
   const view = body.view;
   // Payloads come from outside: only a modal with blocks and a string value is worth checking.
   if (typeof view?.id !== 'string' || !Array.isArray(view.blocks) || typeof action.value !== 'string') return;
   const url = action.value.trim();
   if (!url) return;
-  const verdict = await deps.flows.photos.check(url);
-  const update = (feedback: PhotoFeedback) =>
-    deps.triggerClient.views
-      .update({ view_id: view.id, hash: view.hash, view: withPhotoFeedback(editableView(view), feedback) })
-      .then(
-        () => undefined,
-        (error: unknown) => slackErrorCode(error),
-      );
+  const verdict = await deps.photos.check(url);
+  const update = async (feedback: PhotoFeedback) => {
+    const next = withPhotoFeedback(editableView(view), feedback);
+    const delivery = await deps.slack.updateModal(view.id, next, { hash: view.hash, quick: true });
+    return delivery.ok ? undefined : delivery.error;
+  };
   if (!verdict.ok) {
     await update({ kind: 'problem', reason: verdict.reason });
     return;
@@ -58,11 +52,11 @@ export async function handlePhotoUrl(
   if (failed?.includes('invalid_blocks') || failed?.includes('downloading image')) {
     await update({ kind: 'no-preview', caption, warnings: verdict.warnings });
   } else if (failed) {
-    deps.flows.log.info(`photo preview not shown (${failed})`);
+    deps.log.info(`photo preview not shown (${failed})`);
   }
 }
 
-export function register(app: App, deps: ListenerDeps): void {
+export function register(app: App, deps: Deps): void {
   app.action<BlockAction>(ids.inputs.photoUrl, async ({ ack, body, action }) => {
     await ack();
     const photoAction = action as unknown as UrlInputAction;

@@ -1,6 +1,7 @@
 import type { App, RespondArguments, SlashCommand } from '@slack/bolt';
-import type { Decision } from '../../access/access.js';
+import type { Verb } from '../../access/access.js';
 import { parseCommand } from '../../command.js';
+import type { Deps } from '../../deps.js';
 import { describeCard } from '../../flows/card.js';
 import { changeAssignment, listNumbers, numberHistory } from '../../flows/numbers.js';
 import type { Audience } from '../../flows/ports.js';
@@ -8,98 +9,87 @@ import { formatPhone } from '../../phone.js';
 import { refusalMessage } from '../../views/access-messages.js';
 import { ids } from '../../views/ids.js';
 import { deletePromptMessage, helpMessage, type Message, progressMessage } from '../../views/messages.js';
-import { afterAck, type ListenerDeps } from '../deps.js';
+import { afterAck } from '../deps.js';
 import { openCardModal } from '../open-card-modal.js';
 
 type Ack = (response?: RespondArguments) => Promise<void>;
 
-const ephemeral = (message: Message): RespondArguments => ({ response_type: 'ephemeral', ...message });
-
 /**
- * `/contactcard …`: every branch acknowledges first. Rights are checked before the ack (the store
- * is local); anything that needs Sendblue runs after the ack and, for `set`, after views.open.
+ * `/contactcard …`: every branch acknowledges first. Rights come from the one authorization step
+ * before the ack (the store is local); anything that needs Sendblue runs after the ack and, for
+ * `set`, after views.open.
  */
-export async function handleCommand(deps: ListenerDeps, command: SlashCommand, ack: Ack): Promise<void> {
-  const parsed = parseCommand(command.text, deps.region);
-  const { access, lines } = deps.flows;
+export async function handleCommand(deps: Deps, command: SlashCommand, ack: Ack): Promise<void> {
+  const parsed = parseCommand(command.text, deps.config.defaultRegion);
+  const { access } = deps;
   const user = command.user_id;
   const audience: Audience = {
     userId: user,
     channelId: command.channel_id,
     responseUrl: command.response_url,
   };
-  const reply = (message: Message) => ack(ephemeral(message));
-  const usage = (problem: string) => reply(helpMessage({ sandbox: deps.flows.sandbox, problem }));
-  const refuse = (decision: Decision & { allowed: false }) =>
-    reply(
-      refusalMessage({ sandbox: deps.flows.sandbox, reason: decision.reason, helpers: decision.helpers }),
-    );
-  const unknownLine = (number: string) =>
-    usage(
-      `This Sendblue account has no number ${formatPhone(number)}. Check the number, or use /contactcard list.`,
-    );
-  /** The number typed, or the caller's only one. */
-  const target = async (given: string | undefined, what: string) => {
-    if (given !== undefined) return given;
-    const own = await access.numbersOf(user);
-    if (own.length === 1) return own[0];
-    await usage(`Which number? For example: /contactcard ${what} +1 415 555 1234`);
+  const reply = (message: Message) => ack({ response_type: 'ephemeral', ...deps.slack.labelled(message) });
+  const usage = (problem: string) => reply(helpMessage({ problem }));
+
+  /** The number given (or the caller's only one), if the caller may `verb` it; otherwise answers why not. */
+  const allowedNumber = async (verb: Verb, given: string | undefined): Promise<string | undefined> => {
+    let number = given;
+    if (number === undefined) {
+      const target = await access.numberTarget(verb, user);
+      if (!target.ok) {
+        await usage(target.question);
+        return undefined;
+      }
+      number = target.number;
+    }
+    const decision = await access.decide(verb, user, number);
+    if (decision.allowed) return number;
+    await reply(refusalMessage(decision.refusal));
     return undefined;
   };
 
   switch (parsed.kind) {
     case 'help': {
       const openMode = await access.isOpenMode();
-      return reply(
-        helpMessage({ sandbox: deps.flows.sandbox, access: { openMode, admins: await access.admins() } }),
-      );
+      return reply(helpMessage({ access: { openMode, admins: await access.admins() } }));
     }
     case 'invalid':
       return usage(parsed.problem);
     case 'set':
       return startSet(deps, command, ack, parsed.number);
     case 'show': {
-      const number = await target(parsed.number, 'show');
+      const number = await allowedNumber('show', parsed.number);
       if (number === undefined) return;
-      await reply(
-        progressMessage(deps.flows.sandbox, `Looking up the contact card of ${formatPhone(number)}…`),
-      );
+      await reply(progressMessage(`Looking up the contact card of ${formatPhone(number)}…`));
       afterAck(deps, 'show', async () => {
-        const message = await describeCard(deps.flows, number);
-        await deps.flows.outbox.tellPrivately(audience, message, { replaceOriginal: true });
+        const message = await describeCard(deps, number);
+        await deps.slack.tellPrivately(audience, message, { replaceOriginal: true });
       });
       return;
     }
     case 'delete': {
-      const number = await target(parsed.number, 'delete');
+      const number = await allowedNumber('delete', parsed.number);
       if (number === undefined) return;
-      if (!lines.mayHave(number)) return unknownLine(number);
-      const decision = await access.canManage(user, number);
-      if (!decision.allowed) return refuse(decision);
-      return reply(deletePromptMessage({ sandbox: deps.flows.sandbox, number }));
+      return reply(deletePromptMessage({ number }));
     }
     case 'history': {
-      const number = await target(parsed.number, 'history');
+      const number = await allowedNumber('history', parsed.number);
       if (number === undefined) return;
-      const decision = await access.canManage(user, number);
-      if (!decision.allowed) return refuse(decision);
-      return reply(await numberHistory(deps.flows, number));
+      return reply(await numberHistory(deps, number));
     }
     case 'list': {
-      await reply(progressMessage(deps.flows.sandbox, 'Reading the cards of your numbers…'));
+      await reply(progressMessage('Reading the cards of your numbers…'));
       afterAck(deps, 'list', async () => {
-        const message = await listNumbers(deps.flows, user);
-        await deps.flows.outbox.tellPrivately(audience, message, { replaceOriginal: true });
+        const message = await listNumbers(deps, user);
+        await deps.slack.tellPrivately(audience, message, { replaceOriginal: true });
       });
       return;
     }
     case 'assign':
     case 'unassign': {
-      const decision = await access.canAssign(user);
-      if (!decision.allowed) return refuse(decision);
-      if (parsed.kind === 'assign' && !lines.mayHave(parsed.number)) return unknownLine(parsed.number);
+      if ((await allowedNumber(parsed.kind, parsed.number)) === undefined) return;
       await ack();
-      afterAck(deps, parsed.kind, () => changeAssignment(deps.flows, { ...parsed, actorId: user, audience }));
+      afterAck(deps, parsed.kind, () => changeAssignment(deps, { ...parsed, actorId: user, audience }));
       return;
     }
   }
@@ -109,46 +99,31 @@ export async function handleCommand(deps: ListenerDeps, command: SlashCommand, a
  * `set`: with a number, that number (if the caller may manage it); without one, the caller's only
  * number, a choice of theirs, or any number for admins.
  */
-async function startSet(deps: ListenerDeps, command: SlashCommand, ack: Ack, given: string | undefined) {
-  const { access, lines } = deps.flows;
+async function startSet(deps: Deps, command: SlashCommand, ack: Ack, given: string | undefined) {
   const user = command.user_id;
-  const refuse = (reason: string, helpers: readonly string[]) =>
-    ack(ephemeral(refusalMessage({ sandbox: deps.flows.sandbox, reason, helpers })));
-
+  const refuse = (message: Message) => ack({ response_type: 'ephemeral', ...deps.slack.labelled(message) });
   let number = given;
   let numberChoices: readonly string[] | undefined;
-  if (number !== undefined) {
-    if (!lines.mayHave(number)) {
-      return refuse(`This Sendblue account has no number ${formatPhone(number)}.`, []);
-    }
-    const decision = await access.canManage(user, number);
-    if (!decision.allowed) return refuse(decision.reason, decision.helpers);
-  } else if ((await access.isAdmin(user)) || (await access.isOpenMode())) {
-    numberChoices = lines.numbers();
-  } else {
-    const own = await access.numbersOf(user);
-    if (own.length === 0) {
-      return refuse('You manage no number yet; an admin can assign you one.', await access.admins());
-    }
-    if (own.length === 1) number = own[0];
-    else numberChoices = own;
+  if (number === undefined) {
+    const target = await deps.access.setTarget(user);
+    if (!target.ok) return refuse(refusalMessage(target.refusal));
+    number = target.number;
+    if (target.number === undefined) numberChoices = target.choices;
   }
-
+  if (number !== undefined) {
+    const decision = await deps.access.decide('set', user, number);
+    if (!decision.allowed) return refuse(refusalMessage(decision.refusal));
+  }
   await ack();
-  const opened = await openCardModal(deps, {
+  await openCardModal(deps, {
     triggerId: command.trigger_id,
     metadata: { number, channel: command.channel_id, responseUrl: command.response_url },
     numberChoices,
+    audience: { userId: user, channelId: command.channel_id, responseUrl: command.response_url },
+    again: 'Please run the command again.',
   });
-  if (!opened.ok) {
-    const text = `Slack did not open the card editor (${opened.error}). Please run the command again.`;
-    const audience = { userId: user, channelId: command.channel_id, responseUrl: command.response_url };
-    afterAck(deps, 'reporting a failed views.open', () =>
-      deps.flows.outbox.tellPrivately(audience, progressMessage(deps.flows.sandbox, text)),
-    );
-  }
 }
 
-export function register(app: App, deps: ListenerDeps): void {
+export function register(app: App, deps: Deps): void {
   app.command(ids.command, ({ command, ack }) => handleCommand(deps, command, ack));
 }

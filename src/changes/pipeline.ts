@@ -1,0 +1,189 @@
+import type { Access, Refusal, Verb } from '../access/access.js';
+import type { ProfileInput } from '../card/rules.js';
+import type { PhotoChecker } from '../photo/index.js';
+import type { SendblueClient } from '../sendblue/client.js';
+import { SendblueApiError } from '../sendblue/errors.js';
+import {
+  type CardSnapshot,
+  type ChangeEntry,
+  DuplicateRequestError,
+  type NewChange,
+  type Store,
+} from '../store/types.js';
+import type { Turns } from './turns.js';
+
+/** Every kind of change to a number; a new kind is a new member here and a new caller, not a copy. */
+export type ChangeRequest = {
+  actorId: string;
+  /** Identifies one submission, so that a repeated one is recorded (and sent) once. */
+  requestKey?: string | undefined;
+} & (
+  | { kind: 'set'; number: string; card: ProfileInput }
+  | { kind: 'delete'; number: string }
+  | { kind: 'assign'; number: string; userId: string }
+  | { kind: 'unassign'; number: string; userId: string | undefined }
+);
+
+export type ChangeKind = ChangeRequest['kind'];
+
+export type ChangeResult =
+  /** The actor may not make this change (rights are read when it is made). */
+  | { status: 'refused'; refusal: Refusal }
+  /** The card cannot be sent as it is (a photo link the checker refused). Nothing was recorded. */
+  | { status: 'invalid'; problem: string }
+  /** The same submission was recorded before; it was not sent again. */
+  | { status: 'duplicate'; existing: ChangeEntry }
+  | { status: 'failed'; error: unknown; entry: ChangeEntry; before: CardSnapshot | null }
+  | {
+      status: 'ok';
+      entry: ChangeEntry;
+      before: CardSnapshot | null;
+      after: CardSnapshot | null;
+      /** For assignments: the user ids actually added or removed (empty: nothing changed). */
+      affected: string[];
+    };
+
+export interface PipelineDeps {
+  access: Pick<Access, 'decide'>;
+  store: Store;
+  sendblue: Pick<SendblueClient, 'upsertProfile' | 'deleteProfile'>;
+  photos: Pick<PhotoChecker, 'check'>;
+  turns: Turns;
+}
+
+export interface RunOptions {
+  /** Called when an earlier change to the same number is still running: this one waits for it. */
+  onWaiting?: () => void;
+}
+
+const verbOf: Record<ChangeKind, Verb> = {
+  set: 'set',
+  delete: 'delete',
+  assign: 'assign',
+  unassign: 'unassign',
+};
+
+/**
+ * The one way a number changes: authorize → record pending → wait its turn for that number →
+ * call → complete → remember → a typed result. What people see is the presenter's job.
+ */
+export class ChangePipeline {
+  constructor(private readonly deps: PipelineDeps) {}
+
+  async run(request: ChangeRequest, options: RunOptions = {}): Promise<ChangeResult> {
+    const { deps } = this;
+    const decision = await deps.access.decide(verbOf[request.kind], request.actorId, request.number);
+    if (!decision.allowed) return { status: 'refused', refusal: decision.refusal };
+    if (request.kind === 'set') {
+      // A check still running at submission finishes here, before anything is recorded or sent.
+      const photo = await deps.photos.check(request.card.photoUrl);
+      if (!photo.ok) return { status: 'invalid', problem: photo.reason };
+    }
+
+    let entry: ChangeEntry;
+    try {
+      entry = await deps.store.beginChange(this.record(request));
+    } catch (error) {
+      if (error instanceof DuplicateRequestError) return { status: 'duplicate', existing: error.existing };
+      throw error;
+    }
+    return deps.turns.run(entry, () => this.apply(request, entry), options.onWaiting);
+  }
+
+  private record(request: ChangeRequest): NewChange {
+    const base = {
+      action: request.kind,
+      number: request.number,
+      actorId: request.actorId,
+      requestKey: request.requestKey ?? null,
+    };
+    switch (request.kind) {
+      case 'set':
+        return { ...base, after: snapshotOf(request.card) };
+      case 'delete':
+        return { ...base, after: null };
+      case 'assign':
+      case 'unassign':
+        return { ...base, subject: request.userId ?? null };
+    }
+  }
+
+  /** Runs in the number's turn, so the "before" it reads is what the change really replaces. */
+  private async apply(request: ChangeRequest, entry: ChangeEntry): Promise<ChangeResult> {
+    const { store } = this.deps;
+    const before = (await store.lastKnownCard(request.number)) ?? null;
+    const card = before && snapshotOf(before);
+    let affected: string[] = [];
+    try {
+      affected = await this.call(request);
+    } catch (error) {
+      const failed = await store.completeChange(entry.id, {
+        outcome: 'failed',
+        before: card,
+        ...failureRecord(error),
+      });
+      return { status: 'failed', error, entry: failed, before: card };
+    }
+    const noChange = (request.kind === 'assign' || request.kind === 'unassign') && affected.length === 0;
+    const completed = await store.completeChange(entry.id, {
+      outcome: 'ok',
+      before: card,
+      message: noChange ? 'no change' : null,
+    });
+    const after = await this.remember(request, card);
+    return { status: 'ok', entry: completed, before: card, after, affected };
+  }
+
+  private async call(request: ChangeRequest): Promise<string[]> {
+    const { sendblue, store } = this.deps;
+    switch (request.kind) {
+      case 'set':
+        await sendblue.upsertProfile(request.card);
+        return [];
+      case 'delete':
+        await sendblue.deleteProfile(request.number);
+        return [];
+      case 'assign':
+        return (await store.assign(request.number, request.userId, request.actorId)) ? [request.userId] : [];
+      case 'unassign':
+        return store.unassign(request.number, request.userId);
+    }
+  }
+
+  /** Keeps the last known card, inside the turn, so the next change reads it as its "before". */
+  private async remember(request: ChangeRequest, before: CardSnapshot | null): Promise<CardSnapshot | null> {
+    const { store } = this.deps;
+    switch (request.kind) {
+      case 'set': {
+        const after = snapshotOf(request.card);
+        await store.rememberCard(request.number, after, request.actorId);
+        return after;
+      }
+      case 'delete':
+        await store.forgetCard(request.number);
+        return null;
+      default:
+        return before;
+    }
+  }
+}
+
+function failureRecord(error: unknown): { status: number | null; message: string } {
+  if (error instanceof SendblueApiError)
+    return { status: error.status, message: error.sendblueMessage ?? error.message };
+  return { status: null, message: error instanceof Error ? error.message : 'unknown error' };
+}
+
+export function snapshotOf(card: {
+  firstName: string | null;
+  lastName: string | null;
+  displayName?: string | null | undefined;
+  photoUrl: string | null;
+}): CardSnapshot {
+  return {
+    firstName: card.firstName,
+    lastName: card.lastName,
+    displayName: card.displayName ?? null,
+    photoUrl: card.photoUrl,
+  };
+}

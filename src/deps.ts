@@ -1,0 +1,36 @@
+import type { Logger } from '@slack/logger';
+import type { Access } from './access/access.js';
+import type { ChangePipeline } from './changes/pipeline.js';
+import type { Config } from './config.js';
+import type { LinesDirectory } from './flows/lines.js';
+import type { SlackOutbox } from './flows/ports.js';
+import type { InFlight } from './operations.js';
+import type { PhotoChecker } from './photo/index.js';
+import type { SendblueClient } from './sendblue/client.js';
+import type { Store } from './store/types.js';
+
+/**
+ * Everything the flows and listeners use, built once by `openServices` (or a test) and handed
+ * to `createApp`. Nothing here is a Bolt type: Slack is reached through `slack`.
+ */
+export interface Deps {
+  config: Config;
+  /** Bolt's logger interface, so the receiver logs through the same one. */
+  log: Logger;
+  /** True when Sendblue is the built-in simulator; only the Slack outbox labels output with it. */
+  sandbox: boolean;
+  sendblue: SendblueClient;
+  store: Store;
+  /** The account's numbers, refreshed in the background. */
+  lines: LinesDirectory;
+  /** Checks photo links before Sendblue downloads them (SSRF-safe, cached). */
+  photos: PhotoChecker;
+  /** Who may do what: the one authorization step. */
+  access: Access;
+  /** The one way a number changes. */
+  changes: ChangePipeline;
+  slack: SlackOutbox;
+  /** Work that continues after an ack, so a shutdown can wait for it. */
+  operations: InFlight;
+  now: () => Date;
+}
