@@ -4,6 +4,7 @@ import type { Access } from './access/access.js';
 import type { Config } from './config.js';
 import type { Deps } from './deps.js';
 import { registerListeners } from './listeners/index.js';
+import { ackUnhandledPayloads, guardHttpReceiver, guardSocketModeReceiver } from './slack/receiver-guards.js';
 import {
   answerRequestErrors,
   extractRequestTimestamp,
@@ -11,6 +12,7 @@ import {
   rejectionIn,
   rejectMalformedPayloads,
 } from './slack/request-guards.js';
+import { handledPayloads } from './views/ids.js';
 
 export interface ContactcardApp {
   app: App;
@@ -41,6 +43,7 @@ export function createApp(deps: Deps): ContactcardApp {
   });
   app.use(rejectFutureRequests());
   app.use(rejectMalformedPayloads());
+  app.use(ackUnhandledPayloads(handledPayloads));
   // Listeners keep working after their ack (views.open, then Sendblue): a shutdown waits for them.
   app.use(({ next }) => deps.operations.track(next()));
   app.error(async (error) => {
@@ -54,15 +57,16 @@ export function createApp(deps: Deps): ContactcardApp {
 
 function createReceiver(config: Config, log: Logger): Receiver {
   if (config.slack.appToken !== undefined) {
-    return new SocketModeReceiver({
+    const receiver = new SocketModeReceiver({
       appToken: config.slack.appToken,
       logger: log,
       customRoutes: [healthRoute],
       // The Socket Mode client opens its connection through the Web API too (GovSlack, tests).
       installerOptions: { port: config.http.port, clientOptions: { slackApiUrl: config.slack.apiUrl } },
     });
+    return guardSocketModeReceiver(receiver, log);
   }
-  return new HTTPReceiver({
+  const receiver = new HTTPReceiver({
     // loadConfig guarantees a signing secret whenever there is no app token.
     signingSecret: config.slack.signingSecret ?? '',
     endpoints: '/slack/events',
@@ -71,4 +75,5 @@ function createReceiver(config: Config, log: Logger): Receiver {
     customPropertiesExtractor: extractRequestTimestamp,
     processEventErrorHandler: answerRequestErrors,
   });
+  return guardHttpReceiver(receiver, { signingSecret: config.slack.signingSecret ?? '', log });
 }

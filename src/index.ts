@@ -2,6 +2,7 @@ import dotenv from 'dotenv';
 import { createApp } from './app.js';
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
+import { handleProcessErrors } from './process-errors.js';
 import { openServices } from './services.js';
 
 // Real environment variables win over .env (dotenv never overrides by default).
@@ -19,6 +20,8 @@ const log = createLogger(config.logLevel);
 
 const services = await openServices(config, log);
 const { app, access } = createApp(services);
+// An error that escapes every handler: one log line; an uncaught exception also stops the app and exits 1.
+handleProcessErrors({ log, stop: () => app.stop() });
 
 try {
   await app.init();
