@@ -4,6 +4,7 @@ import type { Access } from './access/access.js';
 import type { Config } from './config.js';
 import type { Deps } from './deps.js';
 import { registerListeners } from './listeners/index.js';
+import { answerStoreOutages } from './listeners/store-outage.js';
 import { ackUnhandledPayloads, guardHttpReceiver, guardSocketModeReceiver } from './slack/receiver-guards.js';
 import {
   answerRequestErrors,
@@ -20,20 +21,28 @@ export interface ContactcardApp {
   access: Access;
 }
 
-const healthRoute: CustomRoute = {
-  path: '/healthz',
-  method: ['GET'],
-  handler: (_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/plain' });
-    res.end('ok');
-  },
-};
+/** 200 while the app can serve; 503 (saying why) while a dependency it needs, the database, is down. */
+function healthRoute(deps: Deps): CustomRoute {
+  return {
+    path: '/healthz',
+    method: ['GET'],
+    handler: (_req, res) => {
+      void deps
+        .health()
+        .catch(() => ({ ok: false as const, problem: 'the health check failed' }))
+        .then((health) => {
+          res.writeHead(health.ok ? 200 : 503, { 'content-type': 'text/plain' });
+          res.end(health.ok ? 'ok' : health.problem);
+        });
+    },
+  };
+}
 
 /** Wires Bolt to the app: receiver, request guards, shutdown tracking, listeners. Nothing else. */
 export function createApp(deps: Deps): ContactcardApp {
   const { config, log } = deps;
   const app = new App({
-    receiver: createReceiver(config, log),
+    receiver: createReceiver(config, log, healthRoute(deps)),
     token: config.slack.botToken,
     logger: log,
     // Without it Bolt resets its logger to INFO.
@@ -46,6 +55,7 @@ export function createApp(deps: Deps): ContactcardApp {
   app.use(ackUnhandledPayloads(handledPayloads));
   // Listeners keep working after their ack (views.open, then Sendblue): a shutdown waits for them.
   app.use(({ next }) => deps.operations.track(next()));
+  app.use(answerStoreOutages(deps));
   app.error(async (error) => {
     // A rejected request is answered by the receiver; it is not a crash worth an error line.
     if (!rejectionIn(error)) log.error(`Unhandled error in a listener: ${error.message}`);
@@ -55,12 +65,12 @@ export function createApp(deps: Deps): ContactcardApp {
   return { app, access: deps.access };
 }
 
-function createReceiver(config: Config, log: Logger): Receiver {
+function createReceiver(config: Config, log: Logger, health: CustomRoute): Receiver {
   if (config.slack.appToken !== undefined) {
     const receiver = new SocketModeReceiver({
       appToken: config.slack.appToken,
       logger: log,
-      customRoutes: [healthRoute],
+      customRoutes: [health],
       // The Socket Mode client opens its connection through the Web API too (GovSlack, tests).
       installerOptions: { port: config.http.port, clientOptions: { slackApiUrl: config.slack.apiUrl } },
     });
@@ -71,7 +81,7 @@ function createReceiver(config: Config, log: Logger): Receiver {
     signingSecret: config.slack.signingSecret ?? '',
     endpoints: '/slack/events',
     logger: log,
-    customRoutes: [healthRoute],
+    customRoutes: [health],
     customPropertiesExtractor: extractRequestTimestamp,
     processEventErrorHandler: answerRequestErrors,
   });

@@ -21,8 +21,14 @@ export interface Config {
   admins: string[];
   /** A Slack user group whose members are admins too. */
   adminGroup: string | undefined;
-  /** SQLite file: assignments, audit trail, last known cards. */
+  /** SQLite file: assignments, audit trail, last known cards (when no databaseUrl is set). */
   databasePath: string;
+  /** PostgreSQL, shared by several replicas; undefined: the SQLite file. */
+  databaseUrl: string | undefined;
+  /** PostgreSQL connections each replica opens at most. */
+  databasePoolSize: number;
+  /** Prometheus text at /metrics on this port (never the Slack port); undefined: off. */
+  metricsPort: number | undefined;
   defaultRegion: CountryCode;
   photoCheck: boolean;
   logLevel: LogLevelName;
@@ -44,19 +50,19 @@ const token = (prefix: string, what: string) =>
 const httpUrl = (what: string) =>
   z.url({ protocol: /^https?$/, error: `expected an http(s) URL for ${what}` });
 
+const port = z.coerce
+  .number({ error: 'expected a port number' })
+  .int()
+  .min(1)
+  .max(65535, { error: 'expected a port from 1 to 65535' });
+
 const envSchema = z.object({
   SLACK_BOT_TOKEN: z
     .string({ error: 'required: the bot token (xoxb-…) from OAuth & Permissions' })
     .pipe(token('xoxb-', 'a bot token')),
   SLACK_APP_TOKEN: optional(token('xapp-', 'an app-level token')),
   SLACK_SIGNING_SECRET: optional(z.string()),
-  PORT: optional(
-    z.coerce
-      .number({ error: 'expected a port number' })
-      .int()
-      .min(1)
-      .max(65535, { error: 'expected a port from 1 to 65535' }),
-  ),
+  PORT: optional(port),
   HOST: optional(z.string()),
   SLACK_API_URL: optional(httpUrl('the Slack Web API')),
   SENDBLUE_API_KEY_ID: optional(z.string()),
@@ -86,6 +92,17 @@ const envSchema = z.object({
     z.string().regex(/^S[A-Z0-9]{2,}$/, { error: 'expected a user group ID like S0123456789' }),
   ),
   CONTACTCARD_DB: optional(z.string()),
+  CONTACTCARD_DATABASE_URL: optional(
+    z.string().regex(/^postgres(ql)?:\/\//i, { error: 'expected a postgres:// or postgresql:// URL' }),
+  ),
+  CONTACTCARD_DB_POOL_SIZE: optional(
+    z.coerce
+      .number({ error: 'expected a number of connections' })
+      .int({ error: 'expected a whole number of connections' })
+      .min(2, { error: 'expected at least 2 connections' })
+      .max(1000, { error: 'expected at most 1000 connections' }),
+  ),
+  CONTACTCARD_METRICS_PORT: optional(port),
   CONTACTCARD_DEFAULT_REGION: optional(
     z
       .string()
@@ -135,6 +152,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       admins: vars.CONTACTCARD_ADMINS ?? [],
       adminGroup: vars.CONTACTCARD_ADMIN_GROUP,
       databasePath: vars.CONTACTCARD_DB ?? 'data/contactcard.db',
+      databaseUrl: vars.CONTACTCARD_DATABASE_URL,
+      databasePoolSize: vars.CONTACTCARD_DB_POOL_SIZE ?? 10,
+      metricsPort: vars.CONTACTCARD_METRICS_PORT,
       defaultRegion: vars.CONTACTCARD_DEFAULT_REGION ?? 'US',
       photoCheck: vars.CONTACTCARD_PHOTO_CHECK !== 'false',
       logLevel: vars.LOG_LEVEL ?? 'info',
@@ -148,6 +168,14 @@ function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
   if (!isSet('SLACK_APP_TOKEN') && !isSet('SLACK_SIGNING_SECRET')) {
     problems.push(
       'SLACK_SIGNING_SECRET: required in HTTP mode (from Basic Information); or set SLACK_APP_TOKEN for Socket Mode',
+    );
+  }
+  if (
+    isSet('CONTACTCARD_METRICS_PORT') &&
+    (env.CONTACTCARD_METRICS_PORT ?? '').trim() === (env.PORT ?? '3000').trim()
+  ) {
+    problems.push(
+      'CONTACTCARD_METRICS_PORT: must differ from PORT (metrics are never served on the Slack port)',
     );
   }
   if (isSet('SENDBLUE_API_KEY_ID') !== isSet('SENDBLUE_API_SECRET_KEY')) {

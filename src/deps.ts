@@ -33,4 +33,6 @@ export interface Deps {
   /** Work that continues after an ack, so a shutdown can wait for it. */
   operations: InFlight;
   now: () => Date;
+  /** For /healthz: whether the app can serve requests that need the store. */
+  health: () => Promise<{ ok: true } | { ok: false; problem: string }>;
 }

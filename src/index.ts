@@ -18,7 +18,14 @@ if (!loaded.ok) {
 const config = loaded.config;
 const log = createLogger(config.logLevel);
 
-const services = await openServices(config, log);
+let services: Awaited<ReturnType<typeof openServices>>;
+try {
+  services = await openServices(config, log);
+} catch (error) {
+  // An unreachable database, a newer schema, a port in use: one line, never a stack or a password.
+  console.error(`contactcard: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
 const { app, access } = createApp(services);
 // An error that escapes every handler: one log line; an uncaught exception also stops the app and exits 1.
 handleProcessErrors({ log, stop: () => app.stop() });

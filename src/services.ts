@@ -2,15 +2,17 @@ import { webApi } from '@slack/bolt';
 import type { Logger } from '@slack/logger';
 import { Access, cached } from './access/access.js';
 import { ChangePipeline } from './changes/pipeline.js';
-import { inProcessTurns } from './changes/turns.js';
+import { storeTurns } from './changes/turns.js';
 import type { Config } from './config.js';
 import type { Deps } from './deps.js';
 import { LinesDirectory } from './flows/lines.js';
+import { InstanceLease } from './instance.js';
+import { guardedStore, Metrics } from './metrics.js';
 import { InFlight } from './operations.js';
 import { createPhotoChecker, type PhotoCheckerOptions } from './photo/index.js';
 import { connectSendblue } from './sendblue/connect.js';
 import { WebApiOutbox } from './slack/outbox.js';
-import { openSqliteStore } from './store/sqlite.js';
+import { openStore } from './store/open.js';
 import type { Store } from './store/types.js';
 
 type Tuning = NonNullable<Parameters<typeof connectSendblue>[2]> & {
@@ -30,14 +32,26 @@ export async function openServices(
   log: Logger,
   tuning?: Tuning,
 ): Promise<Deps & { close(): Promise<void> }> {
-  const store = openSqliteStore(config.databasePath);
-  const unknown = await store.markPendingUnknown();
-  if (unknown > 0) {
-    log.warn(
-      `${unknown} change(s) were in flight when the app last stopped; their outcome is recorded as unknown`,
-    );
-  }
-  const sendblue = await connectSendblue(config.sendblue, log, tuning);
+  const metrics = new Metrics();
+  const store = guardedStore(
+    await openStore({
+      databaseUrl: config.databaseUrl,
+      sqlitePath: config.databasePath,
+      poolSize: config.databasePoolSize,
+      log,
+    }),
+    metrics,
+  );
+  const lease = new InstanceLease(store, log);
+  await lease.start();
+  const sendblue = await connectSendblue(config.sendblue, log, {
+    ...tuning,
+    client: {
+      ...tuning?.client,
+      onAttempt: ({ method, outcome, ms }) =>
+        metrics.sendblueDuration.observe({ method, status: outcome }, ms / 1000),
+    },
+  });
   const lines = new LinesDirectory(sendblue.client, log);
   const photos = createPhotoChecker({ log, networkCheck: config.photoCheck, ...tuning?.photos });
   const slackOptions = {
@@ -66,8 +80,16 @@ export async function openServices(
     store,
     sendblue: sendblue.client,
     photos,
-    turns: inProcessTurns(),
+    turns: storeTurns(store.turns),
+    observer: {
+      result: (kind, result) => metrics.countChange(kind, result),
+      waiting: (delta) => metrics.waiting.inc(delta),
+    },
   });
+  const metricsServer =
+    config.metricsPort === undefined
+      ? undefined
+      : await metrics.serve(config.metricsPort, config.http.host, log);
   return {
     config,
     log,
@@ -81,10 +103,17 @@ export async function openServices(
     slack,
     operations: new InFlight(),
     now: () => new Date(),
+    health: async () => {
+      const up = await store.ping();
+      metrics.databaseUp.set(up ? 1 : 0);
+      return up ? { ok: true } : { ok: false, problem: 'the database does not answer' };
+    },
     async close() {
       lines.stop();
+      await new Promise((resolve) => (metricsServer ? metricsServer.close(resolve) : resolve(undefined)));
       await photos.close();
       await sendblue.close();
+      await lease.stop();
       await store.close();
     },
   };

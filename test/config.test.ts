@@ -27,6 +27,9 @@ describe('loadConfig', () => {
         admins: [],
         adminGroup: undefined,
         databasePath: 'data/contactcard.db',
+        databaseUrl: undefined,
+        databasePoolSize: 10,
+        metricsPort: undefined,
         defaultRegion: 'US',
         photoCheck: true,
         logLevel: 'info',
@@ -48,6 +51,9 @@ describe('loadConfig', () => {
       CONTACTCARD_ADMINS: ' U01AAA , W02BBB,',
       CONTACTCARD_ADMIN_GROUP: 'S0ADMINS',
       CONTACTCARD_DB: '/var/lib/contactcard/cards.db',
+      CONTACTCARD_DATABASE_URL: 'postgres://cc:pw@db.example:5432/cards',
+      CONTACTCARD_DB_POOL_SIZE: '4',
+      CONTACTCARD_METRICS_PORT: '9464',
       CONTACTCARD_DEFAULT_REGION: 'gb',
       CONTACTCARD_PHOTO_CHECK: 'false',
       LOG_LEVEL: 'debug',
@@ -65,6 +71,9 @@ describe('loadConfig', () => {
       admins: ['U01AAA', 'W02BBB'],
       adminGroup: 'S0ADMINS',
       databasePath: '/var/lib/contactcard/cards.db',
+      databaseUrl: 'postgres://cc:pw@db.example:5432/cards',
+      databasePoolSize: 4,
+      metricsPort: 9464,
       defaultRegion: 'GB',
       photoCheck: false,
       logLevel: 'debug',
@@ -144,5 +153,22 @@ describe('loadConfig', () => {
     };
     const text = problemsOf(secrets).join('\n');
     for (const value of Object.values(secrets)) expect(text).not.toContain(value);
+  });
+
+  it('refuses a database URL that is not PostgreSQL, a pool under 2, and metrics on the Slack port, without echoing the URL', () => {
+    const problems = problemsOf({
+      SLACK_BOT_TOKEN: 'xoxb-1',
+      SLACK_SIGNING_SECRET: 's',
+      CONTACTCARD_DATABASE_URL: 'mysql://root:hunter2@db/x',
+      CONTACTCARD_DB_POOL_SIZE: '1',
+      PORT: '8080',
+      CONTACTCARD_METRICS_PORT: '8080',
+    });
+    expect(problems.map((line) => line.split(':')[0])).toEqual([
+      'CONTACTCARD_DATABASE_URL',
+      'CONTACTCARD_DB_POOL_SIZE',
+      'CONTACTCARD_METRICS_PORT',
+    ]);
+    expect(problems.join('\n')).not.toContain('hunter2');
   });
 });

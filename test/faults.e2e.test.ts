@@ -554,7 +554,7 @@ describe('the process killed with SIGKILL under load', () => {
     raw.close();
     const store = openSqliteStore(databasePath);
     try {
-      expect(await store.markPendingUnknown()).toBe(0);
+      expect(await store.markOrphansUnknown()).toBe(0);
       const outcomes = (await Promise.all(numbers.map((target) => store.history(target, 100)))).flat();
       expect(outcomes).toHaveLength(21);
       expect(outcomes.filter((e) => e.outcome === 'unknown')).toHaveLength(20);

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Access, type LinesLookup } from '../src/access/access.js';
 import type { ProfileInput } from '../src/card/rules.js';
 import { ChangePipeline, type ChangeRequest } from '../src/changes/pipeline.js';
-import { inProcessTurns } from '../src/changes/turns.js';
+import { storeTurns } from '../src/changes/turns.js';
 import { loadConfig } from '../src/config.js';
 import { changeAndPresent, type PresentingDeps } from '../src/flows/card.js';
 import type { Audience, Delivery, SlackOutbox } from '../src/flows/ports.js';
@@ -110,7 +110,7 @@ beforeEach(async () => {
     store,
     sendblue,
     photos: { check: async () => photo },
-    turns: inProcessTurns(),
+    turns: storeTurns(store.turns),
   });
 });
 afterEach(() => store.close());

@@ -113,6 +113,20 @@ describe('the entry point', () => {
     expect(app.stderr().trim()).toBe('contactcard: Slack rejected SLACK_BOT_TOKEN (invalid_auth)');
   });
 
+  it('exits 1 with one line naming the database, never its password, when PostgreSQL is unreachable', async () => {
+    const slack = await fakeSlack();
+    const closed = await freePort();
+    const app = run({
+      ...baseEnv(slack, await freePort()),
+      CONTACTCARD_DATABASE_URL: `postgres://contactcard:pg-secret-pass@127.0.0.1:${closed}/cards`,
+    });
+    expect(await app.exited).toBe(1);
+    expect(app.stderr().trim().split('\n')).toEqual([
+      `contactcard: could not connect to PostgreSQL at 127.0.0.1:${closed}/cards (ECONNREFUSED)`,
+    ]);
+    expect(app.output()).not.toContain('pg-secret-pass');
+  });
+
   it('lets an in-flight Sendblue operation finish before exiting on SIGTERM', async () => {
     const slack = await fakeSlack();
     const sendblue = await startFakeSendblue();

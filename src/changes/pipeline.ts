@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Access, Refusal, Verb } from '../access/access.js';
 import type { ProfileInput } from '../card/rules.js';
 import type { PhotoChecker } from '../photo/index.js';
@@ -9,6 +10,8 @@ import {
   DuplicateRequestError,
   type NewChange,
   type Store,
+  StoreUnavailableError,
+  TooManyWaitingError,
 } from '../store/types.js';
 import type { Turns } from './turns.js';
 
@@ -49,6 +52,13 @@ export interface PipelineDeps {
   sendblue: Pick<SendblueClient, 'upsertProfile' | 'deleteProfile'>;
   photos: Pick<PhotoChecker, 'check'>;
   turns: Turns;
+  /** Told of every result and of every change that starts or stops waiting for its turn (metrics). */
+  observer?: PipelineObserver | undefined;
+}
+
+export interface PipelineObserver {
+  result(kind: ChangeKind, result: ChangeResult): void;
+  waiting(delta: 1 | -1): void;
 }
 
 export interface RunOptions {
@@ -71,6 +81,12 @@ export class ChangePipeline {
   constructor(private readonly deps: PipelineDeps) {}
 
   async run(request: ChangeRequest, options: RunOptions = {}): Promise<ChangeResult> {
+    const result = await this.#run(request, options);
+    this.deps.observer?.result(request.kind, result);
+    return result;
+  }
+
+  async #run(request: ChangeRequest, options: RunOptions): Promise<ChangeResult> {
     const { deps } = this;
     const decision = await deps.access.decide(verbOf[request.kind], request.actorId, request.number);
     if (!decision.allowed) return { status: 'refused', refusal: decision.refusal };
@@ -87,7 +103,32 @@ export class ChangePipeline {
       if (error instanceof DuplicateRequestError) return { status: 'duplicate', existing: error.existing };
       throw error;
     }
-    return deps.turns.run(entry, () => this.apply(request, entry), options.onWaiting);
+    let waiting = false;
+    const stopWaiting = () => {
+      if (waiting) deps.observer?.waiting(-1);
+      waiting = false;
+    };
+    try {
+      return await deps.turns.run(
+        entry,
+        () => {
+          stopWaiting();
+          return this.apply(request, entry);
+        },
+        () => {
+          waiting = true;
+          deps.observer?.waiting(1);
+          options.onWaiting?.();
+        },
+      );
+    } catch (error) {
+      if (!(error instanceof TooManyWaitingError)) throw error;
+      // Its turn never came: the entry is closed here, or it would hold up every later change.
+      const failed = await deps.store.completeChange(entry.id, { outcome: 'failed', message: error.message });
+      return { status: 'failed', error, entry: failed, before: null };
+    } finally {
+      stopWaiting();
+    }
   }
 
   private record(request: ChangeRequest): NewChange {
@@ -117,20 +158,16 @@ export class ChangePipeline {
     try {
       affected = await this.call(request);
     } catch (error) {
-      const failed = await store.completeChange(entry.id, {
-        outcome: 'failed',
-        before: card,
-        ...failureRecord(error),
-      });
+      const failed = await persist(() =>
+        store.completeChange(entry.id, { outcome: 'failed', before: card, ...failureRecord(error) }),
+      );
       return { status: 'failed', error, entry: failed, before: card };
     }
     const noChange = (request.kind === 'assign' || request.kind === 'unassign') && affected.length === 0;
-    const completed = await store.completeChange(entry.id, {
-      outcome: 'ok',
-      before: card,
-      message: noChange ? 'no change' : null,
-    });
-    const after = await this.remember(request, card);
+    const completed = await persist(() =>
+      store.completeChange(entry.id, { outcome: 'ok', before: card, message: noChange ? 'no change' : null }),
+    );
+    const after = await persist(() => this.remember(request, card));
     return { status: 'ok', entry: completed, before: card, after, affected };
   }
 
@@ -164,6 +201,24 @@ export class ChangePipeline {
         return null;
       default:
         return before;
+    }
+  }
+}
+
+// About 45 s in all: long enough to ride out a database restart or fail-over.
+const persistAttempts = 12;
+
+/**
+ * The call has been made, so its outcome must be written: a store that is briefly unavailable is
+ * waited out with backoff and jitter, rather than leaving the entry pending and the person misinformed.
+ */
+async function persist<T>(write: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError) || attempt >= persistAttempts) throw error;
+      await delay(Math.min(5_000, 250 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2));
     }
   }
 }

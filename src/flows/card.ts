@@ -1,6 +1,6 @@
 import type { ModalView } from '@slack/types';
 import type { ProfileInput } from '../card/rules.js';
-import type { ChangeRequest } from '../changes/pipeline.js';
+import type { ChangeRequest, ChangeResult } from '../changes/pipeline.js';
 import type { Deps } from '../deps.js';
 import { formatPhone } from '../phone.js';
 import { cardFormView, noticeView } from '../views/card-modal.js';
@@ -9,7 +9,9 @@ import { cardStateMessage, failureMessage, type Message, progressMessage } from 
 import type { ModalMetadata } from '../views/metadata.js';
 import { escapeMrkdwn } from '../views/text.js';
 import type { Audience } from './ports.js';
-import { type Origin, presentChange, presentWaiting } from './present.js';
+import { type Origin, presentChange, presentError, presentWaiting } from './present.js';
+
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 // Reading the card must not keep a modal on "Loading…" for long: the person can still type a new one.
 const stateReadTimeoutMs = 8_000;
@@ -59,9 +61,15 @@ export async function changeAndPresent(
   request: ChangeRequest,
   origin: Origin,
 ): Promise<void> {
-  const result = await deps.changes.run(request, {
-    onWaiting: () => presentWaiting(deps, origin, request.number),
-  });
+  let result: ChangeResult;
+  try {
+    result = await deps.changes.run(request, {
+      onWaiting: () => presentWaiting(deps, origin, request.number),
+    });
+  } catch (error) {
+    deps.log.error(`${request.kind} ${request.number} did not complete: ${describe(error)}`);
+    return presentError(deps, request, origin, error);
+  }
   await presentChange(deps, request, result, origin);
 }
 

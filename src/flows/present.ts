@@ -81,6 +81,11 @@ export async function presentChange(
   }
 }
 
+/** The pipeline itself failed (the database went away mid-change): the person learns it privately. */
+export function presentError(deps: PresentDeps, request: ChangeRequest, origin: Origin, error: unknown) {
+  return presentFailure(deps, request, origin, explainFailure(error));
+}
+
 async function presentFailure(
   deps: PresentDeps,
   request: ChangeRequest,

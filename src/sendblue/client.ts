@@ -49,13 +49,15 @@ export interface SendblueClientOptions {
   deadlineMs?: PerMethod;
   random?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Told of every attempt once it ends (metrics): the method, its outcome (HTTP status or error code) and its duration. */
+  onAttempt?: (attempt: { method: Method; outcome: string; ms: number }) => void;
 }
 
 export interface RequestOptions {
   signal?: AbortSignal;
 }
 
-type Method = 'GET' | 'POST' | 'DELETE';
+export type Method = 'GET' | 'POST' | 'DELETE';
 
 interface Call<T> {
   method: Method;
@@ -109,6 +111,7 @@ export class SendblueClient {
   readonly #deadline: Required<PerMethod>;
   readonly #random: () => number;
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly #onAttempt: SendblueClientOptions['onAttempt'];
   readonly #agent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 60_000, connections: 16 });
 
   constructor(options: SendblueClientOptions) {
@@ -121,6 +124,7 @@ export class SendblueClient {
     this.#deadline = perMethod(options.deadlineMs, 90_000, 30_000);
     this.#random = options.random ?? Math.random;
     this.#sleep = options.sleep ?? defaultSleep;
+    this.#onAttempt = options.onAttempt;
   }
 
   async getState(fromNumber: string, opts: RequestOptions = {}): Promise<ProfileState> {
@@ -256,7 +260,9 @@ export class SendblueClient {
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', forwardAbort);
-      const line = `sendblue ${call.method} ${call.path} number=${call.fromNumber ?? '-'} status=${outcome} attempt=${attempt} ms=${Date.now() - started}`;
+      const ms = Date.now() - started;
+      this.#onAttempt?.({ method: call.method, outcome: String(outcome), ms });
+      const line = `sendblue ${call.method} ${call.path} number=${call.fromNumber ?? '-'} status=${outcome} attempt=${attempt} ms=${ms}`;
       if (failed) this.#log.warn(line);
       else this.#log.info(line);
     }

@@ -54,6 +54,22 @@ export const migrations: readonly Migration[] = [
       CREATE UNIQUE INDEX changes_request_key ON changes (request_key) WHERE request_key IS NOT NULL;
     `,
   },
+  {
+    version: 3,
+    sql: `
+      CREATE TABLE instances (
+        id TEXT PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        renewed_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX instances_expires ON instances (expires_at);
+
+      ALTER TABLE changes ADD COLUMN instance_id TEXT;
+      CREATE INDEX changes_pending_instance ON changes (instance_id) WHERE outcome = 'pending';
+      CREATE INDEX changes_pending_number ON changes (number, id) WHERE outcome = 'pending';
+    `,
+  },
 ];
 
 export function schemaVersion(db: Database.Database): number {

@@ -1,7 +1,9 @@
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { cardJson, checkLease, checkMaxWaiting, snapshot, UNKNOWN_MESSAGE } from './common.js';
 import { migrate } from './migrations.js';
+import { NumberQueue } from './number-queue.js';
 import {
   type Assignment,
   type CardSnapshot,
@@ -10,12 +12,13 @@ import {
   type ChangeOutcome,
   type ChangeResult,
   DuplicateRequestError,
+  type ExclusiveRun,
   type KnownCard,
   type NewChange,
+  type NumberTurns,
   type Store,
+  TooManyWaitingError,
 } from './types.js';
-
-const UNKNOWN_MESSAGE = 'the process stopped before the outcome was known';
 
 interface ChangeRow {
   id: number;
@@ -32,6 +35,7 @@ interface ChangeRow {
   after_card: string | null;
   subject: string | null;
   request_key: string | null;
+  instance_id: string | null;
 }
 
 interface AssignmentRow {
@@ -51,14 +55,6 @@ interface CardRow {
   updated_by: string;
 }
 
-const snapshot = (card: CardSnapshot): CardSnapshot => ({
-  firstName: card.firstName ?? null,
-  lastName: card.lastName ?? null,
-  displayName: card.displayName ?? null,
-  photoUrl: card.photoUrl ?? null,
-});
-
-const cardJson = (card: CardSnapshot | null | undefined) => (card ? JSON.stringify(snapshot(card)) : null);
 const parseCard = (json: string | null) =>
   json === null ? null : snapshot(JSON.parse(json) as CardSnapshot);
 
@@ -78,6 +74,7 @@ function toEntry(row: ChangeRow): ChangeEntry {
     after: parseCard(row.after_card),
     subject: row.subject,
     requestKey: row.request_key,
+    instanceId: row.instance_id,
   };
 }
 
@@ -107,8 +104,10 @@ function prepare(db: Database.Database) {
     ),
     anyAssignment: db.prepare<[], number>('SELECT EXISTS (SELECT 1 FROM assignments)').pluck(),
     insertChange: db.prepare<[Record<string, string | null>], ChangeRow>(
-      `INSERT INTO changes (action, number, actor_id, started_at, outcome, before_card, after_card, subject, request_key)
-       VALUES (@action, @number, @actorId, @startedAt, 'pending', @before, @after, @subject, @requestKey)
+      `INSERT INTO changes (action, number, actor_id, started_at, outcome, before_card, after_card, subject,
+         request_key, instance_id)
+       VALUES (@action, @number, @actorId, @startedAt, 'pending', @before, @after, @subject, @requestKey,
+         @instanceId)
        RETURNING *`,
     ),
     changeById: db.prepare<[number], ChangeRow>('SELECT * FROM changes WHERE id = ?'),
@@ -122,9 +121,22 @@ function prepare(db: Database.Database) {
     history: db.prepare<[string, number], ChangeRow>(
       'SELECT * FROM changes WHERE number = ? ORDER BY id DESC LIMIT ?',
     ),
-    markPendingUnknown: db.prepare<[string]>(
-      "UPDATE changes SET outcome = 'unknown', message = ? WHERE outcome = 'pending'",
+    upsertInstance: db.prepare<[Record<string, string>]>(
+      `INSERT INTO instances (id, started_at, renewed_at, expires_at) VALUES (@id, @now, @now, @expiresAt)
+       ON CONFLICT (id) DO UPDATE SET renewed_at = excluded.renewed_at, expires_at = excluded.expires_at`,
     ),
+    releaseInstance: db.prepare<[string]>('DELETE FROM instances WHERE id = ?'),
+    instanceIds: db.prepare<[], string>('SELECT id FROM instances ORDER BY id').pluck(),
+    markOrphansUnknown: db.prepare<[Record<string, string>]>(
+      `UPDATE changes SET outcome = 'unknown', message = @message
+       WHERE outcome = 'pending' AND (instance_id IS NULL OR NOT EXISTS (
+         SELECT 1 FROM instances WHERE instances.id = changes.instance_id AND instances.expires_at > @now))`,
+    ),
+    deleteExpiredInstances: db.prepare<[string]>('DELETE FROM instances WHERE expires_at <= ?'),
+    pendingCount: db
+      .prepare<[string], number>("SELECT count(*) FROM changes WHERE number = ? AND outcome = 'pending'")
+      .pluck(),
+    ping: db.prepare<[], number>('SELECT 1').pluck(),
     card: db.prepare<[string], CardRow>('SELECT * FROM cards WHERE number = ?'),
     rememberCard: db.prepare<[Record<string, string | null>]>(
       `INSERT INTO cards (number, first_name, last_name, display_name, photo_url, updated_at, updated_by)
@@ -143,15 +155,81 @@ function prepare(db: Database.Database) {
   };
 }
 
+/**
+ * One queue per database file in this process, so that two stores opened on the same file (as the
+ * contract tests do) still take turns; SQLite is for a single process, so that is all there is.
+ */
+const sharedQueues = new Map<string, { queue: NumberQueue; users: number }>();
+
+function acquireQueue(path: string): { queue: NumberQueue; release: () => void } {
+  if (path === ':memory:' || path === '') return { queue: new NumberQueue(), release: () => undefined };
+  const key = resolve(path);
+  let shared = sharedQueues.get(key);
+  if (!shared) {
+    shared = { queue: new NumberQueue(), users: 0 };
+    sharedQueues.set(key, shared);
+  }
+  shared.users++;
+  const entry = shared;
+  let released = false;
+  return {
+    queue: entry.queue,
+    release: () => {
+      if (released) return;
+      released = true;
+      if (--entry.users === 0 && sharedQueues.get(key) === entry) sharedQueues.delete(key);
+    },
+  };
+}
+
+class QueueTurns implements NumberTurns {
+  readonly #queue: NumberQueue;
+  readonly #maxWaiting: number;
+  readonly #pending: (number: string) => number;
+
+  constructor(queue: NumberQueue, maxWaiting: number, pending: (number: string) => number) {
+    this.#queue = queue;
+    this.#maxWaiting = maxWaiting;
+    this.#pending = pending;
+  }
+
+  async waiting(number: string): Promise<number> {
+    return this.#pending(number);
+  }
+
+  run<T>(entry: ChangeEntry, work: () => Promise<T>): Promise<T> {
+    // Not async: the slot must be taken now, before the caller's next await, to keep begin order.
+    const ahead = this.#queue.busy(entry.number);
+    if (ahead > this.#maxWaiting) {
+      return Promise.reject(new TooManyWaitingError(entry.number, ahead, this.#maxWaiting));
+    }
+    return this.#queue.run(entry.number, work);
+  }
+}
+
+export interface SqliteStoreOptions {
+  now?: () => Date;
+  /** How many changes to one number may be ahead of a new one before it is refused; 50. */
+  maxWaiting?: number;
+}
+
 export class SqliteStore implements Store {
   readonly #db: Database.Database;
   readonly #now: () => Date;
   readonly #sql: ReturnType<typeof prepare>;
+  readonly #releaseQueue: () => void;
+  #instanceId: string | null = null;
+  readonly turns: NumberTurns;
 
-  constructor(db: Database.Database, now: () => Date) {
+  constructor(db: Database.Database, now: () => Date, options: { maxWaiting?: number } = {}) {
     this.#db = db;
     this.#now = now;
     this.#sql = prepare(db);
+    const maxWaiting = checkMaxWaiting(options.maxWaiting);
+    const { queue, release } = acquireQueue(db.name);
+    this.#releaseQueue = release;
+    const pendingCount = this.#sql.pendingCount;
+    this.turns = new QueueTurns(queue, maxWaiting, (number) => pendingCount.get(number) ?? 0);
   }
 
   async assign(number: string, userId: string, assignedBy: string): Promise<boolean> {
@@ -198,6 +276,7 @@ export class SqliteStore implements Store {
         after: cardJson(change.after),
         subject: change.subject ?? null,
         requestKey,
+        instanceId: change.instanceId === undefined ? this.#instanceId : change.instanceId,
       });
     } catch (error) {
       // The unique index, not a read before the insert, decides: only it is race-free across processes.
@@ -238,8 +317,56 @@ export class SqliteStore implements Store {
     return this.#sql.history.all(number, limit).map(toEntry);
   }
 
-  async markPendingUnknown(): Promise<number> {
-    return this.#sql.markPendingUnknown.run(UNKNOWN_MESSAGE).changes;
+  async registerInstance(id: string, leaseMs: number): Promise<void> {
+    checkLease(id, leaseMs);
+    this.#upsertInstance(id, leaseMs);
+    this.#instanceId = id;
+  }
+
+  async renewInstance(id: string, leaseMs: number): Promise<void> {
+    checkLease(id, leaseMs);
+    this.#upsertInstance(id, leaseMs);
+  }
+
+  #upsertInstance(id: string, leaseMs: number): void {
+    const now = this.#now();
+    this.#sql.upsertInstance.run({
+      id,
+      now: now.toISOString(),
+      expiresAt: new Date(now.getTime() + leaseMs).toISOString(),
+    });
+  }
+
+  async instanceIds(): Promise<string[]> {
+    return this.#sql.instanceIds.all();
+  }
+
+  async releaseInstance(id: string): Promise<void> {
+    this.#sql.releaseInstance.run(id);
+    if (this.#instanceId === id) this.#instanceId = null;
+  }
+
+  async markOrphansUnknown(): Promise<number> {
+    const now = this.#now().toISOString();
+    return this.#db
+      .transaction(() => {
+        const marked = this.#sql.markOrphansUnknown.run({ message: UNKNOWN_MESSAGE, now }).changes;
+        this.#sql.deleteExpiredInstances.run(now);
+        return marked;
+      })
+      .immediate();
+  }
+
+  async runExclusive<T>(_job: string, work: () => Promise<T>): Promise<ExclusiveRun<T>> {
+    return { ran: true, value: await work() };
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      return this.#sql.ping.get() === 1;
+    } catch {
+      return false;
+    }
   }
 
   async lastKnownCard(number: string): Promise<KnownCard | undefined> {
@@ -274,12 +401,13 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.#releaseQueue();
     this.#db.close();
   }
 }
 
 /** Opens (creating file, folder and schema as needed) and migrates; `:memory:` gives a throwaway store. */
-export function openSqliteStore(path: string, options: { now?: () => Date } = {}): SqliteStore {
+export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): SqliteStore {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path, { timeout: 5_000 });
   try {
@@ -289,7 +417,7 @@ export function openSqliteStore(path: string, options: { now?: () => Date } = {}
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     migrate(db);
-    return new SqliteStore(db, options.now ?? (() => new Date()));
+    return new SqliteStore(db, options.now ?? (() => new Date()), { maxWaiting: options.maxWaiting });
   } catch (error) {
     db.close();
     throw error;

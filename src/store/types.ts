@@ -29,6 +29,8 @@ export interface ChangeEntry {
   subject: string | null;
   /** Identifies one submission, so that a retried or double-clicked one is recorded once. */
   requestKey: string | null;
+  /** The app instance (replica) that recorded the change, so that only its death makes it unknown. */
+  instanceId: string | null;
 }
 
 export interface NewChange {
@@ -40,6 +42,11 @@ export interface NewChange {
   subject?: string | null;
   requestKey?: string | null;
   startedAt?: Date;
+  /**
+   * The instance recording the change. Omitted, the id this store last registered with
+   * registerInstance is used (null when it registered none); null records it as nobody's.
+   */
+  instanceId?: string | null;
 }
 
 export interface ChangeResult {
@@ -79,6 +86,61 @@ export class DuplicateRequestError extends Error {
   }
 }
 
+/**
+ * A store operation failed for a reason other than the store's own rules (the database is down or
+ * refused the query). Raised by the guard around every store (src/metrics.ts), so callers can tell
+ * people "the database is unavailable" instead of "something went wrong".
+ */
+export class StoreUnavailableError extends Error {
+  readonly operation: string;
+
+  constructor(operation: string, cause: unknown) {
+    super(`the store could not ${operation}: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
+    this.name = 'StoreUnavailableError';
+    this.operation = operation;
+  }
+}
+
+/** Raised by NumberTurns.run when too many changes to the same number are already ahead. */
+export class TooManyWaitingError extends Error {
+  readonly number: string;
+  /** Changes to the number recorded before this one and not yet finished. */
+  readonly ahead: number;
+  readonly maxWaiting: number;
+
+  constructor(number: string, ahead: number, maxWaiting: number) {
+    super(`${ahead} changes to ${number} are already waiting (at most ${maxWaiting} may wait)`);
+    this.name = 'TooManyWaitingError';
+    this.number = number;
+    this.ahead = ahead;
+    this.maxWaiting = maxWaiting;
+  }
+}
+
+/**
+ * Changes to one number run one after another (Sendblue applies each on the phone, and the last one
+ * must win), in the order beginChange recorded them; different numbers proceed in parallel.
+ */
+export interface NumberTurns {
+  /** Changes to `number` recorded and not yet finished (all replicas where the store is shared). */
+  waiting(number: string): Promise<number>;
+  /**
+   * Runs `work` once every change to entry.number recorded before `entry` has finished; rejects with
+   * TooManyWaitingError when more than `maxWaiting` are already waiting (running or queued ahead of
+   * it), in which case `work` never runs and the caller should complete the entry itself.
+   *
+   * A change is finished once its outcome is written (completeChange, or marked unknown), so `work`
+   * must complete `entry` before it settles. SQLite: an in-process queue whose slot is taken when
+   * run() is called, so call it right after beginChange resolves, with no await in between.
+   * PostgreSQL: the pending rows are the queue, shared by every replica.
+   */
+  run<T>(entry: ChangeEntry, work: () => Promise<T>): Promise<T>;
+}
+
+export type ExclusiveRun<T> = { ran: true; value: T } | { ran: false };
+
 export interface Store {
   /** False when the number was already assigned to that user. */
   assign(number: string, userId: string, assignedBy: string): Promise<boolean>;
@@ -98,12 +160,36 @@ export interface Store {
   completeChange(id: number, result: ChangeResult): Promise<ChangeEntry>;
   /** Newest first; 10 entries unless told otherwise. */
   history(number: string, limit?: number): Promise<ChangeEntry[]>;
+
   /**
-   * Called at start-up: whatever is still pending was left by a process that died mid-call, so its
-   * outcome becomes 'unknown'. Resolves to how many entries that was. With replicas sharing one
-   * database this would have to be limited to the dead replica's entries.
+   * Inserts or renews this instance's lease, expiring `leaseMs` from now. Changes begun afterwards
+   * without an explicit instanceId are recorded as this instance's.
    */
-  markPendingUnknown(): Promise<number>;
+  registerInstance(id: string, leaseMs: number): Promise<void>;
+  /** Extends the lease to `leaseMs` from now (re-inserting it if it lapsed and was removed). */
+  renewInstance(id: string, leaseMs: number): Promise<void>;
+  /** Clean shutdown: removes the lease, so anything it left pending is an orphan at once. */
+  releaseInstance(id: string): Promise<void>;
+  /** The ids of every instance that holds a lease row (live or not yet swept). */
+  instanceIds(): Promise<string[]>;
+  /**
+   * Every change still pending whose instance holds no live lease (no row, an expired one, or no
+   * instance recorded) becomes 'unknown'; a live instance's pending changes are never touched.
+   * Expired leases are removed. Resolves to how many changes were marked.
+   */
+  markOrphansUnknown(): Promise<number>;
+
+  /** Orders the changes to each number (see NumberTurns). */
+  readonly turns: NumberTurns;
+
+  /**
+   * Runs a background job on at most one replica at a time: when another replica holds `job`, resolves
+   * at once to { ran: false } (it never waits). SQLite, with a single process, always runs it.
+   */
+  runExclusive<T>(job: string, work: () => Promise<T>): Promise<ExclusiveRun<T>>;
+
+  /** True when the database answers (quickly). Never rejects. */
+  ping(): Promise<boolean>;
 
   /** Sendblue never returns the photo URL, so the last card set through this app is kept here. */
   lastKnownCard(number: string): Promise<KnownCard | undefined>;

@@ -7,6 +7,7 @@ import {
   SendblueTimeoutError,
   SendblueValidationError,
 } from '../sendblue/errors.js';
+import { StoreUnavailableError, TooManyWaitingError } from '../store/types.js';
 import { truncate } from './text.js';
 
 /** A failure told to a person: what happened, what Sendblue said, what it means, what to do. */
@@ -78,6 +79,23 @@ function adviceFor(error: SendblueError): string {
 const maxQuotedMessage = 500;
 
 export function explainFailure(error: unknown): Explanation {
+  if (error instanceof TooManyWaitingError) {
+    return {
+      headline: 'Too many changes to this number are waiting',
+      sendblueMessage: undefined,
+      meaning: `${error.ahead} earlier changes to it have not finished yet.`,
+      advice: 'Nothing was sent. Try again in a few minutes, once the earlier changes are done.',
+    };
+  }
+  if (error instanceof StoreUnavailableError) {
+    return {
+      headline: 'contactcard could not reach its database',
+      sendblueMessage: undefined,
+      meaning: undefined,
+      advice:
+        'Nothing was changed. Try again in a minute; if it keeps failing, an admin should check the database.',
+    };
+  }
   if (error instanceof SendblueApiError) {
     const words = statusWords[error.status];
     return {

@@ -197,6 +197,17 @@ export function failureMessage(options: {
   return message(`Could not ${what} ${phone}: ${escapeMrkdwn(explanation.headline)}`, blocks);
 }
 
+/** A request that needed the database while it was down: nothing was done, try again, who can help. */
+export function unavailableMessage(explanation: Explanation, admins: readonly string[]): Message {
+  const who = admins.length > 0 ? admins.map((user) => `<@${user}>`).join(', ') : 'an admin';
+  const text = `${explanation.headline}, so nothing was done. ${explanation.advice} (Ask ${who}.)`;
+  return message(text, [
+    section(
+      `:warning: ${escapeMrkdwn(explanation.headline)}, so nothing was done. ${escapeMrkdwn(explanation.advice)} Ask ${who}.`,
+    ),
+  ]);
+}
+
 export function notifyFailedMessage(options: { channel: string; error: string }): Message {
   const fix =
     options.error === 'not_in_channel' || options.error === 'channel_not_found'

@@ -1,0 +1,30 @@
+// What both store implementations share, so that they check and record the same way.
+import type { CardSnapshot } from './types.js';
+
+export const UNKNOWN_MESSAGE = 'the process stopped before the outcome was known';
+export const DEFAULT_MAX_WAITING = 50;
+
+export const snapshot = (card: CardSnapshot): CardSnapshot => ({
+  firstName: card.firstName ?? null,
+  lastName: card.lastName ?? null,
+  displayName: card.displayName ?? null,
+  photoUrl: card.photoUrl ?? null,
+});
+
+export const cardJson = (card: CardSnapshot | null | undefined): string | null =>
+  card ? JSON.stringify(snapshot(card)) : null;
+
+export function checkLease(id: string, leaseMs: number): void {
+  if (typeof id !== 'string' || id === '') throw new TypeError('an instance id must be a non-empty string');
+  if (!Number.isFinite(leaseMs) || leaseMs <= 0) {
+    throw new RangeError(`a lease must last a positive number of milliseconds, not ${leaseMs}`);
+  }
+}
+
+export function checkMaxWaiting(maxWaiting: number | undefined): number {
+  const value = maxWaiting ?? DEFAULT_MAX_WAITING;
+  if (!Number.isInteger(value) || value < 0) {
+    throw new RangeError(`maxWaiting must be a whole number of changes, not ${maxWaiting}`);
+  }
+  return value;
+}

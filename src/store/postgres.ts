@@ -1,0 +1,667 @@
+// The store on PostgreSQL, for several replicas sharing one database: the same semantics as
+// SqliteStore, plus what replicas need: leases, per-number turns taken in the database, and jobs
+// that run on one replica at a time.
+import { DatabaseError, Pool, type PoolClient } from 'pg';
+import type { Log } from '../logger.js';
+import { cardJson, checkLease, checkMaxWaiting, snapshot, UNKNOWN_MESSAGE } from './common.js';
+import { lockSpace, migratePostgres, pgMigrations } from './postgres-migrations.js';
+import {
+  type Assignment,
+  type CardSnapshot,
+  type ChangeAction,
+  type ChangeEntry,
+  type ChangeOutcome,
+  type ChangeResult,
+  DuplicateRequestError,
+  type ExclusiveRun,
+  type KnownCard,
+  type NewChange,
+  type NumberTurns,
+  type Store,
+  TooManyWaitingError,
+} from './types.js';
+
+export const DEFAULT_POOL_SIZE = 10;
+
+export interface PostgresStoreOptions {
+  /** Connections at most (pg.Pool's max); 10. At least 2: runExclusive holds one while its job runs. */
+  poolSize?: number;
+  /**
+   * The clock for timestamps. Omitted, changes use this process's clock and leases the database's,
+   * so that replicas whose clocks differ a little still agree on which leases have expired.
+   */
+  now?: () => Date;
+  /** How many changes to one number may be ahead of a new one before it is refused; 50. */
+  maxWaiting?: number;
+  /** Where an idle connection's failure is reported (it never crashes the process). */
+  log?: Pick<Log, 'warn'>;
+  /** How long to wait for a connection, at start-up and for each query; 5 s. */
+  connectionTimeoutMs?: number;
+  /** How long ping() waits for `SELECT 1`; 2 s. */
+  pingTimeoutMs?: number;
+  /** How often a change waiting for its turn looks again (±25 %); 150 ms. */
+  turnPollMs?: number;
+}
+
+const consoleWarn: Pick<Log, 'warn'> = { warn: (...msg) => console.warn(...msg) };
+
+/** `host:port/database` of a postgres:// URL, never its user name or password. */
+export function describePostgresUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    const socketHost = parsed.searchParams.get('host');
+    const host = parsed.hostname || socketHost || 'localhost';
+    const database = decodeURIComponent(parsed.pathname.replace(/^\//, '')) || '(default database)';
+    return `${host}:${parsed.port || '5432'}/${database}`;
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
+/** Removes the URL's password (and the URL itself) from a message. */
+export function redactPassword(text: string, url: string): string {
+  let out = text.split(url).join(`postgres://${describePostgresUrl(url)}`);
+  let password = '';
+  try {
+    password = new URL(url).password;
+  } catch {
+    return out;
+  }
+  // A very short password would blank out ordinary letters; such a password is no secret anyway.
+  if (password.length < 4) return out;
+  for (const form of new Set([password, safeDecode(password)])) out = out.split(form).join('***');
+  return out;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+// Failures that mean "the database could not be reached or would not let us in", as opposed to a
+// failing migration: those get the one-line "could not connect" message.
+const connectCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'ENOENT', // a Unix socket path that does not exist
+]);
+
+function errorCode(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') return code;
+  const inner = (error as { errors?: unknown }).errors;
+  if (Array.isArray(inner)) return errorCode(inner[0]);
+  return undefined;
+}
+
+function startupError(error: unknown, url: string, connectionTimeoutMs: number): Error {
+  const target = describePostgresUrl(url);
+  const message = error instanceof Error ? error.message : String(error);
+  const code = errorCode(error);
+  let reason: string | undefined;
+  if (error instanceof DatabaseError) {
+    // 28: invalid authorization; 3D000: no such database; 57P03: starting up; 53300: too many clients.
+    if (code?.startsWith('28') || code === '3D000' || code === '57P03' || code === '53300') {
+      reason = `${code}: ${message}`;
+    }
+  } else if (code && connectCodes.has(code)) {
+    reason = code;
+  } else if (/timeout|terminated/i.test(message)) {
+    reason = `no answer within ${connectionTimeoutMs} ms`;
+  }
+  if (reason !== undefined) {
+    return new Error(redactPassword(`could not connect to PostgreSQL at ${target} (${reason})`, url));
+  }
+  const wrapped = new Error(redactPassword(message.split('\n')[0] ?? message, url));
+  wrapped.name = error instanceof Error ? error.name : 'Error';
+  return wrapped;
+}
+
+interface ChangeRow {
+  id: string;
+  action: ChangeAction;
+  number: string;
+  actor_id: string;
+  started_at: Date;
+  finished_at: Date | null;
+  duration_ms: string | null;
+  outcome: ChangeOutcome;
+  status: number | null;
+  message: string | null;
+  before_card: CardSnapshot | null;
+  after_card: CardSnapshot | null;
+  subject: string | null;
+  request_key: string | null;
+  instance_id: string | null;
+}
+
+interface CardRow {
+  number: string;
+  first_name: string | null;
+  last_name: string | null;
+  display_name: string | null;
+  photo_url: string | null;
+  updated_at: Date;
+  updated_by: string;
+}
+
+function toEntry(row: ChangeRow): ChangeEntry {
+  return {
+    id: Number(row.id),
+    action: row.action,
+    number: row.number,
+    actorId: row.actor_id,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    durationMs: row.duration_ms === null ? null : Number(row.duration_ms),
+    outcome: row.outcome,
+    status: row.status,
+    message: row.message,
+    before: row.before_card === null ? null : snapshot(row.before_card),
+    after: row.after_card === null ? null : snapshot(row.after_card),
+    subject: row.subject,
+    requestKey: row.request_key,
+    instanceId: row.instance_id,
+  };
+}
+
+/** "Now" in SQL: the injected clock's value when there is one, else the database's clock. */
+const sqlNow = (param: string) => `COALESCE(${param}::timestamptz, clock_timestamp())`;
+
+/** Wakes changes of this process waiting for their turn as soon as one of its own finishes. */
+class Wakeups {
+  readonly #waiters = new Map<string, Set<() => void>>();
+
+  /** Resolves after about `ms`, or sooner when `number` is woken. */
+  sleep(number: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      let set = this.#waiters.get(number);
+      if (!set) {
+        set = new Set();
+        this.#waiters.set(number, set);
+      }
+      const waiters = set;
+      const done = () => {
+        clearTimeout(timer);
+        waiters.delete(done);
+        if (waiters.size === 0 && this.#waiters.get(number) === waiters) this.#waiters.delete(number);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      waiters.add(done);
+    });
+  }
+
+  wake(number: string): void {
+    for (const done of [...(this.#waiters.get(number) ?? [])]) done();
+  }
+
+  wakeAll(): void {
+    for (const number of [...this.#waiters.keys()]) this.wake(number);
+  }
+}
+
+/**
+ * The pending rows are the queue: a change runs once no change to its number with a smaller id is
+ * still pending, whichever replica recorded it. beginChange commits ids in order per number, and a
+ * dead replica's rows stop blocking once markOrphansUnknown has marked them unknown.
+ */
+class DatabaseTurns implements NumberTurns {
+  readonly #store: PostgresStore;
+  readonly #maxWaiting: number;
+  readonly #pollMs: number;
+
+  constructor(store: PostgresStore, maxWaiting: number, pollMs: number) {
+    this.#store = store;
+    this.#maxWaiting = maxWaiting;
+    this.#pollMs = pollMs;
+  }
+
+  waiting(number: string): Promise<number> {
+    return this.#store.pendingCount(number);
+  }
+
+  async run<T>(entry: ChangeEntry, work: () => Promise<T>): Promise<T> {
+    let ahead = await this.#store.pendingCount(entry.number, entry.id);
+    if (ahead > this.#maxWaiting) throw new TooManyWaitingError(entry.number, ahead, this.#maxWaiting);
+    let failures = 0;
+    while (ahead > 0) {
+      // No connection is held while waiting: each look borrows one for a single query.
+      await this.#store.wakeups.sleep(entry.number, this.#pollMs * (0.75 + Math.random() / 2));
+      if (this.#store.closed) throw new Error(`the store was closed while change ${entry.id} waited`);
+      try {
+        ahead = await this.#store.pendingCount(entry.number, entry.id);
+        failures = 0;
+      } catch (error) {
+        // A short outage of the database is waited out; a long one fails the change.
+        if (++failures >= 10) throw error;
+      }
+    }
+    return work();
+  }
+}
+
+export class PostgresStore implements Store {
+  readonly #pool: Pool;
+  readonly #url: string;
+  readonly #now: (() => Date) | undefined;
+  readonly #pingTimeoutMs: number;
+  #instanceId: string | null = null;
+  #closing: Promise<void> | undefined;
+  readonly turns: NumberTurns;
+  /** @internal */
+  readonly wakeups = new Wakeups();
+
+  constructor(
+    pool: Pool,
+    url: string,
+    options: Pick<PostgresStoreOptions, 'now' | 'maxWaiting' | 'pingTimeoutMs' | 'turnPollMs'> = {},
+  ) {
+    this.#pool = pool;
+    this.#url = url;
+    this.#now = options.now;
+    this.#pingTimeoutMs = options.pingTimeoutMs ?? 2_000;
+    this.turns = new DatabaseTurns(this, checkMaxWaiting(options.maxWaiting), options.turnPollMs ?? 150);
+  }
+
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  #appNow(): Date {
+    return this.#now ? this.#now() : new Date();
+  }
+
+  /** The injected clock's value, or null for the database's clock (see sqlNow). */
+  #leaseNow(): Date | null {
+    return this.#now ? this.#now() : null;
+  }
+
+  async #query<R extends object>(text: string, values: unknown[] = []): Promise<R[]> {
+    try {
+      return (await this.#pool.query<R & Record<string, unknown>>(text, values)).rows;
+    } catch (error) {
+      throw this.#redacted(error);
+    }
+  }
+
+  #redacted(error: unknown): unknown {
+    if (error instanceof Error) {
+      const clean = redactPassword(error.message, this.#url);
+      if (clean !== error.message) error.message = clean;
+    }
+    return error;
+  }
+
+  /** A checked-out client whose connection failing while idle in our hands does not crash the process. */
+  async #checkout(): Promise<{ client: PoolClient; release: () => void; fail: (error: unknown) => void }> {
+    const client = await this.#pool.connect().catch((error: unknown) => {
+      throw this.#redacted(error);
+    });
+    let broken: Error | undefined;
+    const onError = (error: Error) => {
+      broken = error;
+    };
+    client.on('error', onError);
+    return {
+      client,
+      fail: (error) => {
+        broken = error instanceof Error ? error : new Error(String(error));
+      },
+      release: () => {
+        client.off('error', onError);
+        // A client whose connection failed is destroyed rather than handed out again.
+        client.release(broken);
+      },
+    };
+  }
+
+  async #transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const { client, release, fail } = await this.#checkout();
+    try {
+      await client.query('BEGIN');
+      const value = await work(client);
+      await client.query('COMMIT');
+      return value;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(fail);
+      throw this.#redacted(error);
+    } finally {
+      release();
+    }
+  }
+
+  /** @internal Pending changes to `number`, only those before change `beforeId` when given. */
+  async pendingCount(number: string, beforeId?: number): Promise<number> {
+    const rows = await this.#query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM changes
+       WHERE number = $1 AND outcome = 'pending' AND ($2::bigint IS NULL OR id < $2::bigint)`,
+      [number, beforeId ?? null],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  async assign(number: string, userId: string, assignedBy: string): Promise<boolean> {
+    const rows = await this.#query(
+      `INSERT INTO assignments (number, user_id, assigned_by, assigned_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT DO NOTHING RETURNING 1`,
+      [number, userId, assignedBy, this.#appNow()],
+    );
+    return rows.length === 1;
+  }
+
+  async unassign(number: string, userId?: string): Promise<string[]> {
+    const rows =
+      userId === undefined
+        ? await this.#query<{ user_id: string }>(
+            'DELETE FROM assignments WHERE number = $1 RETURNING user_id',
+            [number],
+          )
+        : await this.#query<{ user_id: string }>(
+            'DELETE FROM assignments WHERE number = $1 AND user_id = $2 RETURNING user_id',
+            [number, userId],
+          );
+    return rows.map((row) => row.user_id).sort();
+  }
+
+  async ownersOf(number: string): Promise<string[]> {
+    const rows = await this.#query<{ user_id: string }>(
+      'SELECT user_id FROM assignments WHERE number = $1 ORDER BY assigned_at, user_id',
+      [number],
+    );
+    return rows.map((row) => row.user_id);
+  }
+
+  async numbersOf(userId: string): Promise<string[]> {
+    const rows = await this.#query<{ number: string }>(
+      'SELECT number FROM assignments WHERE user_id = $1 ORDER BY number',
+      [userId],
+    );
+    return rows.map((row) => row.number);
+  }
+
+  async assignments(): Promise<Assignment[]> {
+    const rows = await this.#query<{
+      number: string;
+      user_id: string;
+      assigned_by: string;
+      assigned_at: Date;
+    }>('SELECT * FROM assignments ORDER BY number, assigned_at, user_id');
+    return rows.map((row) => ({
+      number: row.number,
+      userId: row.user_id,
+      assignedBy: row.assigned_by,
+      assignedAt: row.assigned_at,
+    }));
+  }
+
+  async hasAssignments(): Promise<boolean> {
+    const rows = await this.#query<{ any: boolean }>('SELECT EXISTS (SELECT 1 FROM assignments) AS any');
+    return rows[0]?.any === true;
+  }
+
+  async beginChange(change: NewChange): Promise<ChangeEntry> {
+    const requestKey = change.requestKey ?? null;
+    const values = [
+      change.action,
+      change.number,
+      change.actorId,
+      change.startedAt ?? this.#appNow(),
+      cardJson(change.before),
+      cardJson(change.after),
+      change.subject ?? null,
+      requestKey,
+      change.instanceId === undefined ? this.#instanceId : change.instanceId,
+    ];
+    try {
+      const row = await this.#transaction(async (client) => {
+        // Changes to one number commit in id order: a change must never see "no smaller pending id"
+        // while a smaller one is still being inserted, or two turns would overlap.
+        await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [
+          lockSpace.number,
+          change.number,
+        ]);
+        const { rows } = await client.query<ChangeRow>(
+          `INSERT INTO changes (action, number, actor_id, started_at, outcome, before_card, after_card, subject,
+             request_key, instance_id)
+           VALUES ($1, $2, $3, $4, 'pending', $5::jsonb, $6::jsonb, $7, $8, $9)
+           RETURNING *`,
+          values,
+        );
+        return rows[0];
+      });
+      if (!row) throw new Error('INSERT … RETURNING gave no row');
+      return toEntry(row);
+    } catch (error) {
+      // The unique index, not a read before the insert, decides: only it is race-free across replicas.
+      if (requestKey !== null && error instanceof DatabaseError && error.code === '23505') {
+        const [existing] = await this.#query<ChangeRow>('SELECT * FROM changes WHERE request_key = $1', [
+          requestKey,
+        ]);
+        if (existing) throw new DuplicateRequestError(requestKey, toEntry(existing));
+      }
+      throw error;
+    }
+  }
+
+  async completeChange(id: number, result: ChangeResult): Promise<ChangeEntry> {
+    if (!Number.isSafeInteger(id)) throw new Error(`no change ${id} to complete`);
+    const finishedAt = result.finishedAt ?? this.#appNow();
+    // One statement, so that two completions racing cannot both write: the second finds it done.
+    const [row] = await this.#query<ChangeRow>(
+      `UPDATE changes SET outcome = $2, status = $3, message = $4, finished_at = $5,
+         duration_ms = GREATEST(0, round(extract(epoch FROM $5::timestamptz - started_at) * 1000))::bigint,
+         before_card = CASE WHEN $6::boolean THEN $7::jsonb ELSE before_card END
+       WHERE id = $1 AND outcome = 'pending'
+       RETURNING *`,
+      [
+        id,
+        result.outcome,
+        result.status ?? null,
+        result.message ?? null,
+        finishedAt,
+        result.before !== undefined,
+        cardJson(result.before),
+      ],
+    );
+    if (row) {
+      this.wakeups.wake(row.number);
+      return toEntry(row);
+    }
+    const [found] = await this.#query<{ outcome: ChangeOutcome }>(
+      'SELECT outcome FROM changes WHERE id = $1',
+      [id],
+    );
+    if (!found) throw new Error(`no change ${id} to complete`);
+    throw new Error(`change ${id} is already complete (${found.outcome})`);
+  }
+
+  async history(number: string, limit = 10): Promise<ChangeEntry[]> {
+    const rows = await this.#query<ChangeRow>(
+      'SELECT * FROM changes WHERE number = $1 ORDER BY id DESC LIMIT $2',
+      [number, limit],
+    );
+    return rows.map(toEntry);
+  }
+
+  async registerInstance(id: string, leaseMs: number): Promise<void> {
+    checkLease(id, leaseMs);
+    await this.#upsertInstance(id, leaseMs);
+    this.#instanceId = id;
+  }
+
+  async renewInstance(id: string, leaseMs: number): Promise<void> {
+    checkLease(id, leaseMs);
+    await this.#upsertInstance(id, leaseMs);
+  }
+
+  async #upsertInstance(id: string, leaseMs: number): Promise<void> {
+    await this.#query(
+      `INSERT INTO instances (id, started_at, renewed_at, expires_at)
+       SELECT $1, t.now, t.now, t.now + $2::double precision * interval '1 millisecond'
+       FROM (SELECT ${sqlNow('$3')} AS now) t
+       ON CONFLICT (id) DO UPDATE SET renewed_at = excluded.renewed_at, expires_at = excluded.expires_at`,
+      [id, leaseMs, this.#leaseNow()],
+    );
+  }
+
+  async instanceIds(): Promise<string[]> {
+    const rows = await this.#query<{ id: string }>('SELECT id FROM instances ORDER BY id');
+    return rows.map((row) => row.id);
+  }
+
+  async releaseInstance(id: string): Promise<void> {
+    await this.#query('DELETE FROM instances WHERE id = $1', [id]);
+    if (this.#instanceId === id) this.#instanceId = null;
+  }
+
+  async markOrphansUnknown(): Promise<number> {
+    const now = this.#leaseNow();
+    const numbers = await this.#transaction(async (client) => {
+      const { rows } = await client.query<{ number: string }>(
+        `UPDATE changes SET outcome = 'unknown', message = $1
+         WHERE outcome = 'pending' AND (instance_id IS NULL OR NOT EXISTS (
+           SELECT 1 FROM instances
+           WHERE instances.id = changes.instance_id AND instances.expires_at > ${sqlNow('$2')}))
+         RETURNING number`,
+        [UNKNOWN_MESSAGE, now],
+      );
+      await client.query(`DELETE FROM instances WHERE expires_at <= ${sqlNow('$1')}`, [now]);
+      return rows.map((row) => row.number);
+    });
+    for (const number of new Set(numbers)) this.wakeups.wake(number);
+    return numbers.length;
+  }
+
+  async runExclusive<T>(job: string, work: () => Promise<T>): Promise<ExclusiveRun<T>> {
+    // A session-level lock, so it lives on one connection kept out of the pool while the job runs.
+    const { client, release, fail } = await this.#checkout();
+    let locked = false;
+    try {
+      const { rows } = await client.query<{ locked: boolean }>(
+        'SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked',
+        [lockSpace.job, job],
+      );
+      locked = rows[0]?.locked === true;
+      if (!locked) return { ran: false };
+      return { ran: true, value: await work() };
+    } finally {
+      if (locked) {
+        // If this fails the connection is destroyed, and the lock goes with its session.
+        await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [lockSpace.job, job]).catch(fail);
+      }
+      release();
+    }
+  }
+
+  async ping(): Promise<boolean> {
+    if (this.closed) return false;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), this.#pingTimeoutMs);
+    });
+    const once = () => this.#pool.query<{ one: number }>('SELECT 1 AS one').then((r) => r.rows[0]?.one === 1);
+    // Once more on a failure: a pooled connection cut a moment ago (a restart, a proxy) is not an outage.
+    const answer = once().catch(() => (this.closed ? false : once().catch(() => false)));
+    try {
+      return await Promise.race([answer, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async lastKnownCard(number: string): Promise<KnownCard | undefined> {
+    const [row] = await this.#query<CardRow>('SELECT * FROM cards WHERE number = $1', [number]);
+    if (!row) return undefined;
+    return {
+      number: row.number,
+      firstName: row.first_name,
+      lastName: row.last_name,
+      displayName: row.display_name,
+      photoUrl: row.photo_url,
+      updatedAt: row.updated_at,
+      updatedBy: row.updated_by,
+    };
+  }
+
+  async rememberCard(number: string, card: CardSnapshot, updatedBy: string): Promise<void> {
+    const { firstName, lastName, displayName, photoUrl } = snapshot(card);
+    await this.#query(
+      `INSERT INTO cards (number, first_name, last_name, display_name, photo_url, updated_at, updated_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (number) DO UPDATE SET first_name = excluded.first_name, last_name = excluded.last_name,
+         display_name = excluded.display_name, photo_url = excluded.photo_url,
+         updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+      [number, firstName, lastName, displayName, photoUrl, this.#appNow(), updatedBy],
+    );
+  }
+
+  async forgetCard(number: string): Promise<void> {
+    await this.#query('DELETE FROM cards WHERE number = $1', [number]);
+  }
+
+  async knownNumbers(): Promise<string[]> {
+    const rows = await this.#query<{ number: string }>(
+      `SELECT number FROM assignments UNION SELECT number FROM cards UNION SELECT number FROM changes
+       ORDER BY number`,
+    );
+    return rows.map((row) => row.number);
+  }
+
+  /** Ends the pool; changes still waiting for their turn reject. */
+  close(): Promise<void> {
+    if (!this.#closing) {
+      this.#closing = this.#pool.end();
+      this.wakeups.wakeAll();
+    }
+    return this.#closing;
+  }
+}
+
+/**
+ * Connects, migrates (replicas starting together take turns) and opens the store. An unreachable
+ * database rejects with one line, `could not connect to PostgreSQL at host:port/db (ECONNREFUSED)`,
+ * never with the password.
+ */
+export async function openPostgresStore(
+  url: string,
+  options: PostgresStoreOptions = {},
+): Promise<PostgresStore> {
+  const poolSize = options.poolSize ?? DEFAULT_POOL_SIZE;
+  if (!Number.isInteger(poolSize) || poolSize < 2) {
+    throw new RangeError(`the PostgreSQL pool needs at least 2 connections, not ${options.poolSize}`);
+  }
+  checkMaxWaiting(options.maxWaiting);
+  const connectionTimeoutMs = options.connectionTimeoutMs ?? 5_000;
+  const log = options.log ?? consoleWarn;
+  const target = describePostgresUrl(url);
+  const pool = new Pool({
+    connectionString: url,
+    max: poolSize,
+    connectionTimeoutMillis: connectionTimeoutMs,
+    idleTimeoutMillis: 30_000,
+    application_name: 'contactcard',
+  });
+  // An idle connection that fails (the server restarted, a proxy cut it) is dropped by the pool; without
+  // a listener its 'error' event would end the process.
+  pool.on('error', (error) => {
+    log.warn(`PostgreSQL at ${target}: an idle connection failed: ${redactPassword(error.message, url)}`);
+  });
+  try {
+    await migratePostgres(pool, pgMigrations, `the PostgreSQL database ${target}`);
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw startupError(error, url, connectionTimeoutMs);
+  }
+  return new PostgresStore(pool, url, options);
+}
