@@ -597,7 +597,7 @@ describe('signed requests no listener handles', () => {
         )
         .map((form) => new URLSearchParams(form).toString()),
     );
-    // A listener-less request is answered 404 after Bolt's 3-second ack timeout: send them all at once.
+    // Sent all at once: a body that reaches Bolt unrouted would wait for its 3-second ack timeout.
     const bodies = fc.sample(unrouted, { numRuns: 120 });
     const seen = observe(app);
     const answers = await Promise.all(bodies.map((body) => app.postSigned(body)));

@@ -32,8 +32,19 @@ const maxSkewSeconds = 5 * 60;
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** What Bolt can route: an object naming its kind (events and interactivity `type`, slash commands `command`). */
+const isRoutable = (value: unknown): boolean =>
+  isPlainObject(value) &&
+  (typeof value.type === 'string' || typeof value.command === 'string' || 'ssl_check' in value);
+
 const jsonKind = (value: unknown) =>
-  value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+  value === null
+    ? 'null'
+    : Array.isArray(value)
+      ? 'an array'
+      : isPlainObject(value)
+        ? 'an object with no type or command'
+        : typeof value;
 
 function pathOf(url: string | undefined): string | undefined {
   try {
@@ -78,7 +89,7 @@ export function guardHttpReceiver<R extends HTTPReceiver>(receiver: R, options: 
     }
     // Parsed as Bolt parses it (a form's `payload` field is JSON). What does not parse, Bolt answers.
     const parsed = parse(buffered);
-    if (parsed.ok && !isPlainObject(parsed.value)) {
+    if (parsed.ok && !isRoutable(parsed.value)) {
       try {
         await HTTPModuleFunctions.parseAndVerifyHTTPRequest({ signingSecret, bodyLimit }, buffered);
       } catch (error) {
@@ -88,7 +99,7 @@ export function guardHttpReceiver<R extends HTTPReceiver>(receiver: R, options: 
       }
       // An unsigned ssl_check passes by having its body rewritten to `ssl_check=1`, which Bolt answers.
       const verified = parse(buffered);
-      if (!(verified.ok && isPlainObject(verified.value))) {
+      if (!(verified.ok && isRoutable(verified.value))) {
         if (Number(req.headers['x-slack-request-timestamp']) > Date.now() / 1000 + maxSkewSeconds) {
           log.warn(
             'Rejected a Slack request: x-slack-request-timestamp is more than 5 minutes in the future',
@@ -96,7 +107,7 @@ export function guardHttpReceiver<R extends HTTPReceiver>(receiver: R, options: 
           HTTPModuleFunctions.buildNoBodyResponse(res, 401);
           return;
         }
-        log.warn(`Refused a signed request whose body is ${jsonKind(parsed.value)}, not a JSON object`);
+        log.warn(`Refused a signed request whose body is ${jsonKind(parsed.value)}, not a Slack payload`);
         HTTPModuleFunctions.buildNoBodyResponse(res, 400);
         return;
       }
