@@ -2,12 +2,6 @@ import { createServer, type Server } from 'node:http';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { ChangeKind, ChangeResult } from './changes/pipeline.js';
 import type { Log } from './logger.js';
-import {
-  DuplicateRequestError,
-  type Store,
-  StoreUnavailableError,
-  TooManyWaitingError,
-} from './store/types.js';
 
 /**
  * What people who run several replicas want to see, in Prometheus text (prom-client). Every
@@ -77,34 +71,4 @@ export class Metrics {
     });
     return server;
   }
-}
-
-// The store's own answers (a duplicate submission, a full queue) are not failures of the database.
-const isStoreRule = (error: unknown) =>
-  error instanceof DuplicateRequestError || error instanceof TooManyWaitingError;
-
-/**
- * The store with every failed operation counted and typed as StoreUnavailableError, whatever the
- * implementation: one place decides what "the database is down" looks like to callers.
- */
-export function guardedStore(store: Store, metrics: Metrics): Store {
-  return new Proxy(store, {
-    get(target, property) {
-      // The store's own `this` throughout: its private fields are not the proxy's.
-      const value = Reflect.get(target, property);
-      if (typeof value !== 'function') return value;
-      if (property === 'close') return value.bind(target);
-      return (...args: unknown[]) => {
-        const result = value.apply(target, args);
-        if (result instanceof Promise) {
-          return result.catch((error: unknown) => {
-            if (isStoreRule(error) || error instanceof StoreUnavailableError) throw error;
-            metrics.storeErrors.inc({ operation: String(property) });
-            throw new StoreUnavailableError(String(property), error);
-          });
-        }
-        return result;
-      };
-    },
-  });
 }

@@ -7,11 +7,12 @@ import type { Config } from './config.js';
 import type { Deps } from './deps.js';
 import { LinesDirectory } from './flows/lines.js';
 import { InstanceLease } from './instance.js';
-import { guardedStore, Metrics } from './metrics.js';
+import type { Metrics } from './metrics.js';
 import { InFlight } from './operations.js';
 import { createPhotoChecker, type PhotoCheckerOptions } from './photo/index.js';
 import { connectSendblue } from './sendblue/connect.js';
 import { WebApiOutbox } from './slack/outbox.js';
+import { guardedStore } from './store/guarded.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/types.js';
 
@@ -32,7 +33,9 @@ export async function openServices(
   log: Logger,
   tuning?: Tuning,
 ): Promise<Deps & { close(): Promise<void> }> {
-  const metrics = new Metrics();
+  // prom-client is loaded only when metrics are asked for: it is start-up time otherwise wasted.
+  const metrics: Metrics | undefined =
+    config.metricsPort === undefined ? undefined : new (await import('./metrics.js')).Metrics();
   const store = guardedStore(
     await openStore({
       databaseUrl: config.databaseUrl,
@@ -40,7 +43,7 @@ export async function openServices(
       poolSize: config.databasePoolSize,
       log,
     }),
-    metrics,
+    (operation) => metrics?.storeErrors.inc({ operation }),
   );
   const lease = new InstanceLease(store, log);
   await lease.start();
@@ -48,8 +51,10 @@ export async function openServices(
     ...tuning,
     client: {
       ...tuning?.client,
-      onAttempt: ({ method, outcome, ms }) =>
-        metrics.sendblueDuration.observe({ method, status: outcome }, ms / 1000),
+      onAttempt: metrics
+        ? ({ method, outcome, ms }) =>
+            metrics.sendblueDuration.observe({ method, status: outcome }, ms / 1000)
+        : undefined,
     },
   });
   const lines = new LinesDirectory(sendblue.client, log);
@@ -81,15 +86,15 @@ export async function openServices(
     sendblue: sendblue.client,
     photos,
     turns: storeTurns(store.turns),
-    observer: {
+    observer: metrics && {
       result: (kind, result) => metrics.countChange(kind, result),
       waiting: (delta) => metrics.waiting.inc(delta),
     },
   });
   const metricsServer =
-    config.metricsPort === undefined
-      ? undefined
-      : await metrics.serve(config.metricsPort, config.http.host, log);
+    metrics && config.metricsPort !== undefined
+      ? await metrics.serve(config.metricsPort, config.http.host, log)
+      : undefined;
   return {
     config,
     log,
@@ -105,7 +110,7 @@ export async function openServices(
     now: () => new Date(),
     health: async () => {
       const up = await store.ping();
-      metrics.databaseUp.set(up ? 1 : 0);
+      metrics?.databaseUp.set(up ? 1 : 0);
       return up ? { ok: true } : { ok: false, problem: 'the database does not answer' };
     },
     async close() {

@@ -1,5 +1,4 @@
 import type { Log } from '../logger.js';
-import { DEFAULT_POOL_SIZE, openPostgresStore, redactPassword } from './postgres.js';
 import { openSqliteStore } from './sqlite.js';
 import type { Store } from './types.js';
 
@@ -37,6 +36,8 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     return openSqliteStore(options.sqlitePath, { now: options.now, maxWaiting: options.maxWaiting });
   }
   const url = (options.databaseUrl ?? '').trim();
+  // Loaded only when asked for: node-postgres is start-up time a SQLite set-up does not need.
+  const { DEFAULT_POOL_SIZE, openPostgresStore, redactPassword } = await import('./postgres.js');
   try {
     return await openPostgresStore(url, {
       poolSize: options.poolSize ?? DEFAULT_POOL_SIZE,
