@@ -38,11 +38,53 @@ function healthRoute(deps: Deps): CustomRoute {
   };
 }
 
+/**
+ * The app's hosted photos: public, immutable, never a listing. Anything but a known id is a 404;
+ * while the database is down, a 503.
+ */
+function photoRoute(deps: Deps): CustomRoute {
+  return {
+    path: '/photos/:file',
+    method: ['GET', 'HEAD'],
+    handler: (req, res) => {
+      const host = deps.photoHost;
+      const param = req.params?.file;
+      const file = typeof param === 'string' ? param : '';
+      const served = host ? host.serve(file) : Promise.resolve(undefined);
+      void served.then(
+        (photo) => {
+          if (photo === undefined) {
+            res.writeHead(404, { 'content-type': 'text/plain', 'x-content-type-options': 'nosniff' });
+            res.end('not found');
+            return;
+          }
+          const headers = {
+            'content-type': 'image/jpeg',
+            'x-content-type-options': 'nosniff',
+            'cache-control': 'public, max-age=31536000, immutable',
+            etag: photo.etag,
+          };
+          if (req.headers['if-none-match'] === photo.etag) {
+            res.writeHead(304, headers).end();
+            return;
+          }
+          res.writeHead(200, { ...headers, 'content-length': String(photo.jpeg.length) });
+          res.end(req.method === 'HEAD' ? undefined : photo.jpeg);
+        },
+        () => {
+          res.writeHead(503, { 'content-type': 'text/plain' });
+          res.end('the photo store does not answer');
+        },
+      );
+    },
+  };
+}
+
 /** Wires Bolt to the app: receiver, request guards, shutdown tracking, listeners. Nothing else. */
 export function createApp(deps: Deps): ContactcardApp {
   const { config, log } = deps;
   const app = new App({
-    receiver: createReceiver(config, log, healthRoute(deps)),
+    receiver: createReceiver(config, log, [healthRoute(deps), photoRoute(deps)]),
     token: config.slack.botToken,
     logger: log,
     // Without it Bolt resets its logger to INFO.
@@ -65,12 +107,12 @@ export function createApp(deps: Deps): ContactcardApp {
   return { app, access: deps.access };
 }
 
-function createReceiver(config: Config, log: Logger, health: CustomRoute): Receiver {
+function createReceiver(config: Config, log: Logger, routes: CustomRoute[]): Receiver {
   if (config.slack.appToken !== undefined) {
     const receiver = new SocketModeReceiver({
       appToken: config.slack.appToken,
       logger: log,
-      customRoutes: [health],
+      customRoutes: routes,
       // The Socket Mode client opens its connection through the Web API too (GovSlack, tests).
       installerOptions: { port: config.http.port, clientOptions: { slackApiUrl: config.slack.apiUrl } },
     });
@@ -81,7 +123,7 @@ function createReceiver(config: Config, log: Logger, health: CustomRoute): Recei
     signingSecret: config.slack.signingSecret ?? '',
     endpoints: '/slack/events',
     logger: log,
-    customRoutes: [health],
+    customRoutes: routes,
     customPropertiesExtractor: extractRequestTimestamp,
     processEventErrorHandler: answerRequestErrors,
   });

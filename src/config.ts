@@ -29,6 +29,8 @@ export interface Config {
   databasePoolSize: number;
   /** Prometheus text at /metrics on this port (never the Slack port); undefined: off. */
   metricsPort: number | undefined;
+  /** The https origin that reaches this app: enables uploads, served at /photos/<id>.jpg. */
+  publicUrl: string | undefined;
   defaultRegion: CountryCode;
   photoCheck: boolean;
   logLevel: LogLevelName;
@@ -103,6 +105,15 @@ const envSchema = z.object({
       .max(1000, { error: 'expected at most 1000 connections' }),
   ),
   CONTACTCARD_METRICS_PORT: optional(port),
+  CONTACTCARD_PUBLIC_URL: optional(
+    z
+      .url({
+        protocol: /^https$/,
+        error: 'expected the https:// address that reaches this app, like https://cards.example.com',
+      })
+      .refine((url) => !/[?#]/.test(url), { error: 'expected an address without ? or #' })
+      .transform((url) => url.replace(/\/+$/, '')),
+  ),
   CONTACTCARD_DEFAULT_REGION: optional(
     z
       .string()
@@ -155,6 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       databaseUrl: vars.CONTACTCARD_DATABASE_URL,
       databasePoolSize: vars.CONTACTCARD_DB_POOL_SIZE ?? 10,
       metricsPort: vars.CONTACTCARD_METRICS_PORT,
+      publicUrl: vars.CONTACTCARD_PUBLIC_URL,
       defaultRegion: vars.CONTACTCARD_DEFAULT_REGION ?? 'US',
       photoCheck: vars.CONTACTCARD_PHOTO_CHECK !== 'false',
       logLevel: vars.LOG_LEVEL ?? 'info',

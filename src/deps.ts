@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import type { LinesDirectory } from './flows/lines.js';
 import type { SlackOutbox } from './flows/ports.js';
 import type { InFlight } from './operations.js';
+import type { PhotoHost } from './photo/hosting.js';
 import type { PhotoChecker } from './photo/index.js';
 import type { SendblueClient } from './sendblue/client.js';
 import type { Store } from './store/types.js';
@@ -25,6 +26,8 @@ export interface Deps {
   lines: LinesDirectory;
   /** Checks photo links before Sendblue downloads them (SSRF-safe, cached). */
   photos: PhotoChecker;
+  /** Processed photos the app serves itself; undefined without CONTACTCARD_PUBLIC_URL (no uploads). */
+  photoHost: PhotoHost | undefined;
   /** Who may do what: the one authorization step. */
   access: Access;
   /** The one way a number changes. */

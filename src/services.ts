@@ -9,6 +9,7 @@ import { LinesDirectory } from './flows/lines.js';
 import { InstanceLease } from './instance.js';
 import type { Metrics } from './metrics.js';
 import { InFlight } from './operations.js';
+import { PhotoHost } from './photo/hosting.js';
 import { createPhotoChecker, type PhotoCheckerOptions } from './photo/index.js';
 import { connectSendblue } from './sendblue/connect.js';
 import { WebApiOutbox } from './slack/outbox.js';
@@ -59,6 +60,8 @@ export async function openServices(
   });
   const lines = new LinesDirectory(sendblue.client, log);
   const photos = createPhotoChecker({ log, networkCheck: config.photoCheck, ...tuning?.photos });
+  const photoHost = config.publicUrl === undefined ? undefined : new PhotoHost(store, config.publicUrl, log);
+  photoHost?.start();
   const slackOptions = {
     slackApiUrl: config.slack.apiUrl,
     logger: log,
@@ -103,6 +106,7 @@ export async function openServices(
     store,
     lines,
     photos,
+    photoHost,
     access,
     changes,
     slack,
@@ -115,6 +119,7 @@ export async function openServices(
     },
     async close() {
       lines.stop();
+      photoHost?.stop();
       await new Promise((resolve) => (metricsServer ? metricsServer.close(resolve) : resolve(undefined)));
       await photos.close();
       await sendblue.close();

@@ -30,6 +30,7 @@ describe('loadConfig', () => {
         databaseUrl: undefined,
         databasePoolSize: 10,
         metricsPort: undefined,
+        publicUrl: undefined,
         defaultRegion: 'US',
         photoCheck: true,
         logLevel: 'info',
@@ -54,6 +55,7 @@ describe('loadConfig', () => {
       CONTACTCARD_DATABASE_URL: 'postgres://cc:pw@db.example:5432/cards',
       CONTACTCARD_DB_POOL_SIZE: '4',
       CONTACTCARD_METRICS_PORT: '9464',
+      CONTACTCARD_PUBLIC_URL: 'https://cards.example.com/',
       CONTACTCARD_DEFAULT_REGION: 'gb',
       CONTACTCARD_PHOTO_CHECK: 'false',
       LOG_LEVEL: 'debug',
@@ -74,6 +76,7 @@ describe('loadConfig', () => {
       databaseUrl: 'postgres://cc:pw@db.example:5432/cards',
       databasePoolSize: 4,
       metricsPort: 9464,
+      publicUrl: 'https://cards.example.com',
       defaultRegion: 'GB',
       photoCheck: false,
       logLevel: 'debug',
@@ -163,10 +166,12 @@ describe('loadConfig', () => {
       CONTACTCARD_DB_POOL_SIZE: '1',
       PORT: '8080',
       CONTACTCARD_METRICS_PORT: '8080',
+      CONTACTCARD_PUBLIC_URL: 'http://cards.example.com',
     });
     expect(problems.map((line) => line.split(':')[0])).toEqual([
       'CONTACTCARD_DATABASE_URL',
       'CONTACTCARD_DB_POOL_SIZE',
+      'CONTACTCARD_PUBLIC_URL',
       'CONTACTCARD_METRICS_PORT',
     ]);
     expect(problems.join('\n')).not.toContain('hunter2');

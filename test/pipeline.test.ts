@@ -83,6 +83,9 @@ class RecordingOutbox implements SlackOutbox {
   async updateModal(_: string, view: { blocks: unknown[] }) {
     return this.deliver('modal', JSON.stringify(view.blocks));
   }
+  async fileInfo() {
+    return undefined;
+  }
   labelled = <T>(message: T) => message;
   labelledView = <T>(view: T) => view;
   texts(how: string) {
@@ -264,6 +267,7 @@ describe('the presenter', () => {
       changes: pipeline,
       operations: new InFlight(),
       now: () => new Date('2026-12-01T09:00:00Z'),
+      photoHost: undefined,
     };
   });
 

@@ -56,6 +56,7 @@ describe('readSubmission with a valid form', () => {
     const result = submit(valid);
     expect(result).toEqual({
       ok: true,
+      photo: 'link',
       card: {
         fromNumber: '+14155551234',
         firstName: 'Jane',

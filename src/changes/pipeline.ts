@@ -15,13 +15,16 @@ import {
 } from '../store/types.js';
 import type { Turns } from './turns.js';
 
-/** Every kind of change to a number; a new kind is a new member here and a new caller, not a copy. */
+/**
+ * Every kind of change to a number; a new kind is a new member here and a new caller, not a copy.
+ * A set's `photoHosted`: the photo is one the app processed and serves itself, so it needs no link check.
+ */
 export type ChangeRequest = {
   actorId: string;
   /** Identifies one submission, so that a repeated one is recorded (and sent) once. */
   requestKey?: string | undefined;
-} & (
-  | { kind: 'set'; number: string; card: ProfileInput }
+} & ( // `photoHosted`: the photo is one the app processed and serves itself, so it needs no link check.
+  | { kind: 'set'; number: string; card: ProfileInput; photoHosted?: boolean }
   | { kind: 'delete'; number: string }
   | { kind: 'assign'; number: string; userId: string }
   | { kind: 'unassign'; number: string; userId: string | undefined }
@@ -32,8 +35,8 @@ export type ChangeKind = ChangeRequest['kind'];
 export type ChangeResult =
   /** The actor may not make this change (rights are read when it is made). */
   | { status: 'refused'; refusal: Refusal }
-  /** The card cannot be sent as it is (a photo link the checker refused). Nothing was recorded. */
-  | { status: 'invalid'; problem: string }
+  /** The card cannot be sent as it is (a photo link the checker refused, an upload that cannot be used). Nothing was recorded. */
+  | { status: 'invalid'; problem: string; photo?: 'link' | 'upload' }
   /** The same submission was recorded before; it was not sent again. */
   | { status: 'duplicate'; existing: ChangeEntry }
   | { status: 'failed'; error: unknown; entry: ChangeEntry; before: CardSnapshot | null }
@@ -90,7 +93,7 @@ export class ChangePipeline {
     const { deps } = this;
     const decision = await deps.access.decide(verbOf[request.kind], request.actorId, request.number);
     if (!decision.allowed) return { status: 'refused', refusal: decision.refusal };
-    if (request.kind === 'set') {
+    if (request.kind === 'set' && !request.photoHosted) {
       // A check still running at submission finishes here, before anything is recorded or sent.
       const photo = await deps.photos.check(request.card.photoUrl);
       if (!photo.ok) return { status: 'invalid', problem: photo.reason };

@@ -32,7 +32,7 @@ export async function loadCardForm(
     const photoUrl = state.hasProfile
       ? (await deps.store.lastKnownCard(metadata.number))?.photoUrl
       : undefined;
-    view = cardFormView({ metadata, prefill: { ...state, photoUrl } });
+    view = cardFormView({ metadata, prefill: { ...state, photoUrl }, uploads: deps.photoHost !== undefined });
   } catch (error) {
     const explanation = explainFailure(error);
     const phone = formatPhone(metadata.number);
@@ -44,6 +44,7 @@ export async function loadCardForm(
       ? noticeView({ metadata }, `:x: *${phone} cannot be edited.* ${reason}`)
       : cardFormView({
           metadata,
+          uploads: deps.photoHost !== undefined,
           notice: `:warning: Could not read the current card of ${phone}. ${reason} You can still set a new card below.`,
         });
   } finally {
@@ -53,7 +54,10 @@ export async function loadCardForm(
   if (!delivery.ok) deps.log.info(`card form not shown (${delivery.error}): the modal was probably closed`);
 }
 
-export type PresentingDeps = Pick<Deps, 'changes' | 'slack' | 'config' | 'log' | 'now' | 'operations'>;
+export type PresentingDeps = Pick<
+  Deps,
+  'changes' | 'slack' | 'config' | 'log' | 'now' | 'operations' | 'photoHost'
+>;
 
 /** Runs a change through the pipeline and presents its result where it was asked for. */
 export async function changeAndPresent(
@@ -84,13 +88,22 @@ export function applyCard(
     metadata: ModalMetadata;
     /** Identifies this submission of this view, so a repeated one is not applied twice. */
     requestKey: string;
+    /** The photo is one the app hosts (an upload): no link check. */
+    photoHosted?: boolean;
   },
 ): Promise<void> {
   const { card, metadata } = submission;
   const number = card.fromNumber;
   return changeAndPresent(
     deps,
-    { kind: 'set', number, card, actorId: submission.actorId, requestKey: submission.requestKey },
+    {
+      kind: 'set',
+      number,
+      card,
+      actorId: submission.actorId,
+      requestKey: submission.requestKey,
+      photoHosted: submission.photoHosted,
+    },
     {
       audience: submission.audience,
       modal: { viewId: submission.viewId, metadata: { ...metadata, number } },

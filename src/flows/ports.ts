@@ -32,6 +32,8 @@ export interface SlackOutbox {
     view: ModalView,
     options?: { hash?: string | undefined; quick?: boolean },
   ): Promise<Delivery>;
+  /** The file object of an upload (files.info), for its download URL; undefined when Slack has none. */
+  fileInfo(fileId: string): Promise<unknown>;
   /** A message or view as it must leave the app (an ack's body): labelled in sandbox mode. */
   labelled(message: Message): Message;
   labelledView(view: ModalView): ModalView;

@@ -28,7 +28,7 @@ export interface Origin {
   replacesPrompt?: boolean;
 }
 
-type PresentDeps = Pick<Deps, 'slack' | 'config' | 'log' | 'now' | 'operations'>;
+type PresentDeps = Pick<Deps, 'slack' | 'config' | 'log' | 'now' | 'operations' | 'photoHost'>;
 
 /** Told privately when an earlier change to the same number is still running. */
 export function presentWaiting(deps: PresentDeps, origin: Origin, number: string): void {
@@ -62,13 +62,17 @@ export async function presentChange(
       await deps.slack.tellPrivately(origin.audience, duplicateMessage(number, result.existing));
       return;
     case 'invalid': {
+      const what = result.photo === 'upload' ? 'the photo' : 'the photo link';
       const explanation = {
-        headline: 'The photo link cannot be used',
+        headline: `${what === 'the photo' ? 'The photo' : 'The photo link'} cannot be used`,
         sendblueMessage: undefined,
         meaning: result.problem,
-        advice: 'Use a public https link to a JPEG or PNG and try again.',
+        advice:
+          result.photo === 'upload'
+            ? 'Upload another photo (or paste a public https link to one) and try again.'
+            : 'Use a public https link to a JPEG or PNG and try again.',
       };
-      const notice = `:x: *Not saved: the photo link cannot be used.* ${escapeMrkdwn(result.problem)}`;
+      const notice = `:x: *Not saved: ${what} cannot be used.* ${escapeMrkdwn(result.problem)}`;
       return presentFailure(deps, request, origin, explanation, notice);
     }
     case 'failed': {
@@ -96,7 +100,9 @@ async function presentFailure(
   const card = request.kind === 'set' ? request.card : undefined;
   if (card) {
     // The modal, if still open, goes back to the form with what was typed and why it failed.
-    await updateModal(deps, origin, (metadata) => cardFormView({ metadata, prefill: card, notice }));
+    await updateModal(deps, origin, (metadata) =>
+      cardFormView({ metadata, prefill: card, notice, uploads: deps.photoHost !== undefined }),
+    );
   }
   const { fromNumber, ...typed } = card ?? { fromNumber: request.number };
   await deps.slack.tellPrivately(

@@ -1,18 +1,24 @@
 import type { CountryCode } from 'libphonenumber-js';
 import { type CardDraft, type ProfileInput, profileInputSchema } from '../card/rules.js';
 import { parsePhone } from '../phone.js';
+import { type SlackFile, slackFileSchema } from '../slack/files.js';
 import { ids } from '../views/ids.js';
 import type { ModalMetadata } from '../views/metadata.js';
 
 /** `view.state.values` as Slack sends it: block id → action id → the element's state. */
 export type ViewStateValues = Record<
   string,
-  | Record<string, { value?: string | null; selected_option?: { value?: string } | null } | undefined>
+  | Record<
+      string,
+      { value?: string | null; selected_option?: { value?: string } | null; files?: unknown } | undefined
+    >
   | undefined
 >;
 
 export type SubmissionResult =
-  | { ok: true; card: ProfileInput }
+  | { ok: true; photo: 'link'; card: ProfileInput }
+  /** A photo was uploaded instead of linked: the card gets its hosted URL once the file is processed. */
+  | { ok: true; photo: 'upload'; card: Omit<ProfileInput, 'photoUrl'>; upload: SlackFile }
   /** Errors keyed by input block id, as `response_action: "errors"` wants them; and what was typed. */
   | { ok: false; errors: Record<string, string>; draft: CardDraft };
 
@@ -30,11 +36,25 @@ function typedValue(values: ViewStateValues, block: string, action: string): str
   return typeof value === 'string' ? value : undefined;
 }
 
-/** Validates a card modal submission with the same schemas the Sendblue client enforces. */
+export const uploadOrLink = 'Paste a photo link or upload a photo: either one is enough.';
+
+/** The one file of the upload input, when there is one and it reads as a Slack file object. */
+function uploadedFile(values: ViewStateValues): SlackFile | undefined {
+  const files = values[ids.upload.block]?.[ids.upload.input]?.files;
+  const first = Array.isArray(files) ? files[0] : undefined;
+  const parsed = slackFileSchema.safeParse(first);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/**
+ * Validates a card modal submission with the same schemas the Sendblue client enforces. With
+ * `uploads`, an uploaded file stands in for the photo link.
+ */
 export function readSubmission(
   values: ViewStateValues,
   metadata: ModalMetadata,
   region: CountryCode,
+  options: { uploads?: boolean } = {},
 ): SubmissionResult {
   const draft: CardDraft = {
     number: metadata.number ?? typedValue(values, ids.blocks.number, ids.inputs.number),
@@ -51,6 +71,21 @@ export function readSubmission(
     : parsePhone(draft.number ?? '', region);
   if (!phone.ok) errors[ids.blocks.number] = phone.error;
 
+  const upload = options.uploads ? uploadedFile(values) : undefined;
+  const linked = (draft.photoUrl ?? '').trim() !== '';
+  if (upload !== undefined && !linked) {
+    const withoutPhoto = profileInputSchema.omit({ photoUrl: true }).safeParse({
+      fromNumber: phone.ok ? phone.e164 : (draft.number ?? ''),
+      firstName: draft.firstName ?? '',
+      lastName: draft.lastName ?? '',
+      displayName: draft.displayName,
+    });
+    collect(errors, withoutPhoto.success ? [] : withoutPhoto.error.issues);
+    if (Object.keys(errors).length > 0 || !withoutPhoto.success) return { ok: false, errors, draft };
+    return { ok: true, photo: 'upload', card: withoutPhoto.data, upload };
+  }
+  if (options.uploads && !linked) errors[ids.blocks.photoUrl] = uploadOrLink;
+
   const parsed = profileInputSchema.safeParse({
     fromNumber: phone.ok ? phone.e164 : (draft.number ?? ''),
     firstName: draft.firstName ?? '',
@@ -58,12 +93,18 @@ export function readSubmission(
     photoUrl: draft.photoUrl ?? '',
     displayName: draft.displayName,
   });
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const block = fieldBlocks[issue.path[0] as keyof typeof fieldBlocks] ?? ids.blocks.firstName;
-      errors[block] ??= issue.message;
-    }
-  }
+  collect(errors, parsed.success ? [] : parsed.error.issues);
   if (Object.keys(errors).length > 0 || !parsed.success) return { ok: false, errors, draft };
-  return { ok: true, card: parsed.data };
+  return { ok: true, photo: 'link', card: parsed.data };
+}
+
+/** Each schema problem on the block of its field, the first one per block. */
+function collect(
+  errors: Record<string, string>,
+  issues: readonly { path: PropertyKey[]; message: string }[],
+) {
+  for (const issue of issues) {
+    const block = fieldBlocks[issue.path[0] as keyof typeof fieldBlocks] ?? ids.blocks.firstName;
+    errors[block] ??= issue.message;
+  }
 }

@@ -29,7 +29,12 @@ export async function openCardModal(
   const loadsCard = number !== undefined && draft === undefined;
   const view = loadsCard
     ? loadingView({ metadata: { ...metadata, number } })
-    : cardFormView({ metadata, prefill: draft ?? {}, numberChoices: request.numberChoices });
+    : cardFormView({
+        metadata,
+        prefill: draft ?? {},
+        numberChoices: request.numberChoices,
+        uploads: deps.photoHost !== undefined,
+      });
   const opened = await deps.slack.openModal(request.triggerId, view);
   if (!opened.ok) {
     const text = `Slack did not open the card editor (${opened.error}). ${request.again}`;

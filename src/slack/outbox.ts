@@ -132,6 +132,15 @@ export class WebApiOutbox implements SlackOutbox {
     );
   }
 
+  async fileInfo(fileId: string): Promise<unknown> {
+    try {
+      return (await this.client.files.info({ file: fileId })).file;
+    } catch (error) {
+      this.log.warn(`files.info failed: ${slackErrorCode(error)}`);
+      return undefined;
+    }
+  }
+
   private async firstThatWorks(routes: Array<() => Promise<Delivery>>): Promise<Delivery> {
     let last: Delivery = { ok: false, error: 'no_route' };
     for (const route of routes) {

@@ -70,6 +70,20 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX changes_pending_number ON changes (number, id) WHERE outcome = 'pending';
     `,
   },
+  {
+    version: 4,
+    sql: `
+      CREATE TABLE photos (
+        id TEXT PRIMARY KEY,
+        number TEXT NOT NULL,
+        jpeg BLOB NOT NULL,
+        bytes INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX photos_number ON photos (number, created_at);
+    `,
+  },
 ];
 
 export function schemaVersion(db: Database.Database): number {

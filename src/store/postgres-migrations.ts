@@ -85,6 +85,20 @@ export const pgMigrations: readonly PgMigration[] = [
       CREATE INDEX changes_pending_number ON changes (number, id) WHERE outcome = 'pending';
     `,
   },
+  {
+    version: 4,
+    sql: `
+      CREATE TABLE photos (
+        id text COLLATE "C" PRIMARY KEY,
+        number text COLLATE "C" NOT NULL,
+        jpeg bytea NOT NULL,
+        bytes integer NOT NULL,
+        created_at timestamptz NOT NULL,
+        created_by text NOT NULL
+      );
+      CREATE INDEX photos_number ON photos (number, created_at);
+    `,
+  },
 ];
 
 type Queryable = Pick<pg.ClientBase, 'query'>;

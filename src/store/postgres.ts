@@ -14,6 +14,8 @@ import {
   type ChangeResult,
   DuplicateRequestError,
   type ExclusiveRun,
+  type HostedPhoto,
+  type HostedPhotoInfo,
   type KnownCard,
   type NewChange,
   type NumberTurns,
@@ -22,6 +24,24 @@ import {
 } from './types.js';
 
 export const DEFAULT_POOL_SIZE = 10;
+
+interface PhotoRow {
+  id: string;
+  number: string;
+  bytes: number;
+  created_at: Date;
+  created_by: string;
+}
+
+function photoInfo(row: PhotoRow): HostedPhotoInfo {
+  return {
+    id: row.id,
+    number: row.number,
+    bytes: row.bytes,
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+  };
+}
 
 export interface PostgresStoreOptions {
   /** Connections at most (pg.Pool's max); 10. At least 2: runExclusive holds one while its job runs. */
@@ -608,6 +628,41 @@ export class PostgresStore implements Store {
 
   async forgetCard(number: string): Promise<void> {
     await this.#query('DELETE FROM cards WHERE number = $1', [number]);
+  }
+
+  async savePhoto(photo: Omit<HostedPhoto, 'createdAt'> & { createdAt?: Date }): Promise<void> {
+    await this.#query(
+      `INSERT INTO photos (id, number, jpeg, bytes, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6)`,
+      [
+        photo.id,
+        photo.number,
+        photo.jpeg,
+        photo.jpeg.length,
+        photo.createdAt ?? this.#appNow(),
+        photo.createdBy,
+      ],
+    );
+  }
+
+  async photo(id: string): Promise<HostedPhoto | undefined> {
+    const [row] = await this.#query<PhotoRow & { jpeg: Buffer }>('SELECT * FROM photos WHERE id = $1', [id]);
+    return row && { ...photoInfo(row), jpeg: row.jpeg };
+  }
+
+  async photos(number?: string): Promise<HostedPhotoInfo[]> {
+    const columns = 'id, number, bytes, created_at, created_by';
+    const rows =
+      number === undefined
+        ? await this.#query<PhotoRow>(`SELECT ${columns} FROM photos ORDER BY created_at, id`)
+        : await this.#query<PhotoRow>(
+            `SELECT ${columns} FROM photos WHERE number = $1 ORDER BY created_at, id`,
+            [number],
+          );
+    return rows.map(photoInfo);
+  }
+
+  async deletePhoto(id: string): Promise<void> {
+    await this.#query('DELETE FROM photos WHERE id = $1', [id]);
   }
 
   async knownNumbers(): Promise<string[]> {

@@ -13,6 +13,8 @@ import {
   type ChangeResult,
   DuplicateRequestError,
   type ExclusiveRun,
+  type HostedPhoto,
+  type HostedPhotoInfo,
   type KnownCard,
   type NewChange,
   type NumberTurns,
@@ -36,6 +38,24 @@ interface ChangeRow {
   subject: string | null;
   request_key: string | null;
   instance_id: string | null;
+}
+
+interface PhotoRow {
+  id: string;
+  number: string;
+  bytes: number;
+  created_at: string;
+  created_by: string;
+}
+
+function photoInfo(row: PhotoRow): HostedPhotoInfo {
+  return {
+    id: row.id,
+    number: row.number,
+    bytes: row.bytes,
+    createdAt: new Date(row.created_at),
+    createdBy: row.created_by,
+  };
 }
 
 interface AssignmentRow {
@@ -127,6 +147,18 @@ function prepare(db: Database.Database) {
     ),
     releaseInstance: db.prepare<[string]>('DELETE FROM instances WHERE id = ?'),
     instanceIds: db.prepare<[], string>('SELECT id FROM instances ORDER BY id').pluck(),
+    savePhoto: db.prepare<[Record<string, string | number | Buffer>]>(
+      `INSERT INTO photos (id, number, jpeg, bytes, created_at, created_by)
+       VALUES (@id, @number, @jpeg, @bytes, @createdAt, @createdBy)`,
+    ),
+    photo: db.prepare<[string], PhotoRow & { jpeg: Buffer }>('SELECT * FROM photos WHERE id = ?'),
+    photosOf: db.prepare<[string], PhotoRow>(
+      'SELECT id, number, bytes, created_at, created_by FROM photos WHERE number = ? ORDER BY created_at, id',
+    ),
+    allPhotos: db.prepare<[], PhotoRow>(
+      'SELECT id, number, bytes, created_at, created_by FROM photos ORDER BY created_at, id',
+    ),
+    deletePhoto: db.prepare<[string]>('DELETE FROM photos WHERE id = ?'),
     markOrphansUnknown: db.prepare<[Record<string, string>]>(
       `UPDATE changes SET outcome = 'unknown', message = @message
        WHERE outcome = 'pending' AND (instance_id IS NULL OR NOT EXISTS (
@@ -398,6 +430,31 @@ export class SqliteStore implements Store {
 
   async knownNumbers(): Promise<string[]> {
     return this.#sql.knownNumbers.all();
+  }
+
+  async savePhoto(photo: Omit<HostedPhoto, 'createdAt'> & { createdAt?: Date }): Promise<void> {
+    this.#sql.savePhoto.run({
+      id: photo.id,
+      number: photo.number,
+      jpeg: photo.jpeg,
+      bytes: photo.jpeg.length,
+      createdAt: (photo.createdAt ?? this.#now()).toISOString(),
+      createdBy: photo.createdBy,
+    });
+  }
+
+  async photo(id: string): Promise<HostedPhoto | undefined> {
+    const row = this.#sql.photo.get(id);
+    return row && { ...photoInfo(row), jpeg: row.jpeg };
+  }
+
+  async photos(number?: string): Promise<HostedPhotoInfo[]> {
+    const rows = number === undefined ? this.#sql.allPhotos.all() : this.#sql.photosOf.all(number);
+    return rows.map(photoInfo);
+  }
+
+  async deletePhoto(id: string): Promise<void> {
+    this.#sql.deletePhoto.run(id);
   }
 
   async close(): Promise<void> {

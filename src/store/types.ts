@@ -141,6 +141,18 @@ export interface NumberTurns {
 
 export type ExclusiveRun<T> = { ran: true; value: T } | { ran: false };
 
+/** A processed photo the app serves publicly (an upload, a Slack profile picture, a converted link). */
+export interface HostedPhoto {
+  /** Random, at least 128 bits: the only way to find it. */
+  id: string;
+  number: string;
+  jpeg: Buffer;
+  createdAt: Date;
+  createdBy: string;
+}
+
+export type HostedPhotoInfo = Omit<HostedPhoto, 'jpeg'> & { bytes: number };
+
 export interface Store {
   /** False when the number was already assigned to that user. */
   assign(number: string, userId: string, assignedBy: string): Promise<boolean>;
@@ -197,6 +209,13 @@ export interface Store {
   forgetCard(number: string): Promise<void>;
   /** Every number with an assignment, a known card or any change, sorted. */
   knownNumbers(): Promise<string[]>;
+
+  /** Hosted photos: kept in the store so that every replica can serve them. */
+  savePhoto(photo: Omit<HostedPhoto, 'createdAt'> & { createdAt?: Date }): Promise<void>;
+  photo(id: string): Promise<HostedPhoto | undefined>;
+  /** The photos of one number, or of all numbers, oldest first, without their bytes. */
+  photos(number?: string): Promise<HostedPhotoInfo[]>;
+  deletePhoto(id: string): Promise<void>;
 
   close(): Promise<void>;
 }

@@ -50,9 +50,11 @@ export function cardFormView(
     prefill?: CardPrefill;
     notice?: string;
     numberChoices?: readonly string[] | undefined;
+    /** Hosting is on: a photo may be uploaded instead of linked. */
+    uploads?: boolean;
   },
 ): ModalView {
-  const { metadata, prefill = {}, notice } = context;
+  const { metadata, prefill = {}, notice, uploads = false } = context;
   const blocks: KnownBlock[] = [];
   if (notice) blocks.push(section(notice));
   if (metadata.number) {
@@ -67,7 +69,12 @@ export function cardFormView(
       type: 'input',
       block_id: ids.blocks.photoUrl,
       label: plain('Photo URL'),
-      hint: plain('A public https link to a JPEG or PNG. Sendblue downloads it onto the phone.'),
+      optional: uploads,
+      hint: plain(
+        uploads
+          ? 'A public https link to a JPEG or PNG, or upload a photo below: either one is enough.'
+          : 'A public https link to a JPEG or PNG. Sendblue downloads it onto the phone.',
+      ),
       // Checked as soon as it is pasted or entered, so the verdict is ready before submission.
       dispatch_action: true,
       element: {
@@ -78,6 +85,7 @@ export function cardFormView(
         ...(prefill.photoUrl ? { initial_value: prefill.photoUrl } : {}),
       },
     },
+    ...(uploads ? [uploadInput()] : []),
     textInput(
       ids.blocks.displayName,
       ids.inputs.displayName,
@@ -88,6 +96,25 @@ export function cardFormView(
     ),
   );
   return modal(context, blocks, 'Save card');
+}
+
+/** The photo as a file: processed into a square JPEG without metadata and served by the app. */
+function uploadInput(): KnownBlock {
+  return {
+    type: 'input',
+    block_id: ids.upload.block,
+    optional: true,
+    label: plain('Or upload a photo'),
+    hint: plain(
+      'JPEG, PNG, WebP, GIF, AVIF or TIFF, up to 10 MB. It is cropped to a square and shared publicly, without its metadata (location, camera).',
+    ),
+    element: {
+      type: 'file_input',
+      action_id: ids.upload.input,
+      filetypes: ['jpg', 'jpeg', 'png', 'webp', 'gif', 'avif', 'tif', 'tiff', 'heic'],
+      max_files: 1,
+    },
+  };
 }
 
 // Slack's static_select holds at most 100 options; more numbers than that are typed instead.
@@ -143,10 +170,13 @@ function textInput(
 }
 
 /** The submission's immediate answer: the Sendblue call runs after the ack. */
-export function applyingView(context: ModalContext & { metadata: { number: string } }): ModalView {
+export function applyingView(
+  context: ModalContext & { metadata: { number: string }; processing?: boolean },
+): ModalView {
+  const photo = context.processing ? 'Turning your photo into a square JPEG, then ' : '';
   return noticeView(
     context,
-    `:arrows_counterclockwise: *Applying the card to ${formatPhone(context.metadata.number)}…*\n` +
+    `:arrows_counterclockwise: *Applying the card to ${formatPhone(context.metadata.number)}…*\n${photo}` +
       'Sendblue sends it to the phone, which can take up to a minute. You can close this window: ' +
       'the result is posted in the conversation either way.',
   );

@@ -9,6 +9,8 @@ export const ids = {
     photoUrl: 'card_photo_url',
     displayName: 'card_display_name',
   },
+  /** The optional upload beside the photo link (only with hosting, CONTACTCARD_PUBLIC_URL). */
+  upload: { block: 'card_photo_file', input: 'photo_file' },
   /** Blocks the app inserts under the photo input: never inputs, so they carry no typed state. */
   photoFeedback: 'card_photo_feedback',
   inputs: {

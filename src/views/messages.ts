@@ -24,6 +24,8 @@ export function helpMessage(options: {
   problem?: string;
   /** Who manages every number; an empty list means open mode. Omitted for short usage replies. */
   access?: { openMode: boolean; admins: readonly string[] };
+  /** Whether the editor offers photo uploads (CONTACTCARD_PUBLIC_URL is set). */
+  uploads?: boolean;
 }): Message {
   const usage = [
     '*`/contactcard set [number]`*: open the card editor, e.g. `/contactcard set +1 415 555 1234`',
@@ -46,6 +48,9 @@ export function helpMessage(options: {
   );
   const notes = [
     'Numbers can be typed in any common form; numbers without a country code use the configured region.',
+    options.uploads
+      ? 'The editor takes a photo as a link or as an uploaded file (processed into a square JPEG without its metadata).'
+      : 'The editor takes a photo as a public https link. To let people upload a file instead, an admin sets CONTACTCARD_PUBLIC_URL to the app’s public address.',
   ];
   if (options.access?.openMode) {
     notes.push(

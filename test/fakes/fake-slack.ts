@@ -86,6 +86,23 @@ export async function startFakeSlack(options: { botToken?: string } = {}) {
   let responseHandler: ResponseUrlHandler | undefined;
   const waiters: Array<() => void> = [];
   let viewCounter = 0;
+  /** Uploaded files, served at their url_private_download only with the bot token. */
+  const files = new Map<string, { bytes: Buffer; name: string; mimetype: string }>();
+  const fileDownloads: Array<{ id: string; authorized: boolean }> = [];
+  const fileObject = (id: string) => {
+    const file = files.get(id);
+    if (!file) return undefined;
+    return {
+      id,
+      name: file.name,
+      title: file.name,
+      mimetype: file.mimetype,
+      filetype: file.name.split('.').pop(),
+      size: file.bytes.length,
+      url_private: `${fake.url}/files-pri/T0TEST-${id}/${encodeURIComponent(file.name)}`,
+      url_private_download: `${fake.url}/files-pri/T0TEST-${id}/download/${encodeURIComponent(file.name)}`,
+    };
+  };
 
   const defaults: Record<string, MethodHandler> = {
     'auth.test': (call) =>
@@ -112,6 +129,10 @@ export async function startFakeSlack(options: { botToken?: string } = {}) {
         ? { ok: true, users: ['U0GROUPADMIN'] }
         : { ok: false, error: 'no_such_subteam' },
     'chat.update': (call) => ({ ok: true, channel: call.args.channel, ts: call.args.ts }),
+    'files.info': (call) => {
+      const file = fileObject(String(call.args.file));
+      return file ? { ok: true, file } : { ok: false, error: 'file_not_found' };
+    },
   };
 
   const fake = await listenOnLoopback((req, res) => void handle(req, res));
@@ -119,6 +140,22 @@ export async function startFakeSlack(options: { botToken?: string } = {}) {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const text = await readBody(req);
     const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const download = /^\/files-pri\/T0TEST-([^/]+)\/download\//.exec(path);
+    if (download) {
+      const id = decodeURIComponent(download[1] ?? '');
+      const authorized = req.headers.authorization === `Bearer ${botToken}`;
+      fileDownloads.push({ id, authorized });
+      const file = files.get(id);
+      // Slack answers a request without the right token with its login page, not the file.
+      if (!authorized || !file) {
+        res.writeHead(authorized ? 404 : 302, authorized ? {} : { location: 'https://slack.com/signin' });
+        res.end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': file.mimetype, 'content-length': String(file.bytes.length) });
+      res.end(file.bytes);
+      return;
+    }
     if (path.startsWith('/response/')) {
       const post = { path, body: JSON.parse(text) as Record<string, unknown>, at: Date.now() };
       responsePosts.push(post);
@@ -169,6 +206,12 @@ export async function startFakeSlack(options: { botToken?: string } = {}) {
     onResponseUrl(handler: ResponseUrlHandler) {
       responseHandler = handler;
     },
+    fileDownloads,
+    /** Stores an upload as Slack would; resolves to the file object a file_input's state carries. */
+    addFile(id: string, bytes: Buffer, name = 'photo.jpg', mimetype = 'image/jpeg') {
+      files.set(id, { bytes, name, mimetype });
+      return fileObject(id) as NonNullable<ReturnType<typeof fileObject>>;
+    },
     callsTo(method: string): SlackCall[] {
       return calls.filter((call) => call.method === method);
     },
@@ -194,6 +237,7 @@ export async function startFakeSlack(options: { botToken?: string } = {}) {
       responsePosts.length = 0;
       handlers.clear();
       responseHandler = undefined;
+      fileDownloads.length = 0;
     },
     close: fake.close,
   };

@@ -51,7 +51,8 @@ export async function handleCommand(deps: Deps, command: SlashCommand, ack: Ack)
   switch (parsed.kind) {
     case 'help': {
       const openMode = await access.isOpenMode();
-      return reply(helpMessage({ access: { openMode, admins: await access.admins() } }));
+      const uploads = deps.photoHost !== undefined;
+      return reply(helpMessage({ access: { openMode, admins: await access.admins() }, uploads }));
     }
     case 'invalid':
       return usage(parsed.problem);

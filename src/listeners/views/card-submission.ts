@@ -2,6 +2,7 @@ import type { App, ViewResponseAction, ViewSubmitAction } from '@slack/bolt';
 import type { Deps } from '../../deps.js';
 import { applyCard } from '../../flows/card.js';
 import { readSubmission, type ViewStateValues } from '../../flows/submission.js';
+import { applyUpload } from '../../flows/upload.js';
 import { refusalText } from '../../views/access-messages.js';
 import { applyingView, noticeView } from '../../views/card-modal.js';
 import { ids } from '../../views/ids.js';
@@ -32,13 +33,16 @@ export async function handleCardSubmission(
     typeof values === 'object' ? values : {},
     metadata,
     deps.config.defaultRegion,
+    {
+      uploads: deps.photoHost !== undefined,
+    },
   );
   if (!result.ok) return ack({ response_action: 'errors', errors: result.errors });
 
   const { card } = result;
   const number = card.fromNumber;
   // A link already known to be unusable (URL rules, or a finished check) is refused in place.
-  const photo = deps.photos.cached(card.photoUrl);
+  const photo = result.photo === 'link' ? deps.photos.cached(result.card.photoUrl) : undefined;
   if (photo !== undefined && !photo.ok) {
     return ack({ response_action: 'errors', errors: { [ids.blocks.photoUrl]: photo.reason } });
   }
@@ -54,19 +58,27 @@ export async function handleCardSubmission(
 
   await ack({
     response_action: 'update',
-    view: deps.slack.labelledView(applyingView({ metadata: { ...metadata, number } })),
+    view: deps.slack.labelledView(
+      applyingView({ metadata: { ...metadata, number }, processing: result.photo === 'upload' }),
+    ),
   });
-  afterAck(deps, 'applying a card', () =>
-    applyCard(deps, {
-      card,
-      actorId: body.user.id,
-      audience: { userId: body.user.id, channelId: metadata.channel, responseUrl: metadata.responseUrl },
-      viewId: view.id,
-      metadata,
-      // Slack gives each state of a view its own hash: the same view submitted twice shares one.
-      requestKey: `${view.id}:${view.hash}`,
-    }),
-  );
+  const submission = {
+    actorId: body.user.id,
+    audience: { userId: body.user.id, channelId: metadata.channel, responseUrl: metadata.responseUrl },
+    viewId: view.id,
+    metadata,
+    // Slack gives each state of a view its own hash: the same view submitted twice shares one.
+    requestKey: `${view.id}:${view.hash}`,
+  };
+  if (result.photo === 'upload') {
+    const { upload } = result;
+    afterAck(deps, 'applying a card with an uploaded photo', () =>
+      applyUpload(deps, { ...submission, card, upload }),
+    );
+  } else {
+    const linked = result.card;
+    afterAck(deps, 'applying a card', () => applyCard(deps, { ...submission, card: linked }));
+  }
 }
 
 export function register(app: App, deps: Deps): void {
