@@ -86,6 +86,9 @@ class RecordingOutbox implements SlackOutbox {
   async fileInfo() {
     return undefined;
   }
+  async userProfile() {
+    return undefined;
+  }
   labelled = <T>(message: T) => message;
   labelledView = <T>(view: T) => view;
   texts(how: string) {

@@ -8,6 +8,14 @@ export interface Audience {
   responseUrl: string | undefined;
 }
 
+export interface SlackProfile {
+  firstName: string | undefined;
+  lastName: string | undefined;
+  realName: string | undefined;
+  /** The largest profile image Slack offers; undefined for the default generated avatar. */
+  image: string | undefined;
+}
+
 export type Delivery = { ok: true; route: string } | { ok: false; error: string };
 
 export type Opened =
@@ -34,6 +42,8 @@ export interface SlackOutbox {
   ): Promise<Delivery>;
   /** The file object of an upload (files.info), for its download URL; undefined when Slack has none. */
   fileInfo(fileId: string): Promise<unknown>;
+  /** A person's Slack profile (users.info), for "Fill from a Slack profile"; undefined when unreadable. */
+  userProfile(userId: string): Promise<SlackProfile | undefined>;
   /** A message or view as it must leave the app (an ack's body): labelled in sandbox mode. */
   labelled(message: Message): Message;
   labelledView(view: ModalView): ModalView;

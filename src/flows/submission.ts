@@ -2,7 +2,7 @@ import type { CountryCode } from 'libphonenumber-js';
 import { type CardDraft, type ProfileInput, profileInputSchema } from '../card/rules.js';
 import { parsePhone } from '../phone.js';
 import { type SlackFile, slackFileSchema } from '../slack/files.js';
-import { ids } from '../views/ids.js';
+import { ids, refillable } from '../views/ids.js';
 import type { ModalMetadata } from '../views/metadata.js';
 
 /** `view.state.values` as Slack sends it: block id → action id → the element's state. */
@@ -22,13 +22,17 @@ export type SubmissionResult =
   /** Errors keyed by input block id, as `response_action: "errors"` wants them; and what was typed. */
   | { ok: false; errors: Record<string, string>; draft: CardDraft };
 
-const fieldBlocks = {
-  fromNumber: ids.blocks.number,
-  firstName: ids.blocks.firstName,
-  lastName: ids.blocks.lastName,
-  photoUrl: ids.blocks.photoUrl,
-  displayName: ids.blocks.displayName,
-} as const;
+/** Where each field's input is in this revision of the form (see `refillable`). */
+function fieldBlocks(revision: number | undefined) {
+  return {
+    fromNumber: ids.blocks.number,
+    firstName: refillable(ids.blocks.firstName, revision),
+    lastName: refillable(ids.blocks.lastName, revision),
+    photoUrl: refillable(ids.blocks.photoUrl, revision),
+    displayName: ids.blocks.displayName,
+  } as const;
+}
+type FieldBlocks = ReturnType<typeof fieldBlocks>;
 
 function typedValue(values: ViewStateValues, block: string, action: string): string | undefined {
   const state = values[block]?.[action];
@@ -56,11 +60,12 @@ export function readSubmission(
   region: CountryCode,
   options: { uploads?: boolean } = {},
 ): SubmissionResult {
+  const blocks = fieldBlocks(metadata.revision);
   const draft: CardDraft = {
     number: metadata.number ?? typedValue(values, ids.blocks.number, ids.inputs.number),
-    firstName: typedValue(values, ids.blocks.firstName, ids.inputs.firstName),
-    lastName: typedValue(values, ids.blocks.lastName, ids.inputs.lastName),
-    photoUrl: typedValue(values, ids.blocks.photoUrl, ids.inputs.photoUrl),
+    firstName: typedValue(values, blocks.firstName, ids.inputs.firstName),
+    lastName: typedValue(values, blocks.lastName, ids.inputs.lastName),
+    photoUrl: typedValue(values, blocks.photoUrl, ids.inputs.photoUrl),
     displayName: typedValue(values, ids.blocks.displayName, ids.inputs.displayName),
   };
   const errors: Record<string, string> = {};
@@ -80,11 +85,11 @@ export function readSubmission(
       lastName: draft.lastName ?? '',
       displayName: draft.displayName,
     });
-    collect(errors, withoutPhoto.success ? [] : withoutPhoto.error.issues);
+    collect(errors, blocks, withoutPhoto.success ? [] : withoutPhoto.error.issues);
     if (Object.keys(errors).length > 0 || !withoutPhoto.success) return { ok: false, errors, draft };
     return { ok: true, photo: 'upload', card: withoutPhoto.data, upload };
   }
-  if (options.uploads && !linked) errors[ids.blocks.photoUrl] = uploadOrLink;
+  if (options.uploads && !linked) errors[blocks.photoUrl] = uploadOrLink;
 
   const parsed = profileInputSchema.safeParse({
     fromNumber: phone.ok ? phone.e164 : (draft.number ?? ''),
@@ -93,7 +98,7 @@ export function readSubmission(
     photoUrl: draft.photoUrl ?? '',
     displayName: draft.displayName,
   });
-  collect(errors, parsed.success ? [] : parsed.error.issues);
+  collect(errors, blocks, parsed.success ? [] : parsed.error.issues);
   if (Object.keys(errors).length > 0 || !parsed.success) return { ok: false, errors, draft };
   return { ok: true, photo: 'link', card: parsed.data };
 }
@@ -101,10 +106,11 @@ export function readSubmission(
 /** Each schema problem on the block of its field, the first one per block. */
 function collect(
   errors: Record<string, string>,
+  blocks: FieldBlocks,
   issues: readonly { path: PropertyKey[]; message: string }[],
 ) {
   for (const issue of issues) {
-    const block = fieldBlocks[issue.path[0] as keyof typeof fieldBlocks] ?? ids.blocks.firstName;
+    const block = blocks[issue.path[0] as keyof FieldBlocks] ?? blocks.firstName;
     errors[block] ??= issue.message;
   }
 }

@@ -2,6 +2,7 @@ import type { App } from '@slack/bolt';
 import type { Deps } from '../deps.js';
 import * as cardButtons from './actions/card-buttons.js';
 import * as photoUrl from './actions/photo-url.js';
+import * as profilePick from './actions/profile-pick.js';
 import * as contactcardCommand from './commands/contactcard.js';
 import * as cardSubmission from './views/card-submission.js';
 
@@ -10,4 +11,5 @@ export function registerListeners(app: App, deps: Deps): void {
   cardSubmission.register(app, deps);
   cardButtons.register(app, deps);
   photoUrl.register(app, deps);
+  profilePick.register(app, deps);
 }

@@ -9,6 +9,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Log } from '../logger.js';
 import type { AddressPolicy } from './address-policy.js';
 import { type ImageFormat, type OtherKind, readImageHeader } from './image-sniff.js';
+import { MAX_UPLOAD_BYTES } from './process.js';
 import {
   createSafeFetcher,
   DEFAULT_BUDGET_MS,
@@ -77,8 +78,15 @@ export interface PhotoCheckerOptions {
   ca?: string | Buffer | Array<string | Buffer>;
 }
 
+export type PhotoDownload = { ok: true; bytes: Buffer } | { ok: false; reason: string };
+
 export interface PhotoChecker {
   check(url: string): Promise<PhotoVerdict>;
+  /**
+   * The whole image behind a link (at most 10 MB), through the same vetted fetch as the check:
+   * for the app to process and host it. Refused when network checks are off.
+   */
+  download(url: string): Promise<PhotoDownload>;
   /** A verdict known without waiting: a URL-rule refusal or a fresh cache entry. */
   cached(url: string): PhotoVerdict | undefined;
   /** The check of this URL that is running now, if any. */
@@ -88,6 +96,7 @@ export interface PhotoChecker {
 }
 
 export const SMALL_SIDE_PX = 200;
+const downloadBudgetMs = 10_000;
 export const MAX_ASPECT_RATIO = 2;
 export const LARGE_FILE_BYTES = 10 * 1000 * 1000;
 
@@ -258,6 +267,19 @@ export function createPhotoChecker(options: PhotoCheckerOptions): PhotoChecker {
       })
     : undefined;
 
+  // Whole images, for converting: the same protections, a larger body and a longer budget.
+  const downloader = networkCheck
+    ? createSafeFetcher({
+        budgetMs: downloadBudgetMs,
+        maxBytes: MAX_UPLOAD_BYTES + 1,
+        allowHttp: ruleOptions.allowHttp,
+        ...(options.policy ? { policy: options.policy } : {}),
+        ...(options.resolve ? { resolve: options.resolve } : {}),
+        ...(options.maxRedirects !== undefined ? { maxRedirects: options.maxRedirects } : {}),
+        ...(options.ca ? { ca: options.ca } : {}),
+      })
+    : undefined;
+
   const cache = new Map<string, CacheEntry>();
   const running = new Map<string, Promise<PhotoVerdict>>();
 
@@ -337,6 +359,26 @@ export function createPhotoChecker(options: PhotoCheckerOptions): PhotoChecker {
       return fresh(rules.url.href);
     },
 
+    async download(raw: string): Promise<PhotoDownload> {
+      const rules = checkPhotoUrlRules(raw, ruleOptions);
+      if (!rules.ok) return { ok: false, reason: rules.reason };
+      if (!downloader) {
+        return {
+          ok: false,
+          reason: 'The app does not fetch photo links here (CONTACTCARD_PHOTO_CHECK=false).',
+        };
+      }
+      const result = await downloader.fetchPrefix(rules.url);
+      if (!result.ok) return { ok: false, reason: result.reason };
+      if (result.status !== 200) return { ok: false, reason: httpStatusReason(result.status) };
+      if (!result.ended || result.body.length > MAX_UPLOAD_BYTES) {
+        return { ok: false, reason: 'The image is larger than 10 MB; use a smaller one.' };
+      }
+      if (result.cutShort)
+        return { ok: false, reason: 'The server broke off while sending the image; try again.' };
+      return { ok: true, bytes: Buffer.from(result.body) };
+    },
+
     inflight(raw: string): Promise<PhotoVerdict> | undefined {
       const rules = checkPhotoUrlRules(raw, ruleOptions);
       return rules.ok ? running.get(rules.url.href) : undefined;
@@ -344,6 +386,7 @@ export function createPhotoChecker(options: PhotoCheckerOptions): PhotoChecker {
 
     close: async () => {
       await fetcher?.close();
+      await downloader?.close();
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { webApi } from '@slack/bolt';
 import type { ModalView } from '@slack/types';
 import { request } from 'undici';
-import type { Audience, Delivery, Opened, SlackOutbox } from '../flows/ports.js';
+import type { Audience, Delivery, Opened, SlackOutbox, SlackProfile } from '../flows/ports.js';
 import type { Log } from '../logger.js';
 import type { Message } from '../views/blocks.js';
 import { sandboxMessage, sandboxView } from '../views/sandbox.js';
@@ -130,6 +130,28 @@ export class WebApiOutbox implements SlackOutbox {
     return this.call('views.update', () =>
       client.views.update({ view_id: viewId, view: this.labelledView(view), ...(hash ? { hash } : {}) }),
     );
+  }
+
+  async userProfile(userId: string): Promise<SlackProfile | undefined> {
+    try {
+      const { user } = await this.client.users.info({ user: userId });
+      const profile = user?.profile;
+      if (!profile) return undefined;
+      const text = (value: string | undefined) => (value?.trim() ? value.trim() : undefined);
+      // Slack's generated avatar is not a photo of anyone: only a custom image counts.
+      const image = profile.is_custom_image
+        ? (profile.image_original ?? profile.image_1024 ?? profile.image_512 ?? profile.image_192)
+        : undefined;
+      return {
+        firstName: text(profile.first_name),
+        lastName: text(profile.last_name),
+        realName: text(profile.real_name ?? user?.real_name),
+        image,
+      };
+    } catch (error) {
+      this.log.warn(`users.info failed: ${slackErrorCode(error)}`);
+      return undefined;
+    }
   }
 
   async fileInfo(fileId: string): Promise<unknown> {

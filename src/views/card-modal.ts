@@ -1,7 +1,7 @@
 import type { KnownBlock, ModalView, SectionBlock } from '@slack/types';
 import { DISPLAY_NAME_MAX_LENGTH, NAME_MAX_LENGTH } from '../card/rules.js';
 import { formatPhone } from '../phone.js';
-import { ids } from './ids.js';
+import { ids, refillable } from './ids.js';
 import { encodeMetadata, type ModalMetadata } from './metadata.js';
 import { escapeMrkdwn, limits, plain, truncate } from './text.js';
 
@@ -62,12 +62,19 @@ export function cardFormView(
   } else {
     blocks.push(numberInput(context.numberChoices));
   }
+  const revision = metadata.revision;
   blocks.push(
-    textInput(ids.blocks.firstName, ids.inputs.firstName, 'First name', prefill.firstName),
-    textInput(ids.blocks.lastName, ids.inputs.lastName, 'Last name', prefill.lastName),
+    profilePicker(),
+    textInput(
+      refillable(ids.blocks.firstName, revision),
+      ids.inputs.firstName,
+      'First name',
+      prefill.firstName,
+    ),
+    textInput(refillable(ids.blocks.lastName, revision), ids.inputs.lastName, 'Last name', prefill.lastName),
     {
       type: 'input',
-      block_id: ids.blocks.photoUrl,
+      block_id: refillable(ids.blocks.photoUrl, revision),
       label: plain('Photo URL'),
       optional: uploads,
       hint: plain(
@@ -96,6 +103,23 @@ export function cardFormView(
     ),
   );
   return modal(context, blocks, 'Save card');
+}
+
+/** Choosing a teammate fills in the names and photo from their Slack profile. */
+function profilePicker(): KnownBlock {
+  return {
+    type: 'section',
+    block_id: ids.profilePicker,
+    text: {
+      type: 'mrkdwn',
+      text: 'Fill from a Slack profile (optional): names and photo, all still editable.',
+    },
+    accessory: {
+      type: 'users_select',
+      action_id: ids.actions.fillFromProfile,
+      placeholder: plain('Choose a person'),
+    },
+  };
 }
 
 /** The photo as a file: processed into a square JPEG without metadata and served by the app. */
@@ -210,7 +234,7 @@ export function withPhotoFeedback(view: ModalView, feedback: PhotoFeedback): Mod
   const blocks = (view.blocks as KnownBlock[]).filter(
     (block) => !block.block_id?.startsWith(ids.photoFeedback),
   );
-  const at = blocks.findIndex((block) => block.block_id === ids.blocks.photoUrl);
+  const at = blocks.findIndex((block) => block.block_id?.startsWith(ids.blocks.photoUrl));
   return {
     ...view,
     blocks: [...blocks.slice(0, at + 1), ...feedbackBlocks(feedback), ...blocks.slice(at + 1)],
@@ -251,4 +275,56 @@ function feedbackBlocks(feedback: PhotoFeedback): KnownBlock[] {
           : []),
       ];
   }
+}
+
+/**
+ * The open form with the names and photo filled in again (from a Slack profile), and a note at
+ * the top. Those three inputs get new block ids (the next revision) so Slack shows the new values;
+ * every other input keeps its id, so what the person typed there stays.
+ */
+export function refilledView(
+  view: ModalView,
+  metadata: ModalMetadata,
+  fill: {
+    firstName: string | undefined;
+    lastName: string | undefined;
+    photoUrl: string | undefined;
+    notice: string;
+  },
+): ModalView {
+  const revision = (metadata.revision ?? 0) + 1;
+  const next = { ...metadata, revision };
+  const replaced: Record<string, KnownBlock> = {
+    [ids.blocks.firstName]: textInput(
+      refillable(ids.blocks.firstName, revision),
+      ids.inputs.firstName,
+      'First name',
+      fill.firstName,
+    ),
+    [ids.blocks.lastName]: textInput(
+      refillable(ids.blocks.lastName, revision),
+      ids.inputs.lastName,
+      'Last name',
+      fill.lastName,
+    ),
+  };
+  const blocks = (view.blocks as KnownBlock[])
+    .filter((block) => block.block_id !== ids.refillNotice && !block.block_id?.startsWith(ids.photoFeedback))
+    .map((block) => {
+      const base = Object.keys(replaced).find((id) => block.block_id?.startsWith(id));
+      if (base) return replaced[base] as KnownBlock;
+      if (block.block_id?.startsWith(ids.blocks.photoUrl) && block.type === 'input') {
+        const element = { ...block.element } as Record<string, unknown>;
+        delete element.initial_value;
+        return {
+          ...block,
+          block_id: refillable(ids.blocks.photoUrl, revision),
+          element: { ...element, ...(fill.photoUrl ? { initial_value: fill.photoUrl } : {}) },
+        } as KnownBlock;
+      }
+      return block;
+    });
+  const at = blocks.findIndex((block) => block.block_id === ids.profilePicker);
+  blocks.splice(at + 1, 0, { ...section(fill.notice), block_id: ids.refillNotice });
+  return { ...view, private_metadata: encodeMetadata(next), blocks };
 }

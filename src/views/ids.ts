@@ -11,6 +11,9 @@ export const ids = {
   },
   /** The optional upload beside the photo link (only with hosting, CONTACTCARD_PUBLIC_URL). */
   upload: { block: 'card_photo_file', input: 'photo_file' },
+  /** The "Fill from a Slack profile" section, and the note a refill leaves under it. */
+  profilePicker: 'card_profile_picker',
+  refillNotice: 'card_refill_notice',
   /** Blocks the app inserts under the photo input: never inputs, so they carry no typed state. */
   photoFeedback: 'card_photo_feedback',
   inputs: {
@@ -24,10 +27,20 @@ export const ids = {
     edit: 'contactcard_edit',
     delete: 'contactcard_delete',
     tryAgain: 'contactcard_try_again',
+    /** The editor's "Fill from a Slack profile" user picker. */
+    fillFromProfile: 'contactcard_fill_profile',
   },
 } as const;
 
 export type InputField = keyof typeof ids.blocks;
+
+/**
+ * The block id of an input the app may fill in again while the modal is open (from a Slack
+ * profile): Slack keeps what was typed in a block it already knows, so a refill needs new ids.
+ */
+export function refillable(base: string, revision: number | undefined): string {
+  return revision ? `${base}_r${revision}` : base;
+}
 
 /** The view_submission callback ids the app has a listener for. */
 export const handledCallbackIds: readonly string[] = [ids.cardModal];

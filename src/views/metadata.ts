@@ -14,6 +14,8 @@ const modalMetadataSchema = z.object({
     .string()
     .max(32)
     .regex(/^[CGDW][A-Z0-9]+$/),
+  /** How many times the form was filled in again (from a Slack profile): see `refillable`. */
+  revision: z.number().int().min(1).max(1_000).optional(),
   /** The invoking interaction's response_url: works in DMs and private channels the bot is not in. */
   responseUrl: z
     .url({ protocol: /^https?$/ })

@@ -129,6 +129,29 @@ export async function startFakeSlack(options: { botToken?: string } = {}) {
         ? { ok: true, users: ['U0GROUPADMIN'] }
         : { ok: false, error: 'no_such_subteam' },
     'chat.update': (call) => ({ ok: true, channel: call.args.channel, ts: call.args.ts }),
+    // Three people: U0JANE with a photo and first/last names, U0BOB with only a real name and
+    // Slack's default avatar, U0ANON unreadable.
+    'users.info': (call) => {
+      const profiles: Record<string, Record<string, unknown>> = {
+        U0JANE: {
+          first_name: 'Jane',
+          last_name: 'Doe',
+          real_name: 'Jane Doe',
+          is_custom_image: true,
+          image_512: 'https://avatars.example.test/jane-512.jpg',
+          image_original: 'https://avatars.example.test/jane-original.jpg',
+        },
+        U0BOB: {
+          real_name: 'Bob van der Berg',
+          is_custom_image: false,
+          image_512: 'https://avatars.example.test/default.png',
+        },
+      };
+      const profile = profiles[String(call.args.user)];
+      return profile
+        ? { ok: true, user: { id: call.args.user, profile } }
+        : { ok: false, error: 'user_not_found' };
+    },
     'files.info': (call) => {
       const file = fileObject(String(call.args.file));
       return file ? { ok: true, file } : { ok: false, error: 'file_not_found' };

@@ -5,7 +5,7 @@ import { readSubmission, type ViewStateValues } from '../../flows/submission.js'
 import { applyUpload } from '../../flows/upload.js';
 import { refusalText } from '../../views/access-messages.js';
 import { applyingView, noticeView } from '../../views/card-modal.js';
-import { ids } from '../../views/ids.js';
+import { ids, refillable } from '../../views/ids.js';
 import { decodeMetadata, type ModalMetadata } from '../../views/metadata.js';
 import { afterAck } from '../deps.js';
 
@@ -44,7 +44,10 @@ export async function handleCardSubmission(
   // A link already known to be unusable (URL rules, or a finished check) is refused in place.
   const photo = result.photo === 'link' ? deps.photos.cached(result.card.photoUrl) : undefined;
   if (photo !== undefined && !photo.ok) {
-    return ack({ response_action: 'errors', errors: { [ids.blocks.photoUrl]: photo.reason } });
+    return ack({
+      response_action: 'errors',
+      errors: { [refillable(ids.blocks.photoUrl, metadata.revision)]: photo.reason },
+    });
   }
   // Rights may have changed while the modal was open: check again, as the person who submitted.
   const decision = await deps.access.decide('set', body.user.id, number);

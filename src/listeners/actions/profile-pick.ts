@@ -1,0 +1,42 @@
+import type { App, BlockAction, UsersSelectAction } from '@slack/bolt';
+import type { ModalView } from '@slack/types';
+import type { Deps } from '../../deps.js';
+import { fillFromProfile } from '../../flows/profile.js';
+import { ids } from '../../views/ids.js';
+import { decodeMetadata } from '../../views/metadata.js';
+import { afterAck } from '../deps.js';
+
+type PickBody = BlockAction<UsersSelectAction>;
+
+/** The modal as Slack sent it, reduced to what views.update accepts. */
+function editableView(view: NonNullable<PickBody['view']>): ModalView {
+  const { type, callback_id, title, submit, close, private_metadata, blocks } = view as unknown as ModalView;
+  return { type, callback_id, title, submit, close, private_metadata, blocks };
+}
+
+export function register(app: App, deps: Deps): void {
+  app.action<PickBody>(ids.actions.fillFromProfile, async ({ ack, body, action }) => {
+    await ack();
+    const view = body.view;
+    const metadata = decodeMetadata(view?.private_metadata);
+    const userId = action.selected_user;
+    // Payloads come from outside: only a card modal of ours with a chosen person is filled in.
+    if (
+      typeof view?.id !== 'string' ||
+      !Array.isArray(view.blocks) ||
+      !metadata ||
+      typeof userId !== 'string'
+    )
+      return;
+    afterAck(deps, 'filling the form from a Slack profile', () =>
+      fillFromProfile(deps, {
+        view: editableView(view),
+        viewId: view.id,
+        hash: view.hash,
+        metadata,
+        userId,
+        actorId: body.user.id,
+      }),
+    );
+  });
+}
