@@ -393,6 +393,8 @@ describe('content that is refused', () => {
       ok: false,
       code: 'unsupported-format',
       reason: 'This is a GIF file; Sendblue needs a JPEG or PNG image.',
+      // The app can turn it into a JPEG when it hosts photos.
+      convertible: true,
     });
   });
 

@@ -8,6 +8,7 @@ import { explainFailure, isHopeless } from '../views/explain.js';
 import { cardStateMessage, failureMessage, type Message, progressMessage } from '../views/messages.js';
 import type { ModalMetadata } from '../views/metadata.js';
 import { escapeMrkdwn } from '../views/text.js';
+import { convertLinkedPhoto } from './convert.js';
 import type { Audience } from './ports.js';
 import { type Origin, presentChange, presentError, presentWaiting } from './present.js';
 
@@ -78,7 +79,7 @@ export async function changeAndPresent(
 }
 
 /** Runs after the submission was acknowledged with the "Applying…" view. */
-export function applyCard(
+export async function applyCard(
   deps: Deps,
   submission: {
     card: ProfileInput;
@@ -92,23 +93,32 @@ export function applyCard(
     photoHosted?: boolean;
   },
 ): Promise<void> {
-  const { card, metadata } = submission;
-  const number = card.fromNumber;
-  return changeAndPresent(
-    deps,
-    {
-      kind: 'set',
-      number,
-      card,
-      actorId: submission.actorId,
-      requestKey: submission.requestKey,
-      photoHosted: submission.photoHosted,
-    },
-    {
-      audience: submission.audience,
-      modal: { viewId: submission.viewId, metadata: { ...metadata, number } },
-    },
-  );
+  const { metadata, actorId } = submission;
+  const number = submission.card.fromNumber;
+  const origin = {
+    audience: submission.audience,
+    modal: { viewId: submission.viewId, metadata: { ...metadata, number } },
+  };
+  // With hosting, a link to another format, an oversized or a far-from-square image is converted first.
+  const linked = submission.photoHosted
+    ? { ok: true as const, card: submission.card, photoHosted: true }
+    : await convertLinkedPhoto(deps, submission.card, actorId);
+  const request = {
+    kind: 'set' as const,
+    number,
+    card: submission.card,
+    actorId,
+    requestKey: submission.requestKey,
+  };
+  if (!linked.ok) {
+    return presentChange(
+      deps,
+      request,
+      { status: 'invalid', problem: linked.problem, photo: 'link' },
+      origin,
+    );
+  }
+  return changeAndPresent(deps, { ...request, card: linked.card, photoHosted: linked.photoHosted }, origin);
 }
 
 /** Runs after the confirmed Delete click was acknowledged; replaces the prompt with the outcome. */

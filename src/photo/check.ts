@@ -49,6 +49,8 @@ export interface PhotoRefusal {
   code: PhotoRefusalCode;
   /** A whole sentence for the person who gave the link. */
   reason: string;
+  /** An image Sendblue cannot take as it is but the app can convert (WebP, GIF, AVIF, TIFF), with hosting. */
+  convertible?: boolean;
 }
 
 export type PhotoVerdict = PhotoPass | PhotoRefusal;
@@ -96,6 +98,8 @@ export interface PhotoChecker {
 }
 
 export const SMALL_SIDE_PX = 200;
+// What processPhoto can turn into a JPEG (HEIC it cannot decode here).
+const convertibleKinds: ReadonlySet<string> = new Set(['gif', 'webp', 'avif', 'tiff']);
 const downloadBudgetMs = 10_000;
 export const MAX_ASPECT_RATIO = 2;
 export const LARGE_FILE_BYTES = 10 * 1000 * 1000;
@@ -186,10 +190,13 @@ export function judgeImage(result: Extract<SafeFetchResult, { ok: true }>, maxBy
         return refuse('not-image', webPage);
       }
       if (read.kind) {
-        return refuse(
-          'unsupported-format',
-          `This is ${otherKindNames[read.kind]} file; Sendblue needs a JPEG or PNG image.`,
-        );
+        return {
+          ...refuse(
+            'unsupported-format',
+            `This is ${otherKindNames[read.kind]} file; Sendblue needs a JPEG or PNG image.`,
+          ),
+          ...(convertibleKinds.has(read.kind) ? { convertible: true } : {}),
+        };
       }
       const sent = contentType ? ` (the server sent ${contentType.slice(0, 60)})` : '';
       return refuse('not-image', `The link does not lead to a JPEG or PNG image${sent}.`);

@@ -1,6 +1,7 @@
 import type { App, BasicElementAction, BlockAction } from '@slack/bolt';
 import type { ModalView } from '@slack/types';
 import type { Deps } from '../../deps.js';
+import { needsConverting } from '../../flows/convert.js';
 import type { PhotoVerdict } from '../../photo/index.js';
 import { type PhotoFeedback, withPhotoFeedback } from '../../views/card-modal.js';
 import { ids } from '../../views/ids.js';
@@ -40,13 +41,21 @@ export async function handlePhotoUrl(deps: Deps, body: PhotoBody, action: UrlInp
     const delivery = await deps.slack.updateModal(view.id, next, { hash: view.hash, quick: true });
     return delivery.ok ? undefined : delivery.error;
   };
-  if (!verdict.ok) {
+  const converted = deps.photoHost !== undefined && needsConverting(verdict);
+  if (!verdict.ok && !converted) {
     await update({ kind: 'problem', reason: verdict.reason });
+    return;
+  }
+  if (!verdict.ok) {
+    const caption = `${verdict.reason.replace(/; Sendblue needs.*$/, '.')} It will be converted to a square JPEG and hosted by contactcard.`;
+    await update({ kind: 'no-preview', caption, warnings: [] });
     return;
   }
   // Without a network check there is nothing to preview beyond the link itself.
   if (!verdict.networkChecked) return;
-  const caption = captionOf(verdict);
+  const caption = converted
+    ? `${captionOf(verdict).replace(/: this is what.*$/, '')}: it will be converted to a square JPEG (at most 1024 px) and hosted by contactcard`
+    : captionOf(verdict);
   const failed = await update({ kind: 'preview', url: verdict.url, caption, warnings: verdict.warnings });
   // Slack fetches preview images itself and fails the whole view when it cannot: drop the image.
   if (failed?.includes('invalid_blocks') || failed?.includes('downloading image')) {

@@ -43,7 +43,8 @@ export async function handleCardSubmission(
   const number = card.fromNumber;
   // A link already known to be unusable (URL rules, or a finished check) is refused in place.
   const photo = result.photo === 'link' ? deps.photos.cached(result.card.photoUrl) : undefined;
-  if (photo !== undefined && !photo.ok) {
+  // With hosting, a WebP, GIF, AVIF or TIFF link is converted after the ack rather than refused.
+  if (photo !== undefined && !photo.ok && !(deps.photoHost && photo.convertible)) {
     return ack({
       response_action: 'errors',
       errors: { [refillable(ids.blocks.photoUrl, metadata.revision)]: photo.reason },
