@@ -394,6 +394,28 @@ await fakes.stop();
 for (const name of names) await targets[name].pool.close();
 
 // ---------------------------------------------------------------------------------------------
+// 6. The photo pipeline, in a process of its own once the others have stopped.
+progress('photo pipeline: a 12-megapixel JPEG, the app’s processing vs a bare sharp resize (ABBA)');
+const photoRun = spawnSync(process.execPath, [script('photo-pipeline')], {
+  cwd: root,
+  env: { ...baseEnv, BENCH_PHOTO_ROUNDS: String(Math.max(2, Math.round(8 * scale))) },
+  encoding: 'utf8',
+});
+if (photoRun.status !== 0) throw new Error(`photo pipeline bench failed:\n${photoRun.stderr}`);
+const photoBench = JSON.parse(photoRun.stdout.trim().split('\n').at(-1) ?? '{}') as {
+  photoBytes: number;
+  appMs: number[];
+  bareMs: number[];
+  idleMiB: number;
+  appPeakMiB: number;
+  barePeakMiB: number;
+};
+progress(
+  `photo pipeline: app ${photoBench.appMs.map(ms).join(', ')} ms; bare sharp ${photoBench.bareMs.map(ms).join(', ')} ms; ` +
+    `peak with 4 at once: app ${photoBench.appPeakMiB.toFixed(1)} MiB, bare ${photoBench.barePeakMiB.toFixed(1)} MiB (idle ${photoBench.idleMiB.toFixed(1)} MiB)`,
+);
+
+// ---------------------------------------------------------------------------------------------
 // Report.
 interface Row {
   metric: string;
@@ -519,6 +541,21 @@ for (const [index, name] of (Object.keys(entryCommands) as EntryName[]).entries(
     target: target(1.5),
   });
 }
+
+rows.push({
+  metric: `6. photo: one 12-megapixel JPEG (${(photoBench.photoBytes / 1024 / 1024).toFixed(1)} MB) to a square JPEG (median of ${photoBench.appMs.length}; baseline: bare sharp resize)`,
+  baseline: median(photoBench.bareMs),
+  app: median(photoBench.appMs),
+  unit: 'ms',
+  perRound: photoBench.appMs.map((a, i) => a / (photoBench.bareMs[i] ?? Number.NaN)),
+  target: target(1.2),
+});
+rows.push({
+  metric: '6. photo: peak resident memory of the process while 4 are processed at once',
+  baseline: photoBench.barePeakMiB,
+  app: photoBench.appPeakMiB,
+  unit: 'MiB',
+});
 
 const value = (row: Row, v: number) => (row.unit === 'MiB' ? `${v.toFixed(1)} MiB` : `${ms(v)} ms`);
 const met = (value: number, max: number | undefined) =>
