@@ -170,6 +170,34 @@ describe('uploading a photo in the editor', () => {
     expect(JSON.stringify(told)).toContain('Try again');
   });
 
+  it('refuses a file over 10 MB without downloading it, and one whose download turns out larger', async () => {
+    const big = app.slack.addFile('F0BIG', Buffer.alloc(11 * 1024 * 1024, 7), 'big.jpg');
+    const before = postedPhotos().length;
+    await submitUpload('big', big);
+    await app.settle();
+    expect(app.slack.fileDownloads.filter((download) => download.id === 'F0BIG')).toEqual([]);
+    // A file object that under-states its size is stopped while downloading.
+    await submitUpload('liar', { ...big, size: 1_000 });
+    await app.settle();
+    expect(postedPhotos().length).toBe(before);
+    for (const reply of ['big', 'liar']) {
+      const told = JSON.stringify(
+        app.slack.responsePosts.filter((post) => post.path === `/response/${reply}`),
+      );
+      expect(told).toContain('larger than 10 MB');
+    }
+  });
+
+  it('shows the processed photo in the modal once the card is submitted', async () => {
+    await submitUpload('shown', app.slack.addFile('F0SHOWN', await phonePhoto(500, 500)));
+    await app.settle();
+    const modal = app.slack.callsTo('views.update').at(-1)?.args.view as {
+      blocks: Array<Record<string, unknown>>;
+    };
+    const image = modal.blocks.find((block) => block.type === 'image');
+    expect(String(image?.image_url)).toMatch(new RegExp(`^${publicUrl}/photos/`));
+  });
+
   it('uses the link when both a link and a file are given', async () => {
     const file = app.slack.addFile('F0BOTH', await phonePhoto(500, 500));
     const before = postedPhotos().length;

@@ -34,11 +34,14 @@ export interface SlackOutbox {
   post(channel: string, message: Message): Promise<Delivery>;
   /** Inside a trigger's 3-second window: no retries, a short timeout. */
   openModal(triggerId: string, view: ModalView): Promise<Opened>;
-  /** `quick`: for an interaction the person is waiting on (a preview): no retries, a short timeout. */
+  /**
+   * `quick`: for an interaction the person is waiting on (a preview): no retries, a short timeout.
+   * `withoutImages` is shown instead if Slack cannot fetch an image of `view`.
+   */
   updateModal(
     viewId: string,
     view: ModalView,
-    options?: { hash?: string | undefined; quick?: boolean },
+    options?: { hash?: string | undefined; quick?: boolean; withoutImages?: ModalView },
   ): Promise<Delivery>;
   /** The file object of an upload (files.info), for its download URL; undefined when Slack has none. */
   fileInfo(fileId: string): Promise<unknown>;

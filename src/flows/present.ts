@@ -130,7 +130,12 @@ async function presentSuccess(
   switch (request.kind) {
     case 'set': {
       const { card } = request;
-      await updateModal(deps, origin, (metadata) => submittedView({ metadata: { ...metadata, number } }));
+      await updateModal(
+        deps,
+        origin,
+        (metadata) => submittedView({ metadata: { ...metadata, number }, photoUrl: card.photoUrl }),
+        (metadata) => submittedView({ metadata: { ...metadata, number } }),
+      );
       const announcement = (withPhoto: boolean) => cardUpdatedMessage({ card, actorId, at, withPhoto });
       await announce(deps, origin, announcement(true), announcement(false));
       await noticeChange(deps, origin, notice());
@@ -176,13 +181,21 @@ function unchangedAssignment(request: ChangeRequest & { kind: 'assign' | 'unassi
     : `${who ? `${who} does not own` : 'Nobody owns'} ${phone}; nothing changed.`;
 }
 
+type ModalFor = (metadata: ModalMetadata) => Parameters<PresentDeps['slack']['updateModal']>[1];
+
 async function updateModal(
   deps: PresentDeps,
   origin: Origin,
-  view: (metadata: ModalMetadata) => Parameters<PresentDeps['slack']['updateModal']>[1],
+  view: ModalFor,
+  withoutImages?: ModalFor,
 ): Promise<void> {
   if (origin.modal === undefined) return;
-  await deps.slack.updateModal(origin.modal.viewId, view(origin.modal.metadata));
+  const { viewId, metadata } = origin.modal;
+  await deps.slack.updateModal(
+    viewId,
+    view(metadata),
+    withoutImages ? { withoutImages: withoutImages(metadata) } : {},
+  );
 }
 
 /** The change happened: if the conversation cannot be reached, the person must still learn of it. */

@@ -1,4 +1,4 @@
-import sharp, { type Metadata } from 'sharp';
+import type { Metadata } from 'sharp';
 
 /**
  * Turns whatever image a person has into the one iMessage should show: upright (EXIF
@@ -44,6 +44,13 @@ function isHeic(input: Buffer): boolean {
   return input.toString('latin1', 4, 8) === 'ftyp' && heicBrands.has(input.toString('latin1', 8, 12));
 }
 
+// libvips is start-up time an app that never sees a photo does not need: loaded on first use.
+let library: Promise<typeof import('sharp')> | undefined;
+async function loadSharp() {
+  library ??= import('sharp');
+  return (await library).default;
+}
+
 let running = 0;
 const queue: Array<() => void> = [];
 
@@ -66,6 +73,7 @@ export function processPhoto(input: Buffer): Promise<ProcessedPhoto | Processing
 }
 
 async function convert(input: Buffer): Promise<ProcessedPhoto | ProcessingRefusal> {
+  const sharp = await loadSharp();
   const options = { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'truncated', autoOrient: true } as const;
   let metadata: Metadata;
   try {

@@ -120,16 +120,23 @@ export class WebApiOutbox implements SlackOutbox {
     }
   }
 
-  updateModal(
+  async updateModal(
     viewId: string,
     view: ModalView,
-    options: { hash?: string | undefined; quick?: boolean } = {},
+    options: { hash?: string | undefined; quick?: boolean; withoutImages?: ModalView } = {},
   ): Promise<Delivery> {
     const client = options.quick ? this.quickClient : this.client;
     const { hash } = options;
-    return this.call('views.update', () =>
-      client.views.update({ view_id: viewId, view: this.labelledView(view), ...(hash ? { hash } : {}) }),
-    );
+    const attempt = (next: ModalView) =>
+      this.call('views.update', () =>
+        client.views.update({ view_id: viewId, view: this.labelledView(next), ...(hash ? { hash } : {}) }),
+      );
+    const delivery = await attempt(view);
+    if (!delivery.ok && options.withoutImages && isImageError(delivery.error)) {
+      this.log.warn(`Slack could not fetch an image of a modal (${delivery.error}); showing it without`);
+      return attempt(options.withoutImages);
+    }
+    return delivery;
   }
 
   async userProfile(userId: string): Promise<SlackProfile | undefined> {

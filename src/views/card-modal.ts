@@ -206,12 +206,21 @@ export function applyingView(
   );
 }
 
-export function submittedView(context: ModalContext & { metadata: { number: string } }): ModalView {
-  return noticeView(
-    context,
+/** After a successful set; with the photo as iMessage will show it, when Slack can fetch it. */
+export function submittedView(
+  context: ModalContext & { metadata: { number: string }; photoUrl?: string | undefined },
+): ModalView {
+  const text =
     `:white_check_mark: *Card submitted for ${formatPhone(context.metadata.number)}.*\n` +
-      'iMessage recipients see it at their next conversation with this number.',
-  );
+    'iMessage recipients see it at their next conversation with this number.';
+  if (!context.photoUrl) return noticeView(context, text);
+  const photo: KnownBlock = {
+    type: 'image',
+    image_url: context.photoUrl,
+    alt_text: 'The contact card photo',
+    title: plain('The photo iMessage recipients see', 150),
+  };
+  return modal(context, [section(text), photo]);
 }
 
 /** A modal that only says something (mrkdwn), with a Close button. */
