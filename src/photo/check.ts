@@ -262,30 +262,21 @@ export function createPhotoChecker(options: PhotoCheckerOptions): PhotoChecker {
     ...(options.policy ? { policy: options.policy } : {}),
   };
 
-  const fetcher = networkCheck
-    ? createSafeFetcher({
-        budgetMs,
-        maxBytes,
-        allowHttp: ruleOptions.allowHttp,
-        ...(options.policy ? { policy: options.policy } : {}),
-        ...(options.resolve ? { resolve: options.resolve } : {}),
-        ...(options.maxRedirects !== undefined ? { maxRedirects: options.maxRedirects } : {}),
-        ...(options.ca ? { ca: options.ca } : {}),
-      })
-    : undefined;
-
-  // Whole images, for converting: the same protections, a larger body and a longer budget.
-  const downloader = networkCheck
-    ? createSafeFetcher({
-        budgetMs: downloadBudgetMs,
-        maxBytes: MAX_UPLOAD_BYTES + 1,
-        allowHttp: ruleOptions.allowHttp,
-        ...(options.policy ? { policy: options.policy } : {}),
-        ...(options.resolve ? { resolve: options.resolve } : {}),
-        ...(options.maxRedirects !== undefined ? { maxRedirects: options.maxRedirects } : {}),
-        ...(options.ca ? { ca: options.ca } : {}),
-      })
-    : undefined;
+  // The same protections for both: the check reads the first bytes, a download (for converting)
+  // the whole image, with a longer budget.
+  const vettedFetcher = (limits: { budgetMs: number; maxBytes: number }) =>
+    networkCheck
+      ? createSafeFetcher({
+          ...limits,
+          allowHttp: ruleOptions.allowHttp,
+          ...(options.policy ? { policy: options.policy } : {}),
+          ...(options.resolve ? { resolve: options.resolve } : {}),
+          ...(options.maxRedirects !== undefined ? { maxRedirects: options.maxRedirects } : {}),
+          ...(options.ca ? { ca: options.ca } : {}),
+        })
+      : undefined;
+  const fetcher = vettedFetcher({ budgetMs, maxBytes });
+  const downloader = vettedFetcher({ budgetMs: downloadBudgetMs, maxBytes: MAX_UPLOAD_BYTES + 1 });
 
   const cache = new Map<string, CacheEntry>();
   const running = new Map<string, Promise<PhotoVerdict>>();
