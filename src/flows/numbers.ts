@@ -1,5 +1,6 @@
 import { mapWithLimit } from '../concurrency.js';
 import type { Deps } from '../deps.js';
+import { RESTORABLE_CHANGES } from '../photo/hosting.js';
 import {
   historyMessage,
   type ListedNumber,
@@ -46,5 +47,5 @@ export async function listNumbers(deps: Deps, userId: string): Promise<Message> 
 }
 
 export async function numberHistory(deps: Deps, number: string): Promise<Message> {
-  return historyMessage({ number, entries: await deps.store.history(number, 10) });
+  return historyMessage({ number, entries: await deps.store.history(number, RESTORABLE_CHANGES) });
 }

@@ -3,7 +3,8 @@ import type { Refusal } from '../access/access.js';
 import { formatPhone } from '../phone.js';
 import type { ProfileState } from '../sendblue/schemas.js';
 import type { CardSnapshot, ChangeEntry } from '../store/types.js';
-import { cardFields, context, editButton, type Message, message, section } from './blocks.js';
+import { button, cardFields, context, editButton, type Message, message, section } from './blocks.js';
+import { ids } from './ids.js';
 import { escapeMrkdwn, limits, slackDate } from './text.js';
 
 const mentionAll = (users: readonly string[]) =>
@@ -113,22 +114,30 @@ function describeEntry(entry: ChangeEntry): string {
   return `${outcomeIcon[entry.outcome]} ${slackDate(entry.startedAt)} <@${entry.actorId}> ${what}${result}${took}`;
 }
 
+/** A change whose card can be put back with one submission: a successful set. */
+function restorable(entry: ChangeEntry): boolean {
+  return entry.action === 'set' && entry.outcome === 'ok' && entry.after !== null;
+}
+
+/** The Restore button's value: the number and the change, both checked again when clicked. */
+export function encodeRestore(entry: ChangeEntry): string {
+  return JSON.stringify({ number: entry.number, change: entry.id });
+}
+
 export function historyMessage(options: { number: string; entries: readonly ChangeEntry[] }): Message {
   const phone = formatPhone(options.number);
   if (options.entries.length === 0) {
     return message(`No recorded changes for ${phone}`, [section(`No recorded changes for *${phone}*.`)]);
   }
-  const lines = options.entries.map(describeEntry);
-  const blocks: KnownBlock[] = [section(`*Last ${lines.length} changes to ${phone}*`)];
-  // One line each keeps a glance readable; a section holds 3000 characters, so split when needed.
-  let chunk = '';
-  for (const line of lines) {
-    const next = chunk ? `${chunk}\n${line}` : line;
-    if (next.length > limits.sectionText && chunk) {
-      blocks.push(section(chunk));
-      chunk = line;
-    } else chunk = next;
+  // One section per change, so that each card that can be put back carries its own Restore button.
+  const blocks: KnownBlock[] = [section(`*Last ${options.entries.length} changes to ${phone}*`)];
+  for (const entry of options.entries.slice(0, limits.messageBlocks - 2)) {
+    const restore = restorable(entry)
+      ? button('Restore', ids.actions.restore, encodeRestore(entry), {
+          accessibility_label: 'Open the editor with this card filled in',
+        })
+      : undefined;
+    blocks.push(section(describeEntry(entry), restore));
   }
-  if (chunk) blocks.push(section(chunk));
   return message(`Last changes to ${phone}`, blocks);
 }

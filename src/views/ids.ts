@@ -27,6 +27,8 @@ export const ids = {
     edit: 'contactcard_edit',
     delete: 'contactcard_delete',
     tryAgain: 'contactcard_try_again',
+    /** A history entry's card back into the editor. */
+    restore: 'contactcard_restore',
     /** The editor's "Fill from a Slack profile" user picker. */
     fillFromProfile: 'contactcard_fill_profile',
   },

@@ -1,11 +1,15 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import { z } from 'zod';
 import type { Verb } from '../../access/access.js';
 import { appNumberSchema, type CardDraft, cardDraftSchema } from '../../card/rules.js';
 import type { Deps } from '../../deps.js';
 import { removeCard } from '../../flows/card.js';
 import type { Audience } from '../../flows/ports.js';
+import { formatPhone } from '../../phone.js';
+import { RESTORABLE_CHANGES } from '../../photo/hosting.js';
 import { refusalMessage } from '../../views/access-messages.js';
 import { ids } from '../../views/ids.js';
+import { progressMessage } from '../../views/messages.js';
 import { afterAck } from '../deps.js';
 import { openCardModal } from '../open-card-modal.js';
 
@@ -77,7 +81,51 @@ export async function handleDelete(deps: Deps, body: ButtonBody, action: ButtonA
   );
 }
 
+const restoreValue = z.object({ number: appNumberSchema, change: z.number().int().positive() });
+
+/**
+ * Restore: the editor opens filled in with an earlier card, photo included, so putting it back is
+ * one ordinary submission (rights checked as for Edit, and again when it is submitted).
+ */
+export async function handleRestore(deps: Deps, body: ButtonBody, action: ButtonAction): Promise<void> {
+  let value: unknown;
+  try {
+    value = JSON.parse(action.value ?? '');
+  } catch {
+    value = undefined;
+  }
+  const parsed = restoreValue.safeParse(value);
+  if (!parsed.success) {
+    deps.log.warn('restore button with an unreadable value');
+    return;
+  }
+  const { number, change } = parsed.data;
+  const entry = (await deps.store.history(number, RESTORABLE_CHANGES)).find(
+    (candidate) => candidate.id === change && candidate.action === 'set' && candidate.outcome === 'ok',
+  );
+  if (entry?.after == null) {
+    const text = `That change to ${formatPhone(number)} is no longer among the last ${RESTORABLE_CHANGES}, so it cannot be restored from here. Set the card with /contactcard set.`;
+    afterAck(deps, 'refusing a restore', () =>
+      deps.slack.tellPrivately(audienceOf(body), progressMessage(text, ':information_source:')),
+    );
+    return;
+  }
+  const card = entry.after;
+  const draft: CardDraft = {
+    number,
+    firstName: card.firstName ?? undefined,
+    lastName: card.lastName ?? undefined,
+    photoUrl: card.photoUrl ?? undefined,
+    displayName: card.displayName ?? undefined,
+  };
+  await openFromButton(deps, body, number, draft);
+}
+
 export function register(app: App, deps: Deps): void {
+  app.action<ButtonBody>(ids.actions.restore, async ({ ack, body, action }) => {
+    await ack();
+    await handleRestore(deps, body, action);
+  });
   app.action<ButtonBody>(ids.actions.edit, async ({ ack, body, action }) => {
     await ack();
     await handleEdit(deps, body, action);
