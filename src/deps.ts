@@ -2,6 +2,7 @@ import type { Logger } from '@slack/logger';
 import type { Access } from './access/access.js';
 import type { ChangePipeline } from './changes/pipeline.js';
 import type { Config } from './config.js';
+import type { HomeTabs } from './flows/home.js';
 import type { LinesDirectory } from './flows/lines.js';
 import type { SlackOutbox } from './flows/ports.js';
 import type { InFlight } from './operations.js';
@@ -33,6 +34,8 @@ export interface Deps {
   /** The one way a number changes. */
   changes: ChangePipeline;
   slack: SlackOutbox;
+  /** The Home tabs people have open: published on open, re-published when one of their numbers changes. */
+  homes: HomeTabs;
   /** Work that continues after an ack, so a shutdown can wait for it. */
   operations: InFlight;
   now: () => Date;

@@ -5,6 +5,7 @@ import { ChangePipeline } from './changes/pipeline.js';
 import { storeTurns } from './changes/turns.js';
 import type { Config } from './config.js';
 import type { Deps } from './deps.js';
+import { HomeTabs } from './flows/home.js';
 import { LinesDirectory } from './flows/lines.js';
 import { InstanceLease } from './instance.js';
 import type { Metrics } from './metrics.js';
@@ -83,15 +84,26 @@ export async function openServices(
     sandbox: sendblue.sandbox,
   });
   const access = createAccess(config, log, store, lines, quickClient);
+  const homes = new HomeTabs({ access, store, lines, slack, log });
+  const operations = new InFlight();
   const changes = new ChangePipeline({
     access,
     store,
     sendblue: sendblue.client,
     photos,
     turns: storeTurns(store.turns),
-    observer: metrics && {
-      result: (kind, result) => metrics.countChange(kind, result),
-      waiting: (delta) => metrics.waiting.inc(delta),
+    observer: {
+      result: (kind, result) => {
+        metrics?.countChange(kind, result);
+        if (result.status === 'ok' || result.status === 'failed') {
+          void operations.track(
+            homes
+              .changed(result.entry.number)
+              .catch((error: unknown) => log.warn(`Home tabs not refreshed: ${String(error)}`)),
+          );
+        }
+      },
+      waiting: (delta) => metrics?.waiting.inc(delta),
     },
   });
   const metricsServer =
@@ -110,7 +122,8 @@ export async function openServices(
     access,
     changes,
     slack,
-    operations: new InFlight(),
+    homes,
+    operations,
     now: () => new Date(),
     health: async () => {
       const up = await store.ping();

@@ -171,7 +171,7 @@ const junk = fc.oneof(
 /** private_metadata that can never be read back as a modal's metadata. */
 function brokenMetadata(responseUrl: string) {
   const notChannel = fc.oneof(
-    junk.filter((v) => typeof v !== 'string' || !/^[CGDW][A-Z0-9]+$/.test(v)),
+    junk.filter((v) => typeof v !== 'string' || !/^[CGDUW][A-Z0-9]+$/.test(v)),
     fc.constant('c0lowercase'),
     fc.constant(`C${'0'.repeat(40)}`),
   );

@@ -89,6 +89,9 @@ class RecordingOutbox implements SlackOutbox {
   async userProfile() {
     return undefined;
   }
+  async publishHome() {
+    return this.deliver('home', '');
+  }
   labelled = <T>(message: T) => message;
   labelledView = <T>(view: T) => view;
   texts(how: string) {

@@ -542,6 +542,25 @@ describe.each([sqlite, postgres])('$name store', (backend) => {
       });
     });
 
+    describe('the whole fleet at once', () => {
+      it('knownCards lists every card by number; latestChanges each number’s latest change', async () => {
+        await store.rememberCard('+15550000002', alice, 'U1');
+        await store.rememberCard('+15550000001', aliceWithPhoto, 'U2');
+        const a1 = await store.beginChange({ action: 'set', number: '+15550000001', actorId: 'U1' });
+        await store.completeChange(a1.id, { outcome: 'ok' });
+        const a2 = await store.beginChange({ action: 'delete', number: '+15550000001', actorId: 'U2' });
+        const b1 = await store.beginChange({ action: 'set', number: '+15550000002', actorId: 'U1' });
+        expect((await store.knownCards()).map((card) => [card.number, card.updatedBy])).toEqual([
+          ['+15550000001', 'U2'],
+          ['+15550000002', 'U1'],
+        ]);
+        expect((await store.latestChanges()).map((entry) => [entry.number, entry.id])).toEqual([
+          ['+15550000001', a2.id],
+          ['+15550000002', b1.id],
+        ]);
+      });
+    });
+
     describe('hosted photos', () => {
       it('keep the bytes exactly, list per number oldest first without them, and delete', async () => {
         const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0x00, 0x01, 0xfe, 0xff, 0xd9]);

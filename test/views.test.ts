@@ -877,7 +877,8 @@ describe('encodeMetadata / decodeMetadata', () => {
     ['a string', '"C0123456789"'],
     ['no channel', '{"number":"+14155551234"}'],
     ['a numeric channel', '{"channel":123}'],
-    ['a user id as channel', '{"channel":"U0123456789"}'],
+    // A user id is a channel here: the person's DM with the app, where Home tab buttons answer.
+    ['a team id as channel', '{"channel":"T0123456789"}'],
     ['a numeric number', '{"channel":"C1","number":14155551234}'],
     ['a national number', '{"channel":"C1","number":"4155551234"}'],
     ['a formatted number', '{"channel":"C1","number":"+1 415 555 1234"}'],

@@ -1,4 +1,4 @@
-import type { ModalView } from '@slack/types';
+import type { HomeView, ModalView } from '@slack/types';
 import type { Message } from '../views/blocks.js';
 
 /** Who acted and where: the conversation to answer in, and the interaction's response_url if any. */
@@ -45,6 +45,8 @@ export interface SlackOutbox {
   ): Promise<Delivery>;
   /** The file object of an upload (files.info), for its download URL; undefined when Slack has none. */
   fileInfo(fileId: string): Promise<unknown>;
+  /** Publishes a person's Home tab (views.publish). */
+  publishHome(userId: string, view: HomeView): Promise<Delivery>;
   /** A person's Slack profile (users.info), for "Fill from a Slack profile"; undefined when unreadable. */
   userProfile(userId: string): Promise<SlackProfile | undefined>;
   /** A message or view as it must leave the app (an ack's body): labelled in sandbox mode. */

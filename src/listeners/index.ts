@@ -1,9 +1,11 @@
 import type { App } from '@slack/bolt';
 import type { Deps } from '../deps.js';
 import * as cardButtons from './actions/card-buttons.js';
+import * as homeActions from './actions/home.js';
 import * as photoUrl from './actions/photo-url.js';
 import * as profilePick from './actions/profile-pick.js';
 import * as contactcardCommand from './commands/contactcard.js';
+import * as appHome from './events/app-home.js';
 import * as cardSubmission from './views/card-submission.js';
 
 export function registerListeners(app: App, deps: Deps): void {
@@ -12,4 +14,6 @@ export function registerListeners(app: App, deps: Deps): void {
   cardButtons.register(app, deps);
   photoUrl.register(app, deps);
   profilePick.register(app, deps);
+  homeActions.register(app, deps);
+  appHome.register(app, deps);
 }

@@ -1,5 +1,5 @@
 import type { webApi } from '@slack/bolt';
-import type { ModalView } from '@slack/types';
+import type { HomeView, ModalView } from '@slack/types';
 import { request } from 'undici';
 import type { Audience, Delivery, Opened, SlackOutbox, SlackProfile } from '../flows/ports.js';
 import type { Log } from '../logger.js';
@@ -137,6 +137,12 @@ export class WebApiOutbox implements SlackOutbox {
       return attempt(options.withoutImages);
     }
     return delivery;
+  }
+
+  publishHome(userId: string, view: HomeView): Promise<Delivery> {
+    return this.call('views.publish', () =>
+      this.client.views.publish({ user_id: userId, view: this.sandbox ? sandboxView(view) : view }),
+    );
   }
 
   async userProfile(userId: string): Promise<SlackProfile | undefined> {

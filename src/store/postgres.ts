@@ -175,6 +175,18 @@ interface CardRow {
   updated_by: string;
 }
 
+function toKnownCard(row: CardRow): KnownCard {
+  return {
+    number: row.number,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    displayName: row.display_name,
+    photoUrl: row.photo_url,
+    updatedAt: row.updated_at,
+    updatedBy: row.updated_by,
+  };
+}
+
 function toEntry(row: ChangeRow): ChangeEntry {
   return {
     id: Number(row.id),
@@ -602,16 +614,18 @@ export class PostgresStore implements Store {
 
   async lastKnownCard(number: string): Promise<KnownCard | undefined> {
     const [row] = await this.#query<CardRow>('SELECT * FROM cards WHERE number = $1', [number]);
-    if (!row) return undefined;
-    return {
-      number: row.number,
-      firstName: row.first_name,
-      lastName: row.last_name,
-      displayName: row.display_name,
-      photoUrl: row.photo_url,
-      updatedAt: row.updated_at,
-      updatedBy: row.updated_by,
-    };
+    return row && toKnownCard(row);
+  }
+
+  async knownCards(): Promise<KnownCard[]> {
+    return (await this.#query<CardRow>('SELECT * FROM cards ORDER BY number')).map(toKnownCard);
+  }
+
+  async latestChanges(): Promise<ChangeEntry[]> {
+    const rows = await this.#query<ChangeRow>(
+      'SELECT DISTINCT ON (number) * FROM changes ORDER BY number, id DESC',
+    );
+    return rows.map(toEntry);
   }
 
   async rememberCard(number: string, card: CardSnapshot, updatedBy: string): Promise<void> {

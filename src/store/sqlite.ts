@@ -78,6 +78,18 @@ interface CardRow {
 const parseCard = (json: string | null) =>
   json === null ? null : snapshot(JSON.parse(json) as CardSnapshot);
 
+function toKnownCard(row: CardRow): KnownCard {
+  return {
+    number: row.number,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    displayName: row.display_name,
+    photoUrl: row.photo_url,
+    updatedAt: new Date(row.updated_at),
+    updatedBy: row.updated_by,
+  };
+}
+
 function toEntry(row: ChangeRow): ChangeEntry {
   return {
     id: row.id,
@@ -170,6 +182,10 @@ function prepare(db: Database.Database) {
       .pluck(),
     ping: db.prepare<[], number>('SELECT 1').pluck(),
     card: db.prepare<[string], CardRow>('SELECT * FROM cards WHERE number = ?'),
+    cards: db.prepare<[], CardRow>('SELECT * FROM cards ORDER BY number'),
+    latestChanges: db.prepare<[], ChangeRow>(
+      'SELECT * FROM changes WHERE id IN (SELECT max(id) FROM changes GROUP BY number) ORDER BY number',
+    ),
     rememberCard: db.prepare<[Record<string, string | null>]>(
       `INSERT INTO cards (number, first_name, last_name, display_name, photo_url, updated_at, updated_by)
        VALUES (@number, @firstName, @lastName, @displayName, @photoUrl, @updatedAt, @updatedBy)
@@ -403,16 +419,15 @@ export class SqliteStore implements Store {
 
   async lastKnownCard(number: string): Promise<KnownCard | undefined> {
     const row = this.#sql.card.get(number);
-    if (!row) return undefined;
-    return {
-      number: row.number,
-      firstName: row.first_name,
-      lastName: row.last_name,
-      displayName: row.display_name,
-      photoUrl: row.photo_url,
-      updatedAt: new Date(row.updated_at),
-      updatedBy: row.updated_by,
-    };
+    return row && toKnownCard(row);
+  }
+
+  async knownCards(): Promise<KnownCard[]> {
+    return this.#sql.cards.all().map(toKnownCard);
+  }
+
+  async latestChanges(): Promise<ChangeEntry[]> {
+    return this.#sql.latestChanges.all().map(toEntry);
   }
 
   async rememberCard(number: string, card: CardSnapshot, updatedBy: string): Promise<void> {

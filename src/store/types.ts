@@ -209,6 +209,10 @@ export interface Store {
   forgetCard(number: string): Promise<void>;
   /** Every number with an assignment, a known card or any change, sorted. */
   knownNumbers(): Promise<string[]>;
+  /** Every last known card, by number: one read for a whole fleet (the Home tab). */
+  knownCards(): Promise<KnownCard[]>;
+  /** Each number's latest change, by number. */
+  latestChanges(): Promise<ChangeEntry[]>;
 
   /** Hosted photos: kept in the store so that every replica can serve them. */
   savePhoto(photo: Omit<HostedPhoto, 'createdAt'> & { createdAt?: Date }): Promise<void>;

@@ -27,6 +27,10 @@ export const ids = {
     edit: 'contactcard_edit',
     delete: 'contactcard_delete',
     tryAgain: 'contactcard_try_again',
+    /** Home tab: a number's history, a page of the fleet, the status filter. */
+    history: 'contactcard_history',
+    homePage: 'contactcard_home_page',
+    homeFilter: 'contactcard_home_filter',
     /** A history entry's card back into the editor. */
     restore: 'contactcard_restore',
     /** The editor's "Fill from a Slack profile" user picker. */

@@ -9,11 +9,11 @@ import { limits } from './text.js';
 const modalMetadataSchema = z.object({
   /** E.164 number being edited; absent when the modal asks for it. */
   number: appNumberSchema.optional(),
-  /** Where the command ran: the confirmation goes there. */
+  /** Where the command ran: the confirmation goes there (a user id: their DM with the app, for the Home tab). */
   channel: z
     .string()
     .max(32)
-    .regex(/^[CGDW][A-Z0-9]+$/),
+    .regex(/^[CGDUW][A-Z0-9]+$/),
   /** How many times the form was filled in again (from a Slack profile): see `refillable`. */
   revision: z.number().int().min(1).max(1_000).optional(),
   /** The invoking interaction's response_url: works in DMs and private channels the bot is not in. */

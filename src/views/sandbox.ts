@@ -1,4 +1,4 @@
-import type { ContextBlock, KnownBlock, ModalView } from '@slack/types';
+import type { ContextBlock, HomeView, KnownBlock, ModalView } from '@slack/types';
 import type { Message } from './blocks.js';
 import { limits, truncate } from './text.js';
 
@@ -33,6 +33,7 @@ export function sandboxMessage<M extends Message>(message: M): M {
   };
 }
 
-export function sandboxView(view: ModalView): ModalView {
+/** A modal or a Home tab (both hold 100 blocks). */
+export function sandboxView<V extends ModalView | HomeView>(view: V): V {
   return { ...view, blocks: withNotice(view.blocks as KnownBlock[], limits.modalBlocks) };
 }

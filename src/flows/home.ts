@@ -1,0 +1,89 @@
+import type { Deps } from '../deps.js';
+import type { ChangeEntry, KnownCard } from '../store/types.js';
+import { type CardStatus, type HomeNumber, homeView } from '../views/home.js';
+
+/** What a person last looked at in their Home tab: kept per instance, for paging and re-publishing. */
+interface HomeState {
+  page: number;
+  filter: CardStatus | 'all';
+  openedAt: number;
+}
+
+// A Home tab opened this recently is re-published when one of its numbers changes.
+const republishForMs = 30 * 60_000;
+
+/** A number's status as the store knows it: no Sendblue call on any open. */
+export function statusOf(card: KnownCard | undefined, latest: ChangeEntry | undefined): CardStatus {
+  if (latest?.outcome === 'failed') return 'failed';
+  if (latest?.outcome === 'pending') return 'in progress';
+  if (latest?.outcome === 'unknown') return 'outcome unknown';
+  return card ? 'submitted' : 'no card';
+}
+
+/**
+ * The Home tab: the numbers the viewer may manage (admins and open mode: every known number),
+ * each with its card, status, last change and owners, a page at a time.
+ */
+export class HomeTabs {
+  private readonly states = new Map<string, HomeState>();
+
+  constructor(private readonly deps: Pick<Deps, 'access' | 'store' | 'lines' | 'slack' | 'log'>) {}
+
+  /** `looked`: the person opened or paged the tab (a re-publish after a change is not a look). */
+  async publish(
+    userId: string,
+    change: Partial<Pick<HomeState, 'page' | 'filter'>> = {},
+    looked = true,
+  ): Promise<void> {
+    const previous = this.states.get(userId);
+    const state: HomeState = {
+      page: change.page ?? (change.filter !== undefined ? 0 : (previous?.page ?? 0)),
+      filter: change.filter ?? previous?.filter ?? 'all',
+      openedAt: looked || previous === undefined ? Date.now() : previous.openedAt,
+    };
+    this.states.set(userId, state);
+    const { access, store, lines } = this.deps;
+    const everything = await access.managesEverything(userId);
+    const numbers = everything
+      ? [...new Set([...(lines.numbers() ?? []), ...(await store.knownNumbers())])].sort()
+      : await access.numbersOf(userId);
+    const [cards, latest, assignments] = await Promise.all([
+      store.knownCards(),
+      store.latestChanges(),
+      store.assignments(),
+    ]);
+    const cardOf = new Map(cards.map((card) => [card.number, card]));
+    const latestOf = new Map(latest.map((entry) => [entry.number, entry]));
+    const fleet: HomeNumber[] = numbers.map((number) => ({
+      number,
+      card: cardOf.get(number),
+      latest: latestOf.get(number),
+      status: statusOf(cardOf.get(number), latestOf.get(number)),
+      owners: assignments.filter((a) => a.number === number).map((a) => a.userId),
+    }));
+    const view = homeView({
+      numbers: fleet,
+      page: state.page,
+      filter: state.filter,
+      showOwners: everything,
+      openMode: await access.isOpenMode(),
+    });
+    const delivery = await this.deps.slack.publishHome(userId, view);
+    if (!delivery.ok) this.deps.log.warn(`Home tab not published (${delivery.error})`);
+  }
+
+  /** After a change: every Home tab opened in the last 30 minutes that shows the number again. */
+  async changed(number: string): Promise<void> {
+    const recent = Date.now() - republishForMs;
+    for (const [userId, state] of this.states) {
+      if (state.openedAt < recent) {
+        this.states.delete(userId);
+        continue;
+      }
+      const shows =
+        (await this.deps.access.managesEverything(userId)) ||
+        (await this.deps.access.numbersOf(userId)).includes(number);
+      if (shows) await this.publish(userId, {}, false);
+    }
+  }
+}

@@ -1,0 +1,41 @@
+import type { App, BlockAction, ButtonAction, StaticSelectAction } from '@slack/bolt';
+import { appNumberSchema } from '../../card/rules.js';
+import type { Deps } from '../../deps.js';
+import { numberHistory } from '../../flows/numbers.js';
+import { refusalMessage } from '../../views/access-messages.js';
+import { statuses } from '../../views/home.js';
+import { ids } from '../../views/ids.js';
+import { afterAck } from '../deps.js';
+
+/** Home tab controls: Previous/Next, the status filter, and a number's History. */
+export function register(app: App, deps: Deps): void {
+  app.action<BlockAction<ButtonAction>>(ids.actions.homePage, async ({ ack, body, action }) => {
+    await ack();
+    const page = Number(action.value);
+    if (Number.isInteger(page) && page >= 0)
+      afterAck(deps, 'paging the Home tab', () => deps.homes.publish(body.user.id, { page }));
+  });
+  app.action<BlockAction<StaticSelectAction>>(ids.actions.homeFilter, async ({ ack, body, action }) => {
+    await ack();
+    const chosen = action.selected_option?.value;
+    const filter = statuses.find((status) => status === chosen) ?? 'all';
+    afterAck(deps, 'filtering the Home tab', () => deps.homes.publish(body.user.id, { filter }));
+  });
+  app.action<BlockAction<ButtonAction>>(ids.actions.history, async ({ ack, body, action }) => {
+    await ack();
+    const number = appNumberSchema.safeParse(action.value);
+    if (!number.success) return;
+    const audience = {
+      userId: body.user.id,
+      channelId: body.channel?.id ?? body.user.id,
+      responseUrl: body.response_url,
+    };
+    afterAck(deps, 'showing a history', async () => {
+      const decision = await deps.access.decide('history', body.user.id, number.data);
+      const message = decision.allowed
+        ? await numberHistory(deps, number.data)
+        : refusalMessage(decision.refusal);
+      await deps.slack.tellPrivately(audience, message);
+    });
+  });
+}

@@ -1,0 +1,137 @@
+import type { HomeView, KnownBlock } from '@slack/types';
+import { formatPhone } from '../phone.js';
+import type { ChangeEntry, KnownCard } from '../store/types.js';
+import { actions, button, context, deleteButton, editButton, section } from './blocks.js';
+import { ids } from './ids.js';
+import { escapeMrkdwn, limits, plain, slackDate } from './text.js';
+
+export type CardStatus = 'submitted' | 'failed' | 'in progress' | 'outcome unknown' | 'no card';
+
+export interface HomeNumber {
+  number: string;
+  card: KnownCard | undefined;
+  latest: ChangeEntry | undefined;
+  status: CardStatus;
+  owners: readonly string[];
+}
+
+export const statuses: readonly CardStatus[] = [
+  'submitted',
+  'failed',
+  'in progress',
+  'outcome unknown',
+  'no card',
+];
+
+// Three blocks a number (card, buttons, divider) plus a header of at most six and the pager: within 100.
+export const numbersPerPage = 25;
+
+const statusIcon: Record<CardStatus, string> = {
+  submitted: ':white_check_mark:',
+  failed: ':x:',
+  'in progress': ':hourglass_flowing_sand:',
+  'outcome unknown': ':grey_question:',
+  'no card': ':white_circle:',
+};
+
+function numberBlocks(entry: HomeNumber, showOwners: boolean): KnownBlock[] {
+  const { card, latest } = entry;
+  const names = card ? [card.firstName, card.lastName].filter(Boolean).join(' ') : '';
+  const lines = [
+    `*${formatPhone(entry.number)}*  ${statusIcon[entry.status]} ${entry.status}`,
+    card
+      ? `${escapeMrkdwn(names || 'no name')}${card.displayName ? ` · “${escapeMrkdwn(card.displayName)}”` : ''}`
+      : '_no contact card set through contactcard_',
+  ];
+  if (latest)
+    lines.push(`Last change: ${latest.action} by <@${latest.actorId}> ${slackDate(latest.startedAt)}`);
+  if (showOwners) {
+    lines.push(
+      `Owners: ${entry.owners.length > 0 ? entry.owners.map((user) => `<@${user}>`).join(', ') : 'nobody yet'}`,
+    );
+  }
+  const photo = card?.photoUrl
+    ? ({
+        type: 'image',
+        image_url: card.photoUrl,
+        alt_text: `Photo of ${names || formatPhone(entry.number)}`.slice(0, limits.altText),
+      } as const)
+    : undefined;
+  return [
+    section(lines.join('\n'), photo),
+    actions(
+      editButton(entry.number),
+      button('History', ids.actions.history, entry.number),
+      deleteButton(entry.number),
+    ),
+    { type: 'divider' },
+  ];
+}
+
+/** The Home tab: counts, a filter by status, one page of numbers, Previous/Next. Never over 100 blocks. */
+export function homeView(options: {
+  numbers: readonly HomeNumber[];
+  page: number;
+  filter: CardStatus | 'all';
+  showOwners: boolean;
+  openMode: boolean;
+}): HomeView {
+  const counts = statuses
+    .map((status) => [status, options.numbers.filter((entry) => entry.status === status).length] as const)
+    .filter(([, count]) => count > 0);
+  const shown =
+    options.filter === 'all'
+      ? options.numbers
+      : options.numbers.filter((entry) => entry.status === options.filter);
+  const pages = Math.max(1, Math.ceil(shown.length / numbersPerPage));
+  const page = Math.min(Math.max(0, options.page), pages - 1);
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: plain('Your Sendblue numbers', 150) },
+    section(
+      options.numbers.length === 0
+        ? 'You manage no number yet. An admin can assign you one: `/contactcard assign <number> @you`.'
+        : `*${options.numbers.length}* number${options.numbers.length === 1 ? '' : 's'}: ${counts.map(([status, count]) => `${count} ${status}`).join(' · ')}`,
+      {
+        type: 'static_select',
+        action_id: ids.actions.homeFilter,
+        placeholder: plain('Filter by status', 75),
+        options: [
+          { text: plain('All numbers', 75), value: 'all' },
+          ...statuses.map((status) => ({
+            text: plain(`${status[0]?.toUpperCase()}${status.slice(1)}`, 75),
+            value: status,
+          })),
+        ],
+        ...(options.filter === 'all'
+          ? {}
+          : {
+              initial_option: {
+                text: plain(`${options.filter[0]?.toUpperCase()}${options.filter.slice(1)}`, 75),
+                value: options.filter,
+              },
+            }),
+      },
+    ),
+  ];
+  if (options.openMode) {
+    blocks.push(
+      context(
+        ':unlock: *Open mode*: no admin is configured, so everyone may change every number. Set CONTACTCARD_ADMINS to restrict it.',
+      ),
+    );
+  }
+  blocks.push({ type: 'divider' });
+  for (const entry of shown.slice(page * numbersPerPage, (page + 1) * numbersPerPage)) {
+    blocks.push(...numberBlocks(entry, options.showOwners));
+  }
+  if (shown.length === 0 && options.numbers.length > 0)
+    blocks.push(section(`No number is ${options.filter}.`));
+  if (pages > 1) {
+    const pager = [
+      ...(page > 0 ? [button('Previous', ids.actions.homePage, String(page - 1))] : []),
+      ...(page < pages - 1 ? [button('Next', ids.actions.homePage, String(page + 1))] : []),
+    ];
+    blocks.push(context(`Page ${page + 1} of ${pages}`), actions(...pager));
+  }
+  return { type: 'home', blocks };
+}
