@@ -7,13 +7,14 @@ export type NumberCommand = 'set' | 'show' | 'delete' | 'history';
 export type ParsedCommand =
   | { kind: 'help' }
   | { kind: 'list' }
+  | { kind: 'bulk' }
   | { kind: NumberCommand; number: string | undefined }
   | { kind: 'assign'; number: string; userId: string }
   | { kind: 'unassign'; number: string; userId: string | undefined }
   /** The person typed something we could not use; `problem` says what, for a usage reply. */
   | { kind: 'invalid'; problem: string };
 
-type Verb = NumberCommand | 'help' | 'list' | 'assign' | 'unassign';
+type Verb = NumberCommand | 'help' | 'list' | 'bulk' | 'assign' | 'unassign';
 
 const aliases: Record<string, Verb> = {
   set: 'set',
@@ -27,6 +28,7 @@ const aliases: Record<string, Verb> = {
   help: 'help',
   list: 'list',
   ls: 'list',
+  bulk: 'bulk',
   history: 'history',
   log: 'history',
   assign: 'assign',
@@ -47,7 +49,7 @@ export function parseCommand(text: string, region: CountryCode): ParsedCommand {
   if (kind === undefined)
     return { kind: 'invalid', problem: `I don’t know the subcommand “${quote(word)}”.` };
   const argument = rest.join(' ');
-  if (kind === 'help' || kind === 'list') return { kind };
+  if (kind === 'help' || kind === 'list' || kind === 'bulk') return { kind };
   if (kind === 'assign' || kind === 'unassign') return parseAssignment(kind, argument, region);
   if (argument === '') return { kind, number: undefined };
   const phone = parsePhone(argument, region);

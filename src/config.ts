@@ -31,6 +31,8 @@ export interface Config {
   metricsPort: number | undefined;
   /** The https origin that reaches this app: enables uploads, served at /photos/<id>.jpg. */
   publicUrl: string | undefined;
+  /** Sendblue calls one bulk job makes at once. */
+  bulkConcurrency: number;
   defaultRegion: CountryCode;
   photoCheck: boolean;
   logLevel: LogLevelName;
@@ -105,6 +107,13 @@ const envSchema = z.object({
       .max(1000, { error: 'expected at most 1000 connections' }),
   ),
   CONTACTCARD_METRICS_PORT: optional(port),
+  CONTACTCARD_BULK_CONCURRENCY: optional(
+    z.coerce
+      .number({ error: 'expected a number of calls at once' })
+      .int({ error: 'expected a whole number' })
+      .min(1, { error: 'expected 1 to 20' })
+      .max(20, { error: 'expected 1 to 20' }),
+  ),
   CONTACTCARD_PUBLIC_URL: optional(
     z
       .url({
@@ -167,6 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       databasePoolSize: vars.CONTACTCARD_DB_POOL_SIZE ?? 10,
       metricsPort: vars.CONTACTCARD_METRICS_PORT,
       publicUrl: vars.CONTACTCARD_PUBLIC_URL,
+      bulkConcurrency: vars.CONTACTCARD_BULK_CONCURRENCY ?? 4,
       defaultRegion: vars.CONTACTCARD_DEFAULT_REGION ?? 'US',
       photoCheck: vars.CONTACTCARD_PHOTO_CHECK !== 'false',
       logLevel: vars.LOG_LEVEL ?? 'info',

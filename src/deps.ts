@@ -2,6 +2,7 @@ import type { Logger } from '@slack/logger';
 import type { Access } from './access/access.js';
 import type { ChangePipeline } from './changes/pipeline.js';
 import type { Config } from './config.js';
+import type { BulkJobs } from './flows/bulk.js';
 import type { HomeTabs } from './flows/home.js';
 import type { LinesDirectory } from './flows/lines.js';
 import type { SlackOutbox } from './flows/ports.js';
@@ -36,6 +37,8 @@ export interface Deps {
   slack: SlackOutbox;
   /** The Home tabs people have open: published on open, re-published when one of their numbers changes. */
   homes: HomeTabs;
+  /** Bulk changes: one card for many numbers. */
+  bulk: BulkJobs;
   /** Work that continues after an ack, so a shutdown can wait for it. */
   operations: InFlight;
   now: () => Date;

@@ -5,6 +5,7 @@ import { ChangePipeline } from './changes/pipeline.js';
 import { storeTurns } from './changes/turns.js';
 import type { Config } from './config.js';
 import type { Deps } from './deps.js';
+import { BulkJobs } from './flows/bulk.js';
 import { HomeTabs } from './flows/home.js';
 import { LinesDirectory } from './flows/lines.js';
 import { InstanceLease } from './instance.js';
@@ -110,7 +111,7 @@ export async function openServices(
     metrics && config.metricsPort !== undefined
       ? await metrics.serve(config.metricsPort, config.http.host, log)
       : undefined;
-  return {
+  const deps: Omit<Deps, 'bulk'> = {
     config,
     log,
     sandbox: sendblue.sandbox,
@@ -130,6 +131,17 @@ export async function openServices(
       metrics?.databaseUp.set(up ? 1 : 0);
       return up ? { ok: true } : { ok: false, problem: 'the database does not answer' };
     },
+  };
+  const bulk = new BulkJobs(deps, config.bulkConcurrency);
+  // A job a stopped process left running is reported where it was started (not resumed).
+  void operations.track(
+    bulk
+      .reportInterrupted()
+      .catch((error: unknown) => log.warn(`could not report interrupted bulk jobs: ${String(error)}`)),
+  );
+  return {
+    ...deps,
+    bulk,
     async close() {
       lines.stop();
       photoHost?.stop();

@@ -31,6 +31,7 @@ describe('loadConfig', () => {
         databasePoolSize: 10,
         metricsPort: undefined,
         publicUrl: undefined,
+        bulkConcurrency: 4,
         defaultRegion: 'US',
         photoCheck: true,
         logLevel: 'info',

@@ -92,6 +92,13 @@ class RecordingOutbox implements SlackOutbox {
   async publishHome() {
     return this.deliver('home', '');
   }
+  async postTracked(_: string, message: { text: string }) {
+    this.deliver('tracked', message.text);
+    return { ok: true as const, ts: '1.0' };
+  }
+  async updateMessage(_: string, __: string, message: { text: string }) {
+    return this.deliver('update', message.text);
+  }
   labelled = <T>(message: T) => message;
   labelledView = <T>(view: T) => view;
   texts(how: string) {

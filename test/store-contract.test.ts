@@ -561,6 +561,31 @@ describe.each([sqlite, postgres])('$name store', (backend) => {
       });
     });
 
+    describe('bulk jobs', () => {
+      it('are created running, found by id and by state, and updated', async () => {
+        const job = await store.createBulkJob({
+          actorId: 'U1',
+          channel: 'C1',
+          numbers: ['+15550000001', '+15550000002'],
+          card: alice,
+        });
+        expect(job).toMatchObject({
+          actorId: 'U1',
+          channel: 'C1',
+          messageTs: null,
+          state: 'running',
+          card: alice,
+        });
+        expect(job.numbers).toEqual(['+15550000001', '+15550000002']);
+        await store.updateBulkJob(job.id, { messageTs: '1700000000.000001' });
+        await store.updateBulkJob(job.id, { state: 'done' });
+        expect(await store.bulkJob(job.id)).toMatchObject({ messageTs: '1700000000.000001', state: 'done' });
+        expect(await store.bulkJobs('running')).toEqual([]);
+        expect((await store.bulkJobs('done')).map((j) => j.id)).toEqual([job.id]);
+        expect(await store.bulkJob(job.id + 1000)).toBeUndefined();
+      });
+    });
+
     describe('hosted photos', () => {
       it('keep the bytes exactly, list per number oldest first without them, and delete', async () => {
         const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0x00, 0x01, 0xfe, 0xff, 0xd9]);

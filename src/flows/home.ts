@@ -1,6 +1,7 @@
 import type { Deps } from '../deps.js';
 import type { ChangeEntry, KnownCard } from '../store/types.js';
 import { type CardStatus, type HomeNumber, homeView } from '../views/home.js';
+import { manageable } from './numbers.js';
 
 /** What a person last looked at in their Home tab: kept per instance, for paging and re-publishing. */
 interface HomeState {
@@ -42,11 +43,9 @@ export class HomeTabs {
       openedAt: looked || previous === undefined ? Date.now() : previous.openedAt,
     };
     this.states.set(userId, state);
-    const { access, store, lines } = this.deps;
+    const { access, store } = this.deps;
     const everything = await access.managesEverything(userId);
-    const numbers = everything
-      ? [...new Set([...(lines.numbers() ?? []), ...(await store.knownNumbers())])].sort()
-      : await access.numbersOf(userId);
+    const numbers = await manageable(this.deps, userId);
     const [cards, latest, assignments] = await Promise.all([
       store.knownCards(),
       store.latestChanges(),

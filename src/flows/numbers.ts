@@ -28,12 +28,19 @@ export function changeAssignment(
   return changeAndPresent(deps, change, { audience });
 }
 
+/** The numbers this person may manage: admins (and open mode) every known number, owners theirs. */
+export async function manageable(
+  deps: Pick<Deps, 'access' | 'lines' | 'store'>,
+  userId: string,
+): Promise<string[]> {
+  if (!(await deps.access.managesEverything(userId))) return deps.access.numbersOf(userId);
+  return [...new Set([...(deps.lines.numbers() ?? []), ...(await deps.store.knownNumbers())])].sort();
+}
+
 /** The numbers this person may manage, each with its current card (admins: every known number). */
 export async function listNumbers(deps: Deps, userId: string): Promise<Message> {
   const everything = await deps.access.managesEverything(userId);
-  const numbers = everything
-    ? [...new Set([...(deps.lines.numbers() ?? []), ...(await deps.store.knownNumbers())])].sort()
-    : await deps.access.numbersOf(userId);
+  const numbers = await manageable(deps, userId);
   const shown = numbers.slice(0, maxListedNumbers);
   const listed = await mapWithLimit(shown, readConcurrency, async (number): Promise<ListedNumber> => {
     const owners = await deps.store.ownersOf(number);

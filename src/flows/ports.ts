@@ -32,6 +32,13 @@ export interface SlackOutbox {
   /** Only the acting person sees it; `replaceOriginal` replaces the message whose button they clicked. */
   tellPrivately(to: Audience, message: Message, options?: { replaceOriginal?: boolean }): Promise<Delivery>;
   post(channel: string, message: Message): Promise<Delivery>;
+  /** A message to update in place later (chat.postMessage); its `ts` when posted. */
+  postTracked(
+    channel: string,
+    message: Message,
+  ): Promise<{ ok: true; ts: string } | { ok: false; error: string }>;
+  /** chat.update of a message posted with postTracked. */
+  updateMessage(channel: string, ts: string, message: Message): Promise<Delivery>;
   /** Inside a trigger's 3-second window: no retries, a short timeout. */
   openModal(triggerId: string, view: ModalView): Promise<Opened>;
   /**

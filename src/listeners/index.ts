@@ -1,11 +1,13 @@
 import type { App } from '@slack/bolt';
 import type { Deps } from '../deps.js';
+import * as bulkButtons from './actions/bulk-buttons.js';
 import * as cardButtons from './actions/card-buttons.js';
 import * as homeActions from './actions/home.js';
 import * as photoUrl from './actions/photo-url.js';
 import * as profilePick from './actions/profile-pick.js';
 import * as contactcardCommand from './commands/contactcard.js';
 import * as appHome from './events/app-home.js';
+import * as bulkSubmission from './views/bulk-submission.js';
 import * as cardSubmission from './views/card-submission.js';
 
 export function registerListeners(app: App, deps: Deps): void {
@@ -16,4 +18,6 @@ export function registerListeners(app: App, deps: Deps): void {
   profilePick.register(app, deps);
   homeActions.register(app, deps);
   appHome.register(app, deps);
+  bulkSubmission.register(app, deps);
+  bulkButtons.register(app, deps);
 }

@@ -106,6 +106,26 @@ export class WebApiOutbox implements SlackOutbox {
     );
   }
 
+  async postTracked(
+    channel: string,
+    message: Message,
+  ): Promise<{ ok: true; ts: string } | { ok: false; error: string }> {
+    try {
+      const posted = await this.client.chat.postMessage({ channel, ...this.labelled(message) });
+      return posted.ts ? { ok: true, ts: posted.ts } : { ok: false, error: 'no_ts' };
+    } catch (error) {
+      const code = slackErrorCode(error);
+      this.log.warn(`chat.postMessage failed: ${code}`);
+      return { ok: false, error: code };
+    }
+  }
+
+  updateMessage(channel: string, ts: string, message: Message): Promise<Delivery> {
+    return this.call('chat.update', () =>
+      this.client.chat.update({ channel, ts, ...this.labelled(message) }),
+    );
+  }
+
   async openModal(triggerId: string, view: ModalView): Promise<Opened> {
     try {
       const opened = await this.quickClient.views.open({

@@ -84,6 +84,22 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX photos_number ON photos (number, created_at);
     `,
   },
+  {
+    version: 5,
+    sql: `
+      CREATE TABLE bulk_jobs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        actor_id TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        message_ts TEXT,
+        numbers TEXT NOT NULL,
+        card TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('running', 'done', 'cancelled', 'interrupted')),
+        instance_id TEXT,
+        created_at TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export function schemaVersion(db: Database.Database): number {

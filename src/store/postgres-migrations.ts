@@ -99,6 +99,22 @@ export const pgMigrations: readonly PgMigration[] = [
       CREATE INDEX photos_number ON photos (number, created_at);
     `,
   },
+  {
+    version: 5,
+    sql: `
+      CREATE TABLE bulk_jobs (
+        id bigserial PRIMARY KEY,
+        actor_id text NOT NULL,
+        channel text NOT NULL,
+        message_ts text,
+        numbers jsonb NOT NULL,
+        card jsonb NOT NULL,
+        state text NOT NULL CHECK (state IN ('running', 'done', 'cancelled', 'interrupted')),
+        instance_id text,
+        created_at timestamptz NOT NULL
+      );
+    `,
+  },
 ];
 
 type Queryable = Pick<pg.ClientBase, 'query'>;

@@ -7,6 +7,8 @@ import { cardJson, checkLease, checkMaxWaiting, snapshot, UNKNOWN_MESSAGE } from
 import { lockSpace, migratePostgres, pgMigrations } from './postgres-migrations.js';
 import {
   type Assignment,
+  type BulkJob,
+  type BulkJobState,
   type CardSnapshot,
   type ChangeAction,
   type ChangeEntry,
@@ -173,6 +175,32 @@ interface CardRow {
   photo_url: string | null;
   updated_at: Date;
   updated_by: string;
+}
+
+interface BulkRow {
+  id: string | number;
+  actor_id: string;
+  channel: string;
+  message_ts: string | null;
+  numbers: string[];
+  card: CardSnapshot;
+  state: BulkJobState;
+  instance_id: string | null;
+  created_at: Date;
+}
+
+function toBulkJob(row: BulkRow): BulkJob {
+  return {
+    id: Number(row.id),
+    actorId: row.actor_id,
+    channel: row.channel,
+    messageTs: row.message_ts,
+    numbers: row.numbers,
+    card: snapshot(row.card),
+    state: row.state,
+    instanceId: row.instance_id,
+    createdAt: row.created_at,
+  };
 }
 
 function toKnownCard(row: CardRow): KnownCard {
@@ -677,6 +705,41 @@ export class PostgresStore implements Store {
 
   async deletePhoto(id: string): Promise<void> {
     await this.#query('DELETE FROM photos WHERE id = $1', [id]);
+  }
+
+  async createBulkJob(job: Pick<BulkJob, 'actorId' | 'channel' | 'numbers' | 'card'>): Promise<BulkJob> {
+    const [row] = await this.#query<BulkRow>(
+      `INSERT INTO bulk_jobs (actor_id, channel, numbers, card, state, instance_id, created_at)
+       VALUES ($1, $2, $3, $4, 'running', $5, $6) RETURNING *`,
+      [
+        job.actorId,
+        job.channel,
+        JSON.stringify(job.numbers),
+        JSON.stringify(snapshot(job.card)),
+        this.#instanceId,
+        this.#appNow(),
+      ],
+    );
+    if (!row) throw new Error('INSERT … RETURNING gave no row');
+    return toBulkJob(row);
+  }
+
+  async bulkJob(id: number): Promise<BulkJob | undefined> {
+    const [row] = await this.#query<BulkRow>('SELECT * FROM bulk_jobs WHERE id = $1', [id]);
+    return row && toBulkJob(row);
+  }
+
+  async bulkJobs(state: BulkJobState): Promise<BulkJob[]> {
+    return (await this.#query<BulkRow>('SELECT * FROM bulk_jobs WHERE state = $1 ORDER BY id', [state])).map(
+      toBulkJob,
+    );
+  }
+
+  async updateBulkJob(id: number, change: Partial<Pick<BulkJob, 'messageTs' | 'state'>>): Promise<void> {
+    await this.#query(
+      'UPDATE bulk_jobs SET message_ts = COALESCE($2, message_ts), state = COALESCE($3, state) WHERE id = $1',
+      [id, change.messageTs ?? null, change.state ?? null],
+    );
   }
 
   async knownNumbers(): Promise<string[]> {

@@ -6,6 +6,8 @@ import { migrate } from './migrations.js';
 import { NumberQueue } from './number-queue.js';
 import {
   type Assignment,
+  type BulkJob,
+  type BulkJobState,
   type CardSnapshot,
   type ChangeAction,
   type ChangeEntry,
@@ -77,6 +79,32 @@ interface CardRow {
 
 const parseCard = (json: string | null) =>
   json === null ? null : snapshot(JSON.parse(json) as CardSnapshot);
+
+interface BulkRow {
+  id: number;
+  actor_id: string;
+  channel: string;
+  message_ts: string | null;
+  numbers: string;
+  card: string;
+  state: BulkJobState;
+  instance_id: string | null;
+  created_at: string;
+}
+
+function toBulkJob(row: BulkRow): BulkJob {
+  return {
+    id: row.id,
+    actorId: row.actor_id,
+    channel: row.channel,
+    messageTs: row.message_ts,
+    numbers: JSON.parse(row.numbers) as string[],
+    card: snapshot(JSON.parse(row.card) as CardSnapshot),
+    state: row.state,
+    instanceId: row.instance_id,
+    createdAt: new Date(row.created_at),
+  };
+}
 
 function toKnownCard(row: CardRow): KnownCard {
   return {
@@ -171,6 +199,15 @@ function prepare(db: Database.Database) {
       'SELECT id, number, bytes, created_at, created_by FROM photos ORDER BY created_at, id',
     ),
     deletePhoto: db.prepare<[string]>('DELETE FROM photos WHERE id = ?'),
+    createBulkJob: db.prepare<[Record<string, string | null>], BulkRow>(
+      `INSERT INTO bulk_jobs (actor_id, channel, numbers, card, state, instance_id, created_at)
+       VALUES (@actorId, @channel, @numbers, @card, 'running', @instanceId, @createdAt) RETURNING *`,
+    ),
+    bulkJob: db.prepare<[number], BulkRow>('SELECT * FROM bulk_jobs WHERE id = ?'),
+    bulkJobs: db.prepare<[string], BulkRow>('SELECT * FROM bulk_jobs WHERE state = ? ORDER BY id'),
+    updateBulkJob: db.prepare<[Record<string, string | number | null>]>(
+      `UPDATE bulk_jobs SET message_ts = COALESCE(@messageTs, message_ts), state = COALESCE(@state, state) WHERE id = @id`,
+    ),
     markOrphansUnknown: db.prepare<[Record<string, string>]>(
       `UPDATE changes SET outcome = 'unknown', message = @message
        WHERE outcome = 'pending' AND (instance_id IS NULL OR NOT EXISTS (
@@ -470,6 +507,32 @@ export class SqliteStore implements Store {
 
   async deletePhoto(id: string): Promise<void> {
     this.#sql.deletePhoto.run(id);
+  }
+
+  async createBulkJob(job: Pick<BulkJob, 'actorId' | 'channel' | 'numbers' | 'card'>): Promise<BulkJob> {
+    const row = this.#sql.createBulkJob.get({
+      actorId: job.actorId,
+      channel: job.channel,
+      numbers: JSON.stringify(job.numbers),
+      card: JSON.stringify(snapshot(job.card)),
+      instanceId: this.#instanceId,
+      createdAt: this.#now().toISOString(),
+    });
+    if (!row) throw new Error('INSERT … RETURNING gave no row');
+    return toBulkJob(row);
+  }
+
+  async bulkJob(id: number): Promise<BulkJob | undefined> {
+    const row = this.#sql.bulkJob.get(id);
+    return row && toBulkJob(row);
+  }
+
+  async bulkJobs(state: BulkJobState): Promise<BulkJob[]> {
+    return this.#sql.bulkJobs.all(state).map(toBulkJob);
+  }
+
+  async updateBulkJob(id: number, change: Partial<Pick<BulkJob, 'messageTs' | 'state'>>): Promise<void> {
+    this.#sql.updateBulkJob.run({ id, messageTs: change.messageTs ?? null, state: change.state ?? null });
   }
 
   async close(): Promise<void> {

@@ -153,6 +153,23 @@ export interface HostedPhoto {
 
 export type HostedPhotoInfo = Omit<HostedPhoto, 'jpeg'> & { bytes: number };
 
+export type BulkJobState = 'running' | 'done' | 'cancelled' | 'interrupted';
+
+/** One card applied to many numbers; each number's change is in the audit trail (request key `bulk:<id>:<number>`). */
+export interface BulkJob {
+  id: number;
+  actorId: string;
+  /** Where its progress message is. */
+  channel: string;
+  messageTs: string | null;
+  numbers: string[];
+  card: CardSnapshot;
+  state: BulkJobState;
+  /** The instance running it (the one whose lease this store registered). */
+  instanceId: string | null;
+  createdAt: Date;
+}
+
 export interface Store {
   /** False when the number was already assigned to that user. */
   assign(number: string, userId: string, assignedBy: string): Promise<boolean>;
@@ -213,6 +230,12 @@ export interface Store {
   knownCards(): Promise<KnownCard[]>;
   /** Each number's latest change, by number. */
   latestChanges(): Promise<ChangeEntry[]>;
+
+  /** Bulk jobs: recorded so that a restart can say what was not applied. */
+  createBulkJob(job: Pick<BulkJob, 'actorId' | 'channel' | 'numbers' | 'card'>): Promise<BulkJob>;
+  bulkJob(id: number): Promise<BulkJob | undefined>;
+  bulkJobs(state: BulkJobState): Promise<BulkJob[]>;
+  updateBulkJob(id: number, change: Partial<Pick<BulkJob, 'messageTs' | 'state'>>): Promise<void>;
 
   /** Hosted photos: kept in the store so that every replica can serve them. */
   savePhoto(photo: Omit<HostedPhoto, 'createdAt'> & { createdAt?: Date }): Promise<void>;

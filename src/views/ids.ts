@@ -2,6 +2,8 @@
 export const ids = {
   command: '/contactcard',
   cardModal: 'contactcard_card',
+  bulkModal: 'contactcard_bulk',
+  bulk: { numbersBlock: 'bulk_numbers', numbers: 'numbers', allBlock: 'bulk_all', all: 'all' },
   blocks: {
     number: 'card_number',
     firstName: 'card_first_name',
@@ -31,6 +33,9 @@ export const ids = {
     history: 'contactcard_history',
     homePage: 'contactcard_home_page',
     homeFilter: 'contactcard_home_filter',
+    /** A bulk job's progress message. */
+    bulkCancel: 'contactcard_bulk_cancel',
+    bulkRetry: 'contactcard_bulk_retry',
     /** A history entry's card back into the editor. */
     restore: 'contactcard_restore',
     /** The editor's "Fill from a Slack profile" user picker. */
@@ -49,7 +54,7 @@ export function refillable(base: string, revision: number | undefined): string {
 }
 
 /** The view_submission callback ids the app has a listener for. */
-export const handledCallbackIds: readonly string[] = [ids.cardModal];
+export const handledCallbackIds: readonly string[] = [ids.cardModal, ids.bulkModal];
 
 /** The action ids the app has a listener for: its buttons, and the photo link input (dispatch_action). */
 export const handledActionIds: readonly string[] = [...Object.values(ids.actions), ids.inputs.photoUrl];

@@ -32,6 +32,7 @@ export function helpMessage(options: {
     '*`/contactcard show [number]`* (or `status`): see a number’s current card, e.g. `/contactcard show (415) 555-1234`',
     '*`/contactcard delete [number]`* (or `remove`): remove a number’s card, e.g. `/contactcard delete +1 415 555 1234`',
     '*`/contactcard list`*: the numbers you can manage, with their cards',
+    '*`/contactcard bulk`*: one card for many numbers at once, with progress and Retry',
     '*`/contactcard history [number]`*: the last 10 changes to a number, e.g. `/contactcard history +1 415 555 1234`',
     '*`/contactcard assign <number> @person`* (admins): let someone manage a number, e.g. `/contactcard assign +1 415 555 1234 @jane`',
     '*`/contactcard unassign <number> [@person]`* (admins): take it back from one person, or from everyone',

@@ -3,10 +3,11 @@ import type { Verb } from '../../access/access.js';
 import { parseCommand } from '../../command.js';
 import type { Deps } from '../../deps.js';
 import { describeCard } from '../../flows/card.js';
-import { changeAssignment, listNumbers, numberHistory } from '../../flows/numbers.js';
+import { changeAssignment, listNumbers, manageable, numberHistory } from '../../flows/numbers.js';
 import type { Audience } from '../../flows/ports.js';
 import { formatPhone } from '../../phone.js';
 import { refusalMessage } from '../../views/access-messages.js';
+import { bulkModalView } from '../../views/bulk.js';
 import { ids } from '../../views/ids.js';
 import { deletePromptMessage, helpMessage, type Message, progressMessage } from '../../views/messages.js';
 import { afterAck } from '../deps.js';
@@ -77,6 +78,32 @@ export async function handleCommand(deps: Deps, command: SlashCommand, ack: Ack)
       const number = await allowedNumber('history', parsed.number);
       if (number === undefined) return;
       return reply(await numberHistory(deps, number));
+    }
+    case 'bulk': {
+      const choices = await manageable(deps, user);
+      if (choices.length === 0) {
+        return reply(
+          refusalMessage({
+            reason: 'You manage no number yet; an admin can assign you some.',
+            helpers: await access.admins(),
+          }),
+        );
+      }
+      await ack();
+      const opened = await deps.slack.openModal(
+        command.trigger_id,
+        bulkModalView({
+          metadata: { channel: command.channel_id, responseUrl: command.response_url },
+          choices,
+        }),
+      );
+      if (!opened.ok) {
+        const text = `Slack did not open the bulk change form (${opened.error}). Please run the command again.`;
+        afterAck(deps, 'reporting a failed views.open', () =>
+          deps.slack.tellPrivately(audience, progressMessage(text)),
+        );
+      }
+      return;
     }
     case 'list': {
       await reply(progressMessage('Reading the cards of your numbers…'));

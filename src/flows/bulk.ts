@@ -1,0 +1,204 @@
+import type { ProfileInput } from '../card/rules.js';
+import type { ChangeResult } from '../changes/pipeline.js';
+import { mapWithLimit } from '../concurrency.js';
+import type { Deps } from '../deps.js';
+import type { BulkJob } from '../store/types.js';
+import { refusalText } from '../views/access-messages.js';
+import { type BulkItem, type BulkProgress, bulkNotice, bulkProgressMessage } from '../views/bulk.js';
+import { explainFailure } from '../views/explain.js';
+import { noteMessage } from '../views/messages.js';
+import type { Audience } from './ports.js';
+
+// Slack asks apps not to update a message more than about once a second; every 2 s is plenty.
+const updateEveryMs = 2_000;
+
+const requestKey = (job: number, number: string) => `bulk:${job}:${number}`;
+
+function itemOf(result: ChangeResult): BulkItem {
+  switch (result.status) {
+    case 'ok':
+      return { status: 'done' };
+    case 'duplicate':
+      return result.existing.outcome === 'ok'
+        ? { status: 'done' }
+        : { status: 'failed', reason: `already ${result.existing.outcome}` };
+    case 'refused':
+      return { status: 'failed', reason: refusalText(result.refusal) };
+    case 'invalid':
+      return { status: 'failed', reason: result.problem };
+    case 'failed': {
+      const explanation = explainFailure(result.error);
+      return {
+        status: 'failed',
+        reason: explanation.sendblueMessage ?? explanation.meaning ?? explanation.headline,
+      };
+    }
+  }
+}
+
+/**
+ * One card applied to many numbers, each through the change pipeline (checked, recorded, ordered
+ * and audited on its own), at most CONTACTCARD_BULK_CONCURRENCY at once. One progress message,
+ * updated in place at most every 2 s, with Cancel; one notice in the notify channel at the end.
+ * A job cut short by a restart is reported, not resumed: what did not run is "not applied", and
+ * Retry runs it (with the failures) as a new job.
+ */
+export class BulkJobs {
+  private readonly cancelled = new Set<number>();
+
+  constructor(
+    private readonly deps: Omit<Deps, 'bulk'>,
+    private readonly concurrency: number,
+  ) {}
+
+  async start(request: {
+    actorId: string;
+    audience: Audience;
+    numbers: readonly string[];
+    card: Omit<ProfileInput, 'fromNumber'>;
+  }): Promise<void> {
+    const { deps } = this;
+    const job = await deps.store.createBulkJob({
+      actorId: request.actorId,
+      channel: request.audience.channelId,
+      numbers: [...request.numbers],
+      card: { ...request.card, displayName: request.card.displayName ?? null },
+    });
+    const items = new Map<string, BulkItem>(request.numbers.map((number) => [number, { status: 'waiting' }]));
+    const progress = (state: BulkProgress['state']): BulkProgress => ({
+      jobId: job.id,
+      actorId: job.actorId,
+      card: job.card,
+      items,
+      state,
+    });
+    const posted = await deps.slack.postTracked(job.channel, bulkProgressMessage(progress('running')));
+    if (posted.ok) await deps.store.updateBulkJob(job.id, { messageTs: posted.ts });
+    else {
+      const text = `Bulk change of ${items.size} numbers started; the bot cannot post in this conversation (${posted.error}), so you will be told here when it ends.`;
+      await deps.slack.tellPrivately(request.audience, noteMessage(text));
+    }
+    const show = throttled(async () => {
+      if (posted.ok)
+        await deps.slack.updateMessage(job.channel, posted.ts, bulkProgressMessage(progress('running')));
+    });
+
+    await mapWithLimit(request.numbers, this.concurrency, async (number) => {
+      if (this.cancelled.has(job.id)) {
+        items.set(number, { status: 'cancelled' });
+        return;
+      }
+      items.set(number, { status: 'running' });
+      show.soon();
+      const card = { ...request.card, fromNumber: number };
+      try {
+        const result = await deps.changes.run({
+          kind: 'set',
+          number,
+          card,
+          actorId: request.actorId,
+          requestKey: requestKey(job.id, number),
+        });
+        items.set(number, itemOf(result));
+      } catch (error) {
+        items.set(number, { status: 'failed', reason: explainFailure(error).headline });
+      }
+      show.soon();
+    });
+
+    const state = this.cancelled.has(job.id) ? 'cancelled' : 'done';
+    this.cancelled.delete(job.id);
+    await show.stop();
+    await deps.store.updateBulkJob(job.id, { state });
+    const final = bulkProgressMessage(progress(state));
+    const updated = posted.ok ? await deps.slack.updateMessage(job.channel, posted.ts, final) : { ok: false };
+    if (!updated.ok) await deps.slack.tellPrivately(request.audience, final);
+    const channel = deps.config.notifyChannel;
+    if (channel !== undefined) await deps.slack.post(channel, bulkNotice(progress(state)));
+  }
+
+  /** Cancel: only whoever started the job, or an admin; numbers already running finish. */
+  async cancel(jobId: number, userId: string): Promise<boolean> {
+    const job = await this.deps.store.bulkJob(jobId);
+    if (job?.state !== 'running') return false;
+    if (job.actorId !== userId && !(await this.deps.access.isAdmin(userId))) return false;
+    this.cancelled.add(jobId);
+    return true;
+  }
+
+  /** The numbers of a finished job that did not get the card (failed, cancelled, not applied). */
+  async unfinished(job: BulkJob): Promise<string[]> {
+    const out: string[] = [];
+    for (const number of job.numbers) {
+      const entry = (await this.deps.store.history(number, 50)).find(
+        (e) => e.requestKey === requestKey(job.id, number),
+      );
+      if (entry?.outcome !== 'ok') out.push(number);
+    }
+    return out;
+  }
+
+  /**
+   * At start-up: jobs a stopped instance left running (its lease is gone) are reported where they
+   * were started. A live replica's jobs are left alone.
+   */
+  async reportInterrupted(): Promise<number> {
+    const live = new Set(await this.deps.store.instanceIds());
+    const jobs = (await this.deps.store.bulkJobs('running')).filter((job) => !live.has(job.instanceId ?? ''));
+    for (const job of jobs) {
+      const items = new Map<string, BulkItem>();
+      for (const number of job.numbers) {
+        const entry = (await this.deps.store.history(number, 50)).find(
+          (e) => e.requestKey === requestKey(job.id, number),
+        );
+        items.set(
+          number,
+          entry === undefined
+            ? { status: 'not applied' }
+            : entry.outcome === 'ok'
+              ? { status: 'done' }
+              : {
+                  status: 'failed',
+                  reason:
+                    entry.outcome === 'failed' ? (entry.message ?? 'failed') : `outcome ${entry.outcome}`,
+                },
+        );
+      }
+      await this.deps.store.updateBulkJob(job.id, { state: 'interrupted' });
+      const final = bulkProgressMessage({
+        jobId: job.id,
+        actorId: job.actorId,
+        card: job.card,
+        items,
+        state: 'interrupted',
+      });
+      if (job.messageTs) await this.deps.slack.updateMessage(job.channel, job.messageTs, final);
+      else await this.deps.slack.post(job.channel, final);
+    }
+    return jobs.length;
+  }
+}
+
+/** Runs `work` at most every updateEveryMs; `soon` asks for a run, `stop` waits for the last one. */
+function throttled(work: () => Promise<void>) {
+  let last = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  const run = () => {
+    timer = undefined;
+    last = Date.now();
+    running = running.then(work).catch(() => undefined);
+  };
+  return {
+    soon() {
+      if (timer) return;
+      const wait = Math.max(0, last + updateEveryMs - Date.now());
+      timer = setTimeout(run, wait);
+    },
+    async stop() {
+      clearTimeout(timer);
+      timer = undefined;
+      await running;
+    },
+  };
+}

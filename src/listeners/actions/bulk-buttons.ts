@@ -1,0 +1,58 @@
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import { profileInputSchema } from '../../card/rules.js';
+import type { Deps } from '../../deps.js';
+import { ids } from '../../views/ids.js';
+import { noteMessage } from '../../views/messages.js';
+import { afterAck } from '../deps.js';
+
+type ButtonBody = BlockAction<ButtonAction>;
+
+const audienceOf = (body: ButtonBody) => ({
+  userId: body.user.id,
+  channelId: body.channel?.id ?? body.user.id,
+  responseUrl: body.response_url,
+});
+
+/** Cancel and "Retry the failed ones" on a bulk job's progress message: its starter or an admin. */
+export function register(app: App, deps: Deps): void {
+  app.action<ButtonBody>(ids.actions.bulkCancel, async ({ ack, body, action }) => {
+    await ack();
+    const jobId = Number(action.value);
+    afterAck(deps, 'cancelling a bulk change', async () => {
+      const cancelled = Number.isInteger(jobId) && (await deps.bulk.cancel(jobId, body.user.id));
+      const job = cancelled ? undefined : await deps.store.bulkJob(jobId);
+      const text = cancelled
+        ? 'Cancelled: numbers not yet started will not be changed; the ones running finish.'
+        : job?.state === 'running'
+          ? `Only <@${job.actorId}> or an admin can cancel this bulk change.`
+          : 'This bulk change has already finished.';
+      await deps.slack.tellPrivately(audienceOf(body), noteMessage(text));
+    });
+  });
+  app.action<ButtonBody>(ids.actions.bulkRetry, async ({ ack, body, action }) => {
+    await ack();
+    const jobId = Number(action.value);
+    afterAck(deps, 'retrying a bulk change', async () => {
+      const job = Number.isInteger(jobId) ? await deps.store.bulkJob(jobId) : undefined;
+      const card = profileInputSchema.omit({ fromNumber: true }).safeParse(job?.card);
+      const mayRetry = job && (job.actorId === body.user.id || (await deps.access.isAdmin(body.user.id)));
+      if (!job || !card.success || job.state === 'running' || !mayRetry) {
+        const text =
+          job?.state === 'running'
+            ? 'This bulk change is still running.'
+            : `Only <@${job?.actorId ?? 'the person who started it'}> or an admin can retry this bulk change.`;
+        await deps.slack.tellPrivately(audienceOf(body), noteMessage(text));
+        return;
+      }
+      const numbers = await deps.bulk.unfinished(job);
+      if (numbers.length === 0) {
+        await deps.slack.tellPrivately(
+          audienceOf(body),
+          noteMessage('Every number of this bulk change already has the card.'),
+        );
+        return;
+      }
+      await deps.bulk.start({ actorId: body.user.id, audience: audienceOf(body), numbers, card: card.data });
+    });
+  });
+}

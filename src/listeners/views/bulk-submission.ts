@@ -1,0 +1,98 @@
+import type { App, ViewResponseAction, ViewSubmitAction } from '@slack/bolt';
+import { appNumberSchema, profileInputSchema } from '../../card/rules.js';
+import type { Deps } from '../../deps.js';
+import { manageable } from '../../flows/numbers.js';
+import type { ViewStateValues } from '../../flows/submission.js';
+import { formatPhone } from '../../phone.js';
+import { noticeView } from '../../views/card-modal.js';
+import { ids } from '../../views/ids.js';
+import { decodeMetadata } from '../../views/metadata.js';
+import { afterAck } from '../deps.js';
+
+const cardFields = {
+  firstName: [ids.blocks.firstName, ids.inputs.firstName],
+  lastName: [ids.blocks.lastName, ids.inputs.lastName],
+  photoUrl: [ids.blocks.photoUrl, ids.inputs.photoUrl],
+  displayName: [ids.blocks.displayName, ids.inputs.displayName],
+} as const;
+
+type State = Record<
+  string,
+  { value?: unknown; selected_options?: Array<{ value?: unknown }> | null } | undefined
+>;
+
+/**
+ * The bulk form: the card is checked with the editor's schema, the numbers are the chosen ones (or
+ * all the person may manage); each is checked again by the pipeline when its turn comes.
+ */
+export async function handleBulkSubmission(
+  deps: Deps,
+  body: ViewSubmitAction,
+  ack: (response?: ViewResponseAction) => Promise<void>,
+): Promise<void> {
+  const metadata = decodeMetadata(body.view.private_metadata);
+  const raw = (body.view.state?.values ?? {}) as ViewStateValues as Record<string, State | undefined>;
+  if (metadata === undefined || typeof raw !== 'object') {
+    return ack({
+      response_action: 'update',
+      view: deps.slack.labelledView(
+        noticeView(
+          { metadata: { channel: body.user.id } },
+          ':warning: This form could not be read back. Run `/contactcard bulk` again.',
+        ),
+      ),
+    });
+  }
+  const text = (field: keyof typeof cardFields) => {
+    const [block, action] = cardFields[field];
+    const value = raw[block]?.[action]?.value;
+    return typeof value === 'string' ? value : undefined;
+  };
+  const parsed = profileInputSchema.omit({ fromNumber: true }).safeParse({
+    firstName: text('firstName') ?? '',
+    lastName: text('lastName') ?? '',
+    photoUrl: text('photoUrl') ?? '',
+    displayName: text('displayName'),
+  });
+  const errors: Record<string, string> = {};
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const block = cardFields[issue.path[0] as keyof typeof cardFields]?.[0] ?? ids.blocks.firstName;
+      errors[block] ??= issue.message;
+    }
+  }
+  const all =
+    raw[ids.bulk.allBlock]?.[ids.bulk.all]?.selected_options?.some((option) => option.value === 'all') ??
+    false;
+  const chosen = (raw[ids.bulk.numbersBlock]?.[ids.bulk.numbers]?.selected_options ?? [])
+    .map((option) => appNumberSchema.safeParse(option.value))
+    .flatMap((number) => (number.success ? [number.data] : []));
+  const mine = await manageable(deps, body.user.id);
+  const numbers = all ? mine : chosen.filter((number) => mine.includes(number));
+  if (numbers.length === 0) errors[ids.bulk.allBlock] = 'Choose at least one number, or all of them.';
+  if (Object.keys(errors).length > 0 || !parsed.success) return ack({ response_action: 'errors', errors });
+
+  const where = metadata.channel.startsWith('U') ? 'a direct message' : `<#${metadata.channel}>`;
+  await ack({
+    response_action: 'update',
+    view: deps.slack.labelledView(
+      noticeView(
+        { metadata },
+        `:arrows_counterclockwise: *Applying the card to ${numbers.length} number${numbers.length === 1 ? '' : 's'}* (${numbers.slice(0, 3).map(formatPhone).join(', ')}${numbers.length > 3 ? ', …' : ''}). Progress is posted in ${where}; you can close this window.`,
+      ),
+    ),
+  });
+  const card = parsed.data;
+  afterAck(deps, 'a bulk change', () =>
+    deps.bulk.start({
+      actorId: body.user.id,
+      audience: { userId: body.user.id, channelId: metadata.channel, responseUrl: metadata.responseUrl },
+      numbers,
+      card,
+    }),
+  );
+}
+
+export function register(app: App, deps: Deps): void {
+  app.view<ViewSubmitAction>(ids.bulkModal, ({ body, ack }) => handleBulkSubmission(deps, body, ack));
+}

@@ -1,0 +1,160 @@
+import type { KnownBlock, ModalView } from '@slack/types';
+import { DISPLAY_NAME_MAX_LENGTH, NAME_MAX_LENGTH } from '../card/rules.js';
+import { formatPhone } from '../phone.js';
+import { actions, button, context, type Message, message, section } from './blocks.js';
+import { ids } from './ids.js';
+import { encodeMetadata, type ModalMetadata } from './metadata.js';
+import { escapeMrkdwn, limits, plain } from './text.js';
+
+/** Where a number of a bulk job is: not started, running, or how it ended. */
+export type BulkItem =
+  | { status: 'waiting' | 'running' | 'done' | 'cancelled' | 'not applied' }
+  | { status: 'failed'; reason: string };
+
+// A multi_static_select holds at most 100 options; "all of them" covers larger fleets.
+const maxChoices = 100;
+// Failures listed in the final message, in sections of at most 3000 characters, within 50 blocks.
+const maxListedFailures = 200;
+
+const textInput = (
+  blockId: string,
+  actionId: string,
+  label: string,
+  max: number,
+  optional = false,
+): KnownBlock => ({
+  type: 'input',
+  block_id: blockId,
+  label: plain(label),
+  optional,
+  element: { type: 'plain_text_input', action_id: actionId, max_length: max },
+});
+
+/** Which numbers, and one card for all of them (the editor's fields and rules). */
+export function bulkModalView(options: { metadata: ModalMetadata; choices: readonly string[] }): ModalView {
+  const { choices } = options;
+  const blocks: KnownBlock[] = [
+    section(`One card for many numbers: each number is checked, recorded and applied on its own.`),
+  ];
+  if (choices.length > 0 && choices.length <= maxChoices) {
+    blocks.push({
+      type: 'input',
+      block_id: ids.bulk.numbersBlock,
+      optional: true,
+      label: plain('Numbers'),
+      element: {
+        type: 'multi_static_select',
+        action_id: ids.bulk.numbers,
+        placeholder: plain('Choose numbers'),
+        options: choices.map((number) => ({ text: plain(formatPhone(number), 75), value: number })),
+      },
+    });
+  }
+  blocks.push(
+    {
+      type: 'input',
+      block_id: ids.bulk.allBlock,
+      optional: true,
+      label: plain('Or'),
+      element: {
+        type: 'checkboxes',
+        action_id: ids.bulk.all,
+        options: [{ text: plain(`All the numbers you may manage (${choices.length})`, 75), value: 'all' }],
+      },
+    },
+    textInput(ids.blocks.firstName, ids.inputs.firstName, 'First name', NAME_MAX_LENGTH),
+    textInput(ids.blocks.lastName, ids.inputs.lastName, 'Last name', NAME_MAX_LENGTH),
+    {
+      type: 'input',
+      block_id: ids.blocks.photoUrl,
+      label: plain('Photo URL'),
+      hint: plain('A public https link to a JPEG or PNG, the same for every number.'),
+      element: { type: 'url_text_input', action_id: ids.inputs.photoUrl },
+    },
+    textInput(ids.blocks.displayName, ids.inputs.displayName, 'Display name', DISPLAY_NAME_MAX_LENGTH, true),
+  );
+  return {
+    type: 'modal',
+    callback_id: ids.bulkModal,
+    title: plain('Bulk change', limits.modalTitle),
+    submit: plain('Apply to all', limits.modalButton),
+    close: plain('Cancel', limits.modalButton),
+    private_metadata: encodeMetadata(options.metadata),
+    blocks,
+  };
+}
+
+export interface BulkProgress {
+  jobId: number;
+  actorId: string;
+  card: { firstName: string | null; lastName: string | null; displayName: string | null };
+  items: ReadonlyMap<string, BulkItem>;
+  /** running, or how the job ended. */
+  state: 'running' | 'done' | 'cancelled' | 'interrupted';
+}
+
+function countsOf(items: ReadonlyMap<string, BulkItem>) {
+  const counts: Record<string, number> = {};
+  for (const item of items.values()) counts[item.status] = (counts[item.status] ?? 0) + 1;
+  return counts;
+}
+
+/** The job's one message where it was started, updated in place; the final version lists each failure. */
+export function bulkProgressMessage(progress: BulkProgress): Message {
+  const counts = countsOf(progress.items);
+  const names = escapeMrkdwn([progress.card.firstName, progress.card.lastName].filter(Boolean).join(' '));
+  const heading = {
+    running: `:arrows_counterclockwise: *Bulk change by <@${progress.actorId}>*: ${names} on ${progress.items.size} numbers`,
+    done: `:white_check_mark: *Bulk change by <@${progress.actorId}> finished*: ${names} on ${progress.items.size} numbers`,
+    cancelled: `:octagonal_sign: *Bulk change by <@${progress.actorId}> cancelled*: ${names}`,
+    interrupted: `:warning: *Bulk change by <@${progress.actorId}> interrupted by a restart*: ${names}`,
+  }[progress.state];
+  const tally = ['done', 'failed', 'running', 'waiting', 'cancelled', 'not applied']
+    .filter((status) => counts[status])
+    .map((status) => `${counts[status]} ${status}`)
+    .join(' · ');
+  const blocks: KnownBlock[] = [section(`${heading}\n${tally}`)];
+  const failed = [...progress.items].filter(
+    (entry): entry is [string, BulkItem & { status: 'failed' }] => entry[1].status === 'failed',
+  );
+  const skipped = [...progress.items].filter(
+    ([, item]) => item.status === 'not applied' || item.status === 'cancelled',
+  );
+  if (progress.state !== 'running') {
+    const lines = [
+      ...failed.map(([number, item]) => `:x: ${formatPhone(number)}: ${escapeMrkdwn(item.reason)}`),
+      ...skipped.map(([number, item]) => `:white_circle: ${formatPhone(number)}: ${item.status}`),
+    ];
+    let chunk = '';
+    for (const line of lines.slice(0, maxListedFailures)) {
+      if (chunk && chunk.length + line.length + 1 > limits.sectionText) {
+        blocks.push(section(chunk));
+        chunk = line;
+      } else chunk = chunk ? `${chunk}\n${line}` : line;
+    }
+    if (chunk) blocks.push(section(chunk));
+    if (lines.length > maxListedFailures)
+      blocks.push(context(`…and ${lines.length - maxListedFailures} more.`));
+    if (failed.length + skipped.length > 0) {
+      blocks.push(
+        actions(
+          button('Retry the failed ones', ids.actions.bulkRetry, String(progress.jobId), {
+            style: 'primary',
+          }),
+        ),
+      );
+    }
+  } else {
+    blocks.push(
+      actions(button('Cancel', ids.actions.bulkCancel, String(progress.jobId), { style: 'danger' })),
+    );
+  }
+  return message(`Bulk change: ${tally}`, blocks.slice(0, limits.messageBlocks));
+}
+
+/** The one notice a bulk job leaves in the notify channel. */
+export function bulkNotice(progress: BulkProgress): Message {
+  const counts = countsOf(progress.items);
+  const text = `<@${progress.actorId}> applied one card (${escapeMrkdwn([progress.card.firstName, progress.card.lastName].filter(Boolean).join(' '))}) to ${counts.done ?? 0} of ${progress.items.size} numbers${counts.failed ? `; ${counts.failed} failed` : ''}.`;
+  return message(text, [section(`:package: ${text}`)]);
+}
