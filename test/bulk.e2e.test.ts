@@ -188,6 +188,15 @@ describe('bulk changes', () => {
     await store.registerInstance(raw ?? '', 15_000);
   });
 
+  it('opens the same form from the Home tab’s Bulk change button', async () => {
+    const opens = app.slack.callsTo('views.open').length;
+    await app.interact(
+      buttonClick(ids.actions.bulkOpen, 'home', { responseUrl: app.slack.responseUrl('home'), user: admin }),
+    );
+    await app.settle();
+    expect(text(app.slack.callsTo('views.open').slice(opens)[0]?.args.view)).toContain(ids.bulkModal);
+  });
+
   it('refuses a form with no number chosen', async () => {
     const ack = await submitBulk({});
     expect(ack.json()).toMatchObject({

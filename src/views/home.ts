@@ -113,6 +113,9 @@ export function homeView(options: {
       },
     ),
   ];
+  if (options.showOwners && options.numbers.length > 0) {
+    blocks.push(actions(button('Bulk change', ids.actions.bulkOpen, 'home')));
+  }
   if (options.openMode) {
     blocks.push(
       context(

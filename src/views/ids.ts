@@ -34,6 +34,7 @@ export const ids = {
     homePage: 'contactcard_home_page',
     homeFilter: 'contactcard_home_filter',
     /** A bulk job's progress message. */
+    bulkOpen: 'contactcard_bulk_open',
     bulkCancel: 'contactcard_bulk_cancel',
     bulkRetry: 'contactcard_bulk_retry',
     /** A history entry's card back into the editor. */

@@ -1,6 +1,8 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { profileInputSchema } from '../../card/rules.js';
 import type { Deps } from '../../deps.js';
+import { manageable } from '../../flows/numbers.js';
+import { bulkModalView } from '../../views/bulk.js';
 import { ids } from '../../views/ids.js';
 import { noteMessage } from '../../views/messages.js';
 import { afterAck } from '../deps.js';
@@ -15,6 +17,21 @@ const audienceOf = (body: ButtonBody) => ({
 
 /** Cancel and "Retry the failed ones" on a bulk job's progress message: its starter or an admin. */
 export function register(app: App, deps: Deps): void {
+  // From the Home tab: the same form as /contactcard bulk; progress goes to the person's DM.
+  app.action<ButtonBody>(ids.actions.bulkOpen, async ({ ack, body }) => {
+    await ack();
+    const choices = await manageable(deps, body.user.id);
+    const opened = await deps.slack.openModal(
+      body.trigger_id,
+      bulkModalView({ metadata: { channel: body.channel?.id ?? body.user.id }, choices }),
+    );
+    if (!opened.ok) {
+      const text = `Slack did not open the bulk change form (${opened.error}). Please click again.`;
+      afterAck(deps, 'reporting a failed views.open', () =>
+        deps.slack.tellPrivately(audienceOf(body), noteMessage(text)),
+      );
+    }
+  });
   app.action<ButtonBody>(ids.actions.bulkCancel, async ({ ack, body, action }) => {
     await ack();
     const jobId = Number(action.value);
