@@ -33,6 +33,8 @@ export interface Config {
   publicUrl: string | undefined;
   /** Sendblue calls one bulk job makes at once. */
   bulkConcurrency: number;
+  /** Read the state after a set, to say "live" once Sendblue shows the card. */
+  liveCheck: boolean;
   defaultRegion: CountryCode;
   photoCheck: boolean;
   logLevel: LogLevelName;
@@ -130,6 +132,7 @@ const envSchema = z.object({
       .refine(isRegion, { error: 'expected a two-letter ISO region such as US or GB' }),
   ),
   CONTACTCARD_PHOTO_CHECK: optional(z.enum(['true', 'false'], { error: 'expected true or false' })),
+  CONTACTCARD_LIVE_CHECK: optional(z.enum(['true', 'false'], { error: 'expected true or false' })),
   LOG_LEVEL: optional(
     z.enum(['debug', 'info', 'warn', 'error'], { error: 'expected debug, info, warn or error' }),
   ),
@@ -177,6 +180,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       metricsPort: vars.CONTACTCARD_METRICS_PORT,
       publicUrl: vars.CONTACTCARD_PUBLIC_URL,
       bulkConcurrency: vars.CONTACTCARD_BULK_CONCURRENCY ?? 4,
+      liveCheck: vars.CONTACTCARD_LIVE_CHECK !== 'false',
       defaultRegion: vars.CONTACTCARD_DEFAULT_REGION ?? 'US',
       photoCheck: vars.CONTACTCARD_PHOTO_CHECK !== 'false',
       logLevel: vars.LOG_LEVEL ?? 'info',

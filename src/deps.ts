@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import type { BulkJobs } from './flows/bulk.js';
 import type { HomeTabs } from './flows/home.js';
 import type { LinesDirectory } from './flows/lines.js';
+import type { LiveChecks } from './flows/live.js';
 import type { SlackOutbox } from './flows/ports.js';
 import type { InFlight } from './operations.js';
 import type { PhotoHost } from './photo/hosting.js';
@@ -37,6 +38,8 @@ export interface Deps {
   slack: SlackOutbox;
   /** The Home tabs people have open: published on open, re-published when one of their numbers changes. */
   homes: HomeTabs;
+  /** After a set, the reads that turn "submitted" into "live". */
+  live: LiveChecks;
   /** Bulk changes: one card for many numbers. */
   bulk: BulkJobs;
   /** Work that continues after an ack, so a shutdown can wait for it. */

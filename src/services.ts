@@ -8,6 +8,7 @@ import type { Deps } from './deps.js';
 import { BulkJobs } from './flows/bulk.js';
 import { HomeTabs } from './flows/home.js';
 import { LinesDirectory } from './flows/lines.js';
+import { defaultLiveDelaysMs, LiveChecks } from './flows/live.js';
 import { InstanceLease } from './instance.js';
 import type { Metrics } from './metrics.js';
 import { InFlight } from './operations.js';
@@ -20,6 +21,8 @@ import { openStore } from './store/open.js';
 import type { Store } from './store/types.js';
 
 type Tuning = NonNullable<Parameters<typeof connectSendblue>[2]> & {
+  /** Test-only: when the live checks after a set run (the default waits 10 s first). */
+  liveDelaysMs?: readonly number[];
   /** Test-only: a resolver and address policy that reach local image servers. */
   photos?: Partial<PhotoCheckerOptions>;
 };
@@ -86,6 +89,10 @@ export async function openServices(
   });
   const access = createAccess(config, log, store, lines, quickClient);
   const homes = new HomeTabs({ access, store, lines, slack, log });
+  const live = new LiveChecks(
+    { sendblue: sendblue.client, store, slack, log, homes },
+    config.liveCheck ? (tuning?.liveDelaysMs ?? defaultLiveDelaysMs) : [],
+  );
   const operations = new InFlight();
   const changes = new ChangePipeline({
     access,
@@ -124,6 +131,7 @@ export async function openServices(
     changes,
     slack,
     homes,
+    live,
     operations,
     now: () => new Date(),
     health: async () => {
@@ -144,6 +152,7 @@ export async function openServices(
     bulk,
     async close() {
       lines.stop();
+      live.stop();
       photoHost?.stop();
       await new Promise((resolve) => (metricsServer ? metricsServer.close(resolve) : resolve(undefined)));
       await photos.close();

@@ -32,6 +32,7 @@ describe('loadConfig', () => {
         metricsPort: undefined,
         publicUrl: undefined,
         bulkConcurrency: 4,
+        liveCheck: true,
         defaultRegion: 'US',
         photoCheck: true,
         logLevel: 'info',

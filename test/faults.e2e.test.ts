@@ -496,6 +496,7 @@ describe('the process killed with SIGKILL under load', () => {
       SENDBLUE_BASE_URL: sendblue.url,
       CONTACTCARD_DB: databasePath,
       CONTACTCARD_PHOTO_CHECK: 'false',
+      CONTACTCARD_LIVE_CHECK: 'false',
       LOG_LEVEL: 'warn',
     };
     const track = (child: ChildApp) => {

@@ -5,6 +5,7 @@ import { ChangePipeline, type ChangeRequest } from '../src/changes/pipeline.js';
 import { storeTurns } from '../src/changes/turns.js';
 import { loadConfig } from '../src/config.js';
 import { changeAndPresent, type PresentingDeps } from '../src/flows/card.js';
+import { LiveChecks } from '../src/flows/live.js';
 import type { Audience, Delivery, SlackOutbox } from '../src/flows/ports.js';
 import { createLogger } from '../src/logger.js';
 import { InFlight } from '../src/operations.js';
@@ -95,6 +96,9 @@ class RecordingOutbox implements SlackOutbox {
   async postTracked(_: string, message: { text: string }) {
     this.deliver('tracked', message.text);
     return { ok: true as const, ts: '1.0' };
+  }
+  async updateAnnouncement(_: Audience, __: Delivery, message: { text: string }) {
+    return this.deliver('reannounce', message.text);
   }
   async updateMessage(_: string, __: string, message: { text: string }) {
     return this.deliver('update', message.text);
@@ -281,6 +285,11 @@ describe('the presenter', () => {
       operations: new InFlight(),
       now: () => new Date('2026-12-01T09:00:00Z'),
       photoHost: undefined,
+      // No reads after a set here: live checks have their own end-to-end test.
+      live: new LiveChecks(
+        { sendblue: {} as never, store, slack: outbox, log: createLogger('error'), homes: {} as never },
+        [],
+      ),
     };
   });
 

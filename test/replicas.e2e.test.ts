@@ -41,6 +41,8 @@ function replicaEnv(slack: FakeSlack, sendblue: FakeSendblue, databaseUrl: strin
     CONTACTCARD_DATABASE_URL: databaseUrl,
     CONTACTCARD_ADMINS: admin,
     CONTACTCARD_PHOTO_CHECK: 'false',
+    // The reads that confirm "live" would overlap the writes this suite counts.
+    CONTACTCARD_LIVE_CHECK: 'false',
     LOG_LEVEL: 'warn',
   };
 }

@@ -348,6 +348,7 @@ describe.each([sqlite, postgres])('$name store', (backend) => {
           subject: null,
           requestKey: null,
           instanceId: null,
+          confirmedAt: null,
         });
 
         tick(1_234);
@@ -558,6 +559,21 @@ describe.each([sqlite, postgres])('$name store', (backend) => {
           ['+15550000001', a2.id],
           ['+15550000002', b1.id],
         ]);
+      });
+    });
+
+    describe('live confirmation', () => {
+      it('records when Sendblue was seen showing a change’s card', async () => {
+        const change = await store.beginChange({
+          action: 'set',
+          number: '+15551230001',
+          actorId: 'U1',
+          after: alice,
+        });
+        await store.completeChange(change.id, { outcome: 'ok' });
+        tick(4_000);
+        await store.confirmChange(change.id);
+        expect((await store.history('+15551230001'))[0]?.confirmedAt).toEqual(clock);
       });
     });
 

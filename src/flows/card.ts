@@ -57,7 +57,7 @@ export async function loadCardForm(
 
 export type PresentingDeps = Pick<
   Deps,
-  'changes' | 'slack' | 'config' | 'log' | 'now' | 'operations' | 'photoHost'
+  'changes' | 'slack' | 'config' | 'log' | 'now' | 'operations' | 'photoHost' | 'live'
 >;
 
 /** Runs a change through the pipeline and presents its result where it was asked for. */

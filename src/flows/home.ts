@@ -18,7 +18,8 @@ export function statusOf(card: KnownCard | undefined, latest: ChangeEntry | unde
   if (latest?.outcome === 'failed') return 'failed';
   if (latest?.outcome === 'pending') return 'in progress';
   if (latest?.outcome === 'unknown') return 'outcome unknown';
-  return card ? 'submitted' : 'no card';
+  if (!card) return 'no card';
+  return latest?.action === 'set' && latest.confirmedAt ? 'live' : 'submitted';
 }
 
 /**

@@ -16,7 +16,10 @@ export interface SlackProfile {
   image: string | undefined;
 }
 
-export type Delivery = { ok: true; route: string } | { ok: false; error: string };
+/** Where a message went; a chat.postMessage delivery carries what chat.update needs. */
+export type Delivery =
+  | { ok: true; route: string; channel?: string | undefined; ts?: string | undefined }
+  | { ok: false; error: string };
 
 export type Opened =
   | { ok: true; viewId: string | undefined; hash: string | undefined }
@@ -32,6 +35,8 @@ export interface SlackOutbox {
   /** Only the acting person sees it; `replaceOriginal` replaces the message whose button they clicked. */
   tellPrivately(to: Audience, message: Message, options?: { replaceOriginal?: boolean }): Promise<Delivery>;
   post(channel: string, message: Message): Promise<Delivery>;
+  /** Replaces an announcement (as `announce` delivered it) in place: "submitted" becomes "live". */
+  updateAnnouncement(to: Audience, delivered: Delivery, message: Message): Promise<Delivery>;
   /** A message to update in place later (chat.postMessage); its `ts` when posted. */
   postTracked(
     channel: string,

@@ -17,7 +17,7 @@ import {
 } from '../views/messages.js';
 import type { ModalMetadata } from '../views/metadata.js';
 import { escapeMrkdwn } from '../views/text.js';
-import type { Audience } from './ports.js';
+import type { Audience, Delivery } from './ports.js';
 
 /** Where a change was asked for, so that its outcome reaches the same place. */
 export interface Origin {
@@ -28,7 +28,7 @@ export interface Origin {
   replacesPrompt?: boolean;
 }
 
-type PresentDeps = Pick<Deps, 'slack' | 'config' | 'log' | 'now' | 'operations' | 'photoHost'>;
+type PresentDeps = Pick<Deps, 'slack' | 'config' | 'log' | 'now' | 'operations' | 'photoHost' | 'live'>;
 
 /** Told privately when an earlier change to the same number is still running. */
 export function presentWaiting(deps: PresentDeps, origin: Origin, number: string): void {
@@ -137,7 +137,15 @@ async function presentSuccess(
         (metadata) => submittedView({ metadata: { ...metadata, number } }),
       );
       const announcement = (withPhoto: boolean) => cardUpdatedMessage({ card, actorId, at, withPhoto });
-      await announce(deps, origin, announcement(true), announcement(false));
+      const delivered = await announce(deps, origin, announcement(true), announcement(false));
+      deps.live.watch({
+        entry: result.entry,
+        card,
+        audience: origin.audience,
+        delivered,
+        announcement: (confirmation) =>
+          cardUpdatedMessage({ card, actorId, at, withPhoto: true, confirmation }),
+      });
       await noticeChange(deps, origin, notice());
       return;
     }
@@ -199,9 +207,15 @@ async function updateModal(
 }
 
 /** The change happened: if the conversation cannot be reached, the person must still learn of it. */
-async function announce(deps: PresentDeps, origin: Origin, message: Message, withoutImages?: Message) {
+async function announce(
+  deps: PresentDeps,
+  origin: Origin,
+  message: Message,
+  withoutImages?: Message,
+): Promise<Delivery> {
   const delivery = await deps.slack.announce(origin.audience, message, withoutImages);
   if (!delivery.ok) await deps.slack.tellPrivately(origin.audience, withoutImages ?? message);
+  return delivery;
 }
 
 async function noticeChange(deps: PresentDeps, origin: Origin, notice: Message): Promise<void> {

@@ -66,8 +66,13 @@ export class WebApiOutbox implements SlackOutbox {
       this.firstThatWorks([
         () =>
           this.toResponseUrl(to.responseUrl, { response_type: 'in_channel', replace_original: false, ...m }),
-        () =>
-          this.call('chat.postMessage', () => this.client.chat.postMessage({ channel: to.channelId, ...m })),
+        async () => {
+          // Labelling twice is harmless: the sandbox label is added once per message.
+          const posted = await this.postTracked(to.channelId, m);
+          return posted.ok
+            ? { ok: true, route: 'chat.postMessage', channel: to.channelId, ts: posted.ts }
+            : posted;
+        },
       ]);
     const delivery = await attempt(message);
     if (!delivery.ok && withoutImages && isImageError(delivery.error)) {
@@ -75,6 +80,22 @@ export class WebApiOutbox implements SlackOutbox {
       return attempt(withoutImages);
     }
     return delivery;
+  }
+
+  /** Replaces an announcement where it was made: through its response_url, or chat.update. */
+  async updateAnnouncement(to: Audience, delivered: Delivery, original: Message): Promise<Delivery> {
+    if (!delivered.ok) return delivered;
+    const message = this.labelled(original);
+    if (delivered.route === 'response_url') {
+      return this.toResponseUrl(to.responseUrl, {
+        response_type: 'in_channel',
+        replace_original: true,
+        ...message,
+      });
+    }
+    if (delivered.ts && delivered.channel)
+      return this.updateMessage(delivered.channel, delivered.ts, original);
+    return { ok: false, error: 'not_updatable' };
   }
 
   tellPrivately(

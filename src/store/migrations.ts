@@ -100,6 +100,10 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 6,
+    sql: `ALTER TABLE changes ADD COLUMN confirmed_at TEXT;`,
+  },
 ];
 
 export function schemaVersion(db: Database.Database): number {

@@ -115,6 +115,10 @@ export const pgMigrations: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    sql: `ALTER TABLE changes ADD COLUMN confirmed_at timestamptz;`,
+  },
 ];
 
 type Queryable = Pick<pg.ClientBase, 'query'>;

@@ -165,6 +165,7 @@ interface ChangeRow {
   subject: string | null;
   request_key: string | null;
   instance_id: string | null;
+  confirmed_at: Date | null;
 }
 
 interface CardRow {
@@ -231,6 +232,7 @@ function toEntry(row: ChangeRow): ChangeEntry {
     after: row.after_card === null ? null : snapshot(row.after_card),
     subject: row.subject,
     requestKey: row.request_key,
+    confirmedAt: row.confirmed_at,
     instanceId: row.instance_id,
   };
 }
@@ -544,6 +546,10 @@ export class PostgresStore implements Store {
     );
     if (!found) throw new Error(`no change ${id} to complete`);
     throw new Error(`change ${id} is already complete (${found.outcome})`);
+  }
+
+  async confirmChange(id: number, at?: Date): Promise<void> {
+    await this.#query('UPDATE changes SET confirmed_at = $2 WHERE id = $1', [id, at ?? this.#appNow()]);
   }
 
   async history(number: string, limit = 10): Promise<ChangeEntry[]> {

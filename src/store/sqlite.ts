@@ -40,6 +40,7 @@ interface ChangeRow {
   subject: string | null;
   request_key: string | null;
   instance_id: string | null;
+  confirmed_at: string | null;
 }
 
 interface PhotoRow {
@@ -134,6 +135,7 @@ function toEntry(row: ChangeRow): ChangeEntry {
     after: parseCard(row.after_card),
     subject: row.subject,
     requestKey: row.request_key,
+    confirmedAt: row.confirmed_at ? new Date(row.confirmed_at) : null,
     instanceId: row.instance_id,
   };
 }
@@ -178,6 +180,7 @@ function prepare(db: Database.Database) {
          before_card = CASE WHEN @setBefore = 1 THEN @before ELSE before_card END
        WHERE id = @id RETURNING *`,
     ),
+    confirmChange: db.prepare<[string, number]>('UPDATE changes SET confirmed_at = ? WHERE id = ?'),
     history: db.prepare<[string, number], ChangeRow>(
       'SELECT * FROM changes WHERE number = ? ORDER BY id DESC LIMIT ?',
     ),
@@ -396,6 +399,10 @@ export class SqliteStore implements Store {
         return toEntry(completed);
       })
       .immediate();
+  }
+
+  async confirmChange(id: number, at?: Date): Promise<void> {
+    this.#sql.confirmChange.run((at ?? this.#now()).toISOString(), id);
   }
 
   async history(number: string, limit = 10): Promise<ChangeEntry[]> {

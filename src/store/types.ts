@@ -31,6 +31,8 @@ export interface ChangeEntry {
   requestKey: string | null;
   /** The app instance (replica) that recorded the change, so that only its death makes it unknown. */
   instanceId: string | null;
+  /** When Sendblue was seen showing the card this change set ("live"); null until then. */
+  confirmedAt: Date | null;
 }
 
 export interface NewChange {
@@ -187,6 +189,8 @@ export interface Store {
   beginChange(change: NewChange): Promise<ChangeEntry>;
   /** Rejects unless the change is still pending: an outcome is written once. */
   completeChange(id: number, result: ChangeResult): Promise<ChangeEntry>;
+  /** Records that Sendblue shows the card a successful change set. */
+  confirmChange(id: number, at?: Date): Promise<void>;
   /** Newest first; 10 entries unless told otherwise. */
   history(number: string, limit?: number): Promise<ChangeEntry[]>;
 

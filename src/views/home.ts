@@ -5,7 +5,7 @@ import { actions, button, context, deleteButton, editButton, section } from './b
 import { ids } from './ids.js';
 import { escapeMrkdwn, limits, plain, slackDate } from './text.js';
 
-export type CardStatus = 'submitted' | 'failed' | 'in progress' | 'outcome unknown' | 'no card';
+export type CardStatus = 'live' | 'submitted' | 'failed' | 'in progress' | 'outcome unknown' | 'no card';
 
 export interface HomeNumber {
   number: string;
@@ -27,6 +27,7 @@ export const statuses: readonly CardStatus[] = [
 export const numbersPerPage = 25;
 
 const statusIcon: Record<CardStatus, string> = {
+  live: ':large_green_circle:',
   submitted: ':white_check_mark:',
   failed: ':x:',
   'in progress': ':hourglass_flowing_sand:',

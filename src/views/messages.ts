@@ -109,6 +109,8 @@ export function cardUpdatedMessage(options: {
   actorId: string;
   at: Date;
   withPhoto: boolean;
+  /** What a read of Sendblue after the change found: it shows the card, or not yet after 2 minutes. */
+  confirmation?: 'live' | 'not yet';
 }): Message {
   const { card } = options;
   const phone = formatPhone(card.fromNumber);
@@ -119,12 +121,23 @@ export function cardUpdatedMessage(options: {
         alt_text: truncate(`Photo of ${card.firstName} ${card.lastName}`, limits.altText),
       } as const)
     : undefined;
+  const state = {
+    submitted: {
+      heading: `:white_check_mark: *Contact card of ${phone} submitted*`,
+      note: 'Sendblue may still be applying it; iMessage recipients see it at their next conversation with this number.',
+    },
+    live: {
+      heading: `:large_green_circle: *Contact card of ${phone} is live*`,
+      note: 'Sendblue shows this card now; iMessage recipients see it at their next conversation with this number.',
+    },
+    'not yet': {
+      heading: `:white_check_mark: *Contact card of ${phone} submitted*`,
+      note: 'Sendblue did not show it yet, two minutes later; check with `/contactcard show` in a while.',
+    },
+  }[options.confirmation ?? 'submitted'];
   return message(`Contact card of ${phone} updated by <@${options.actorId}>`, [
-    section(`:white_check_mark: *Contact card of ${phone} submitted*\n${cardFields(card)}`, photo),
-    context(
-      `Changed by <@${options.actorId}> ${slackDate(options.at)}. Sendblue may still be applying it; ` +
-        'iMessage recipients see it at their next conversation with this number.',
-    ),
+    section(`${state.heading}\n${cardFields(card)}`, photo),
+    context(`Changed by <@${options.actorId}> ${slackDate(options.at)}. ${state.note}`),
     actions(editButton(card.fromNumber)),
   ]);
 }

@@ -30,6 +30,8 @@ export interface TestAppOptions {
    * `attemptTimeoutMs`/`deadlineMs` so that injected hangs resolve quickly.
    */
   client?: Pick<Partial<SendblueClientOptions>, 'retry' | 'attemptTimeoutMs' | 'deadlineMs'>;
+  /** When the reads after a set run ("live"); none unless asked, so tests count only their own Sendblue calls. */
+  liveDelaysMs?: readonly number[];
 }
 
 /**
@@ -68,6 +70,7 @@ export async function startTestApp(options: TestAppOptions = {}) {
       retry: { initialDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 50, ...options.client?.retry },
     },
     simulator: { latencyMs: { get: 0, post: 0, delete: 0 } },
+    liveDelaysMs: options.liveDelaysMs ?? [],
     ...(options.photos ? { photos: options.photos } : {}),
   });
   await services.lines.refresh();
