@@ -1,5 +1,6 @@
 import type { CountryCode } from 'libphonenumber-js';
 import { z } from 'zod';
+import { parseInterval } from './interval.js';
 import type { LogLevelName } from './logger.js';
 import { isRegion } from './phone.js';
 
@@ -35,6 +36,8 @@ export interface Config {
   bulkConcurrency: number;
   /** Read the state after a set, to say "live" once Sendblue shows the card. */
   liveCheck: boolean;
+  /** How often every known card is compared with Sendblue's (drift alerts); undefined: off. */
+  reconcileIntervalMs: number | undefined;
   defaultRegion: CountryCode;
   photoCheck: boolean;
   logLevel: LogLevelName;
@@ -133,6 +136,14 @@ const envSchema = z.object({
   ),
   CONTACTCARD_PHOTO_CHECK: optional(z.enum(['true', 'false'], { error: 'expected true or false' })),
   CONTACTCARD_LIVE_CHECK: optional(z.enum(['true', 'false'], { error: 'expected true or false' })),
+  CONTACTCARD_RECONCILE_INTERVAL: optional(
+    z
+      .string()
+      .transform((value) => parseInterval(value) ?? ('off' as const))
+      .refine((value) => value !== 'invalid', {
+        error: 'expected off, or a duration of at least 10s such as 30s, 15m or 1h',
+      }),
+  ),
   LOG_LEVEL: optional(
     z.enum(['debug', 'info', 'warn', 'error'], { error: 'expected debug, info, warn or error' }),
   ),
@@ -181,6 +192,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       publicUrl: vars.CONTACTCARD_PUBLIC_URL,
       bulkConcurrency: vars.CONTACTCARD_BULK_CONCURRENCY ?? 4,
       liveCheck: vars.CONTACTCARD_LIVE_CHECK !== 'false',
+      reconcileIntervalMs:
+        vars.CONTACTCARD_RECONCILE_INTERVAL === 'off'
+          ? undefined
+          : ((vars.CONTACTCARD_RECONCILE_INTERVAL as number | undefined) ?? 3_600_000),
       defaultRegion: vars.CONTACTCARD_DEFAULT_REGION ?? 'US',
       photoCheck: vars.CONTACTCARD_PHOTO_CHECK !== 'false',
       logLevel: vars.LOG_LEVEL ?? 'info',

@@ -3,6 +3,7 @@ import type { Access } from './access/access.js';
 import type { ChangePipeline } from './changes/pipeline.js';
 import type { Config } from './config.js';
 import type { BulkJobs } from './flows/bulk.js';
+import type { DriftCheck } from './flows/drift.js';
 import type { HomeTabs } from './flows/home.js';
 import type { LinesDirectory } from './flows/lines.js';
 import type { LiveChecks } from './flows/live.js';
@@ -40,6 +41,8 @@ export interface Deps {
   homes: HomeTabs;
   /** After a set, the reads that turn "submitted" into "live". */
   live: LiveChecks;
+  /** Drift alerts: cards changed outside contactcard. */
+  drift: DriftCheck;
   /** Bulk changes: one card for many numbers. */
   bulk: BulkJobs;
   /** Work that continues after an ack, so a shutdown can wait for it. */

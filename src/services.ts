@@ -6,6 +6,7 @@ import { storeTurns } from './changes/turns.js';
 import type { Config } from './config.js';
 import type { Deps } from './deps.js';
 import { BulkJobs } from './flows/bulk.js';
+import { DriftCheck } from './flows/drift.js';
 import { HomeTabs } from './flows/home.js';
 import { LinesDirectory } from './flows/lines.js';
 import { defaultLiveDelaysMs, LiveChecks } from './flows/live.js';
@@ -94,6 +95,11 @@ export async function openServices(
     config.liveCheck ? (tuning?.liveDelaysMs ?? defaultLiveDelaysMs) : [],
   );
   const operations = new InFlight();
+  const drift = new DriftCheck(
+    { sendblue: sendblue.client, store, slack, log, config, access },
+    config.reconcileIntervalMs,
+  );
+  drift.start();
   const changes = new ChangePipeline({
     access,
     store,
@@ -132,6 +138,7 @@ export async function openServices(
     slack,
     homes,
     live,
+    drift,
     operations,
     now: () => new Date(),
     health: async () => {
@@ -153,6 +160,7 @@ export async function openServices(
     async close() {
       lines.stop();
       live.stop();
+      drift.stop();
       photoHost?.stop();
       await new Promise((resolve) => (metricsServer ? metricsServer.close(resolve) : resolve(undefined)));
       await photos.close();

@@ -33,6 +33,7 @@ describe('loadConfig', () => {
         publicUrl: undefined,
         bulkConcurrency: 4,
         liveCheck: true,
+        reconcileIntervalMs: 3_600_000,
         defaultRegion: 'US',
         photoCheck: true,
         logLevel: 'info',
@@ -177,5 +178,23 @@ describe('loadConfig', () => {
       'CONTACTCARD_METRICS_PORT',
     ]);
     expect(problems.join('\n')).not.toContain('hunter2');
+  });
+
+  it('reads CONTACTCARD_RECONCILE_INTERVAL as off or a duration of at least 10 s', () => {
+    const interval = (value: string) => {
+      const loaded = loadConfig({
+        SLACK_BOT_TOKEN: 'xoxb-1',
+        SLACK_SIGNING_SECRET: 's',
+        CONTACTCARD_RECONCILE_INTERVAL: value,
+      });
+      return loaded.ok ? loaded.config.reconcileIntervalMs : loaded.problems;
+    };
+    expect(interval('off')).toBeUndefined();
+    expect(interval('30s')).toBe(30_000);
+    expect(interval('15m')).toBe(900_000);
+    expect(interval('1h')).toBe(3_600_000);
+    for (const bad of ['5s', '1d', 'soon', '-1h']) {
+      expect(interval(bad)).toEqual([expect.stringMatching(/^CONTACTCARD_RECONCILE_INTERVAL: expected off/)]);
+    }
   });
 });

@@ -1,5 +1,5 @@
 import type { Deps } from '../deps.js';
-import type { ChangeEntry, KnownCard } from '../store/types.js';
+import { type ChangeEntry, type KnownCard, OUTSIDE_ACTOR } from '../store/types.js';
 import { type CardStatus, type HomeNumber, homeView } from '../views/home.js';
 import { manageable } from './numbers.js';
 
@@ -18,6 +18,7 @@ export function statusOf(card: KnownCard | undefined, latest: ChangeEntry | unde
   if (latest?.outcome === 'failed') return 'failed';
   if (latest?.outcome === 'pending') return 'in progress';
   if (latest?.outcome === 'unknown') return 'outcome unknown';
+  if (latest?.actorId === OUTSIDE_ACTOR) return 'changed outside contactcard';
   if (!card) return 'no card';
   return latest?.action === 'set' && latest.confirmedAt ? 'live' : 'submitted';
 }

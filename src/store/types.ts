@@ -1,6 +1,9 @@
 // Async throughout so that a PostgreSQL implementation, shared by several replicas, can replace the
 // SQLite one without touching callers.
 
+/** The actor recorded for a change made outside contactcard (Sendblue's dashboard, a script). */
+export const OUTSIDE_ACTOR = 'outside-contactcard';
+
 export interface CardSnapshot {
   firstName: string | null;
   lastName: string | null;

@@ -2,7 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import type { Refusal } from '../access/access.js';
 import { formatPhone } from '../phone.js';
 import type { ProfileState } from '../sendblue/schemas.js';
-import type { CardSnapshot, ChangeEntry } from '../store/types.js';
+import { type CardSnapshot, type ChangeEntry, OUTSIDE_ACTOR } from '../store/types.js';
 import { button, cardFields, context, editButton, type Message, message, section } from './blocks.js';
 import { ids } from './ids.js';
 import { escapeMrkdwn, limits, slackDate } from './text.js';
@@ -111,7 +111,8 @@ function describeEntry(entry: ChangeEntry): string {
           ? ' — in progress'
           : '';
   const took = entry.durationMs === null ? '' : ` in ${(entry.durationMs / 1000).toFixed(1)} s`;
-  return `${outcomeIcon[entry.outcome]} ${slackDate(entry.startedAt)} <@${entry.actorId}> ${what}${result}${took}`;
+  const who = entry.actorId === OUTSIDE_ACTOR ? 'Someone outside contactcard' : `<@${entry.actorId}>`;
+  return `${outcomeIcon[entry.outcome]} ${slackDate(entry.startedAt)} ${who} ${what}${result}${took}`;
 }
 
 /** A change whose card can be put back with one submission: a successful set. */

@@ -5,7 +5,14 @@ import { actions, button, context, deleteButton, editButton, section } from './b
 import { ids } from './ids.js';
 import { escapeMrkdwn, limits, plain, slackDate } from './text.js';
 
-export type CardStatus = 'live' | 'submitted' | 'failed' | 'in progress' | 'outcome unknown' | 'no card';
+export type CardStatus =
+  | 'live'
+  | 'submitted'
+  | 'changed outside contactcard'
+  | 'failed'
+  | 'in progress'
+  | 'outcome unknown'
+  | 'no card';
 
 export interface HomeNumber {
   number: string;
@@ -17,6 +24,7 @@ export interface HomeNumber {
 
 export const statuses: readonly CardStatus[] = [
   'submitted',
+  'changed outside contactcard',
   'failed',
   'in progress',
   'outcome unknown',
@@ -28,6 +36,7 @@ export const numbersPerPage = 25;
 
 const statusIcon: Record<CardStatus, string> = {
   live: ':large_green_circle:',
+  'changed outside contactcard': ':warning:',
   submitted: ':white_check_mark:',
   failed: ':x:',
   'in progress': ':hourglass_flowing_sand:',

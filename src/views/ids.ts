@@ -37,6 +37,9 @@ export const ids = {
     bulkOpen: 'contactcard_bulk_open',
     bulkCancel: 'contactcard_bulk_cancel',
     bulkRetry: 'contactcard_bulk_retry',
+    /** A drift alert: put our last known card back, or adopt Sendblue's. */
+    driftRestore: 'contactcard_drift_restore',
+    driftAccept: 'contactcard_drift_accept',
     /** A history entry's card back into the editor. */
     restore: 'contactcard_restore',
     /** The editor's "Fill from a Slack profile" user picker. */

@@ -169,6 +169,27 @@ export function changeNotice(options: {
   return message(`<@${options.actorId}> ${what} ${phone}`, blocks);
 }
 
+/** A card changed outside contactcard: old → new, with Restore ours and Accept (rights checked on click). */
+export function driftNotice(options: {
+  number: string;
+  before: CardSnapshot;
+  after: CardSnapshot | null;
+}): Message {
+  const phone = formatPhone(options.number);
+  const what = options.after ? 'was changed outside contactcard' : 'was removed outside contactcard';
+  const changes = fieldChanges(options.before, options.after ?? undefined).filter(
+    (line) => !line.startsWith('*Photo'),
+  );
+  return message(`The contact card of ${phone} ${what}`, [
+    section(`:warning: The contact card of *${phone}* ${what} (Sendblue's dashboard, a script…).`),
+    ...(changes.length > 0 ? [section(changes.join('\n'))] : []),
+    actions(
+      button('Restore ours', ids.actions.driftRestore, options.number, { style: 'primary' }),
+      button('Accept', ids.actions.driftAccept, options.number),
+    ),
+  ]);
+}
+
 const changeFields = [
   ['firstName', 'First name'],
   ['lastName', 'Last name'],

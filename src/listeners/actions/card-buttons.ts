@@ -7,6 +7,7 @@ import { removeCard } from '../../flows/card.js';
 import type { Audience } from '../../flows/ports.js';
 import { formatPhone } from '../../phone.js';
 import { RESTORABLE_CHANGES } from '../../photo/hosting.js';
+import { OUTSIDE_ACTOR } from '../../store/types.js';
 import { refusalMessage } from '../../views/access-messages.js';
 import { ids } from '../../views/ids.js';
 import { progressMessage } from '../../views/messages.js';
@@ -121,7 +122,72 @@ export async function handleRestore(deps: Deps, body: ButtonBody, action: Button
   await openFromButton(deps, body, number, draft);
 }
 
+/** Drift: "Restore ours" opens the editor filled in with our last known card (one normal submission). */
+export async function handleDriftRestore(deps: Deps, body: ButtonBody, action: ButtonAction): Promise<void> {
+  const number = appNumberSchema.safeParse(action.value);
+  if (!number.success) return;
+  const known = await deps.store.lastKnownCard(number.data);
+  const draft: CardDraft = {
+    number: number.data,
+    firstName: known?.firstName ?? undefined,
+    lastName: known?.lastName ?? undefined,
+    photoUrl: known?.photoUrl ?? undefined,
+    displayName: known?.displayName ?? undefined,
+  };
+  await openFromButton(deps, body, number.data, draft);
+}
+
+/** Drift: "Accept" adopts the card Sendblue shows as the known one (recorded in the history). */
+export async function handleDriftAccept(deps: Deps, body: ButtonBody, action: ButtonAction): Promise<void> {
+  const number = appNumberSchema.safeParse(action.value);
+  if (!number.success || !(await mayClick(deps, body, 'set', number.data))) return;
+  afterAck(deps, 'accepting a card changed outside contactcard', async () => {
+    const [latest] = await deps.store.history(number.data, 1);
+    const shown = latest?.actorId === OUTSIDE_ACTOR ? latest.after : undefined;
+    const known = await deps.store.lastKnownCard(number.data);
+    if (latest?.actorId !== OUTSIDE_ACTOR) {
+      await deps.slack.tellPrivately(
+        audienceOf(body),
+        progressMessage(
+          'Nothing to accept: the card has not changed outside contactcard since.',
+          ':information_source:',
+        ),
+      );
+      return;
+    }
+    const entry = await deps.store.beginChange({
+      action: shown ? 'set' : 'delete',
+      number: number.data,
+      actorId: body.user.id,
+      before: known ?? null,
+      after: shown ?? null,
+    });
+    await deps.store.completeChange(entry.id, {
+      outcome: 'ok',
+      message: 'accepted the card shown in Sendblue',
+    });
+    if (shown) await deps.store.rememberCard(number.data, shown, body.user.id);
+    else await deps.store.forgetCard(number.data);
+    await deps.slack.tellPrivately(
+      audienceOf(body),
+      progressMessage(
+        `Accepted: the card Sendblue shows for ${formatPhone(number.data)} is now the known one.`,
+        ':white_check_mark:',
+      ),
+    );
+    await deps.homes.changed(number.data);
+  });
+}
+
 export function register(app: App, deps: Deps): void {
+  app.action<ButtonBody>(ids.actions.driftRestore, async ({ ack, body, action }) => {
+    await ack();
+    await handleDriftRestore(deps, body, action);
+  });
+  app.action<ButtonBody>(ids.actions.driftAccept, async ({ ack, body, action }) => {
+    await ack();
+    await handleDriftAccept(deps, body, action);
+  });
   app.action<ButtonBody>(ids.actions.restore, async ({ ack, body, action }) => {
     await ack();
     await handleRestore(deps, body, action);

@@ -1,0 +1,110 @@
+import { mapWithLimit } from '../concurrency.js';
+import type { Deps } from '../deps.js';
+import { SendblueApiError } from '../sendblue/errors.js';
+import type { ProfileState } from '../sendblue/schemas.js';
+import { type CardSnapshot, type KnownCard, OUTSIDE_ACTOR } from '../store/types.js';
+import { driftNotice } from '../views/messages.js';
+
+// Gentle on one account's API: two reads at a time.
+const readConcurrency = 2;
+
+/** What Sendblue shows for a number, as a card snapshot (it never reports the photo: ours is kept). */
+function shownCard(state: ProfileState, known: KnownCard): CardSnapshot | null {
+  if (!state.hasProfile) return null;
+  return {
+    firstName: state.firstName,
+    lastName: state.lastName,
+    displayName: state.displayName,
+    photoUrl: known.photoUrl,
+  };
+}
+
+const same = (a: CardSnapshot | null, b: CardSnapshot | null) =>
+  a === null || b === null
+    ? a === b
+    : a.firstName === b.firstName &&
+      a.lastName === b.lastName &&
+      (a.displayName ?? null) === (b.displayName ?? null);
+
+/**
+ * Drift alerts: every CONTACTCARD_RECONCILE_INTERVAL, on one replica at a time, the state of every
+ * number with a last known card is read. A card changed outside contactcard is recorded in the
+ * history as such and announced once (in the notify channel, else to each admin) with Restore ours
+ * and Accept. A 503 or 429 ends the round early: the next one tries again.
+ */
+export class DriftCheck {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly deps: Pick<Deps, 'sendblue' | 'store' | 'slack' | 'log' | 'config' | 'access'>,
+    private readonly intervalMs: number | undefined,
+  ) {}
+
+  start(): void {
+    if (this.intervalMs === undefined) return;
+    this.timer = setInterval(() => void this.round(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** One round; resolves to how many new differences were reported (undefined: another replica ran it). */
+  async round(): Promise<number | undefined> {
+    const ran = await this.deps.store
+      .runExclusive('drift-check', () => this.check())
+      .catch((error: unknown) => {
+        this.deps.log.warn(`drift check failed: ${error instanceof Error ? error.message : String(error)}`);
+        return { ran: false as const };
+      });
+    return ran.ran ? ran.value : undefined;
+  }
+
+  private async check(): Promise<number> {
+    const { store, sendblue } = this.deps;
+    const cards = await store.knownCards();
+    let backOff = false;
+    let reported = 0;
+    await mapWithLimit(cards, readConcurrency, async (known) => {
+      if (backOff) return;
+      let state: ProfileState;
+      try {
+        state = await sendblue.getState(known.number);
+      } catch (error) {
+        if (error instanceof SendblueApiError && (error.status === 503 || error.status === 429))
+          backOff = true;
+        return;
+      }
+      const shown = shownCard(state, known);
+      if (same(shown, known)) return;
+      // The same difference is reported once: the latest entry already records it.
+      const [latest] = await store.history(known.number, 1);
+      if (latest?.actorId === OUTSIDE_ACTOR && same(latest.after, shown)) return;
+      const entry = await store.beginChange({
+        action: shown ? 'set' : 'delete',
+        number: known.number,
+        actorId: OUTSIDE_ACTOR,
+        before: known,
+        after: shown,
+        instanceId: null,
+      });
+      await store.completeChange(entry.id, { outcome: 'ok', message: 'changed outside contactcard' });
+      await this.announce(known, shown);
+      reported++;
+    });
+    return reported;
+  }
+
+  private async announce(known: KnownCard, shown: CardSnapshot | null): Promise<void> {
+    const notice = driftNotice({ number: known.number, before: known, after: shown });
+    const channel = this.deps.config.notifyChannel;
+    if (channel !== undefined) {
+      await this.deps.slack.post(channel, notice);
+      return;
+    }
+    for (const admin of await this.deps.access.admins()) {
+      await this.deps.slack.post(admin, notice);
+    }
+  }
+}

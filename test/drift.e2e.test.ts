@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OUTSIDE_ACTOR } from '../src/store/types.js';
+import { ids } from '../src/views/ids.js';
+import { encodeMetadata } from '../src/views/metadata.js';
+import { buttonClick, formValues, sampleCard, sampleNumber, viewSubmission } from './helpers/payloads.js';
+import { startTestApp, type TestApp } from './helpers/test-app.js';
+
+// Drift alerts through the real app: a card changed in the fake Sendblue behind the app's back is
+// found by a round, recorded and reported once, and both answers (Restore ours, Accept) work with
+// rights checked.
+
+const admin = 'U0ADMIN';
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp({ env: { CONTACTCARD_ADMINS: admin, CONTACTCARD_NOTIFY_CHANNEL: 'C0NOTIFY' } });
+  const metadata = encodeMetadata({
+    number: sampleNumber,
+    channel: 'C0CHANNEL',
+    responseUrl: app.slack.responseUrl('set'),
+  });
+  await app.interact(
+    viewSubmission({ id: 'VSET', private_metadata: metadata }, formValues(sampleCard), admin),
+  );
+  await app.settle();
+});
+afterAll(() => app.stop());
+
+const notices = () =>
+  app.slack.callsTo('chat.postMessage').filter((call) => call.args.channel === 'C0NOTIFY');
+const text = (value: unknown) => JSON.stringify(value);
+
+describe('drift alerts', () => {
+  it('a round with nothing changed reports nothing', async () => {
+    expect(await app.services.drift.round()).toBe(0);
+  });
+
+  it('a card changed outside contactcard is recorded and reported once, with Restore ours and Accept', async () => {
+    app.sendblue.profiles.set(sampleNumber, {
+      firstName: 'Mallory',
+      lastName: 'Smith',
+      displayName: null,
+      photoUrl: 'https://x/y.jpg',
+    });
+    const before = notices().length;
+    expect(await app.services.drift.round()).toBe(1);
+    const notice = notices().slice(before);
+    expect(notice).toHaveLength(1);
+    expect(text(notice[0]?.args)).toContain('changed outside contactcard');
+    expect(text(notice[0]?.args)).toContain('Jane → Mallory');
+    expect(text(notice[0]?.args)).toContain(ids.actions.driftRestore);
+    expect(text(notice[0]?.args)).toContain(ids.actions.driftAccept);
+    const [entry] = await app.services.store.history(sampleNumber, 1);
+    expect(entry).toMatchObject({ actorId: OUTSIDE_ACTOR, outcome: 'ok', after: { firstName: 'Mallory' } });
+    // Reported once, not every round.
+    expect(await app.services.drift.round()).toBe(0);
+    expect(notices().length).toBe(before + 1);
+  });
+
+  it('Restore ours opens the editor with the last known card', async () => {
+    const opens = app.slack.callsTo('views.open').length;
+    await app.interact(
+      buttonClick(ids.actions.driftRestore, sampleNumber, {
+        responseUrl: app.slack.responseUrl('restore'),
+        user: admin,
+      }),
+    );
+    await app.settle();
+    const form = text(app.slack.callsTo('views.open').slice(opens)[0]?.args.view);
+    expect(form).toContain('Jane');
+    expect(form).toContain(sampleCard.photoUrl);
+  });
+
+  it('Accept is refused to someone without rights, and adopts Sendblue’s card for an admin', async () => {
+    await app.interact(
+      buttonClick(ids.actions.driftAccept, sampleNumber, {
+        responseUrl: app.slack.responseUrl('nope'),
+        user: 'U0STRANGER',
+      }),
+    );
+    await app.settle();
+    expect(text(app.slack.responsePosts.filter((p) => p.path === '/response/nope'))).toContain('<@U0ADMIN>');
+    expect((await app.services.store.lastKnownCard(sampleNumber))?.firstName).toBe('Jane');
+
+    await app.interact(
+      buttonClick(ids.actions.driftAccept, sampleNumber, {
+        responseUrl: app.slack.responseUrl('accept'),
+        user: admin,
+      }),
+    );
+    await app.settle();
+    expect(await app.services.store.lastKnownCard(sampleNumber)).toMatchObject({
+      firstName: 'Mallory',
+      photoUrl: sampleCard.photoUrl,
+    });
+    expect((await app.services.store.history(sampleNumber, 1))[0]).toMatchObject({
+      actorId: admin,
+      message: 'accepted the card shown in Sendblue',
+    });
+    expect(await app.services.drift.round()).toBe(0);
+  });
+});
