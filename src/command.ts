@@ -8,13 +8,14 @@ export type ParsedCommand =
   | { kind: 'help' }
   | { kind: 'list' }
   | { kind: 'bulk' }
+  | { kind: 'export' }
   | { kind: NumberCommand; number: string | undefined }
   | { kind: 'assign'; number: string; userId: string }
   | { kind: 'unassign'; number: string; userId: string | undefined }
   /** The person typed something we could not use; `problem` says what, for a usage reply. */
   | { kind: 'invalid'; problem: string };
 
-type Verb = NumberCommand | 'help' | 'list' | 'bulk' | 'assign' | 'unassign';
+type Verb = NumberCommand | 'help' | 'list' | 'bulk' | 'export' | 'assign' | 'unassign';
 
 const aliases: Record<string, Verb> = {
   set: 'set',
@@ -29,6 +30,7 @@ const aliases: Record<string, Verb> = {
   list: 'list',
   ls: 'list',
   bulk: 'bulk',
+  export: 'export',
   history: 'history',
   log: 'history',
   assign: 'assign',
@@ -49,7 +51,7 @@ export function parseCommand(text: string, region: CountryCode): ParsedCommand {
   if (kind === undefined)
     return { kind: 'invalid', problem: `I don’t know the subcommand “${quote(word)}”.` };
   const argument = rest.join(' ');
-  if (kind === 'help' || kind === 'list' || kind === 'bulk') return { kind };
+  if (kind === 'help' || kind === 'list' || kind === 'bulk' || kind === 'export') return { kind };
   if (kind === 'assign' || kind === 'unassign') return parseAssignment(kind, argument, region);
   if (argument === '') return { kind, number: undefined };
   const phone = parsePhone(argument, region);

@@ -45,6 +45,8 @@ describe('manifest.yml', () => {
       'chat:write.public',
       'files:read',
       'users:read',
+      'files:write',
+      'im:write',
     ]);
   });
 });

@@ -90,6 +90,9 @@ class RecordingOutbox implements SlackOutbox {
   async userProfile() {
     return undefined;
   }
+  async uploadPrivately() {
+    return this.deliver('upload', '');
+  }
   async publishHome() {
     return this.deliver('home', '');
   }

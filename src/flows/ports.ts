@@ -57,6 +57,11 @@ export interface SlackOutbox {
   ): Promise<Delivery>;
   /** The file object of an upload (files.info), for its download URL; undefined when Slack has none. */
   fileInfo(fileId: string): Promise<unknown>;
+  /** A file only this person gets, in their direct message with the app (files.uploadV2). */
+  uploadPrivately(
+    userId: string,
+    file: { filename: string; content: string; comment: string },
+  ): Promise<Delivery>;
   /** Publishes a person's Home tab (views.publish). */
   publishHome(userId: string, view: HomeView): Promise<Delivery>;
   /** A person's Slack profile (users.info), for "Fill from a Slack profile"; undefined when unreadable. */

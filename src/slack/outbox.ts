@@ -180,6 +180,28 @@ export class WebApiOutbox implements SlackOutbox {
     return delivery;
   }
 
+  async uploadPrivately(
+    userId: string,
+    file: { filename: string; content: string; comment: string },
+  ): Promise<Delivery> {
+    try {
+      const opened = await this.client.conversations.open({ users: userId });
+      const channel = opened.channel?.id;
+      if (!channel) return { ok: false, error: 'no_dm_channel' };
+      await this.client.filesUploadV2({
+        channel_id: channel,
+        file: Buffer.from(file.content, 'utf8'),
+        filename: file.filename,
+        initial_comment: this.labelled({ text: file.comment, blocks: [] }).text,
+      });
+      return { ok: true, route: 'files.uploadV2', channel };
+    } catch (error) {
+      const code = slackErrorCode(error);
+      this.log.warn(`files upload failed: ${code}`);
+      return { ok: false, error: code };
+    }
+  }
+
   publishHome(userId: string, view: HomeView): Promise<Delivery> {
     return this.call('views.publish', () =>
       this.client.views.publish({ user_id: userId, view: this.sandbox ? sandboxView(view) : view }),

@@ -89,6 +89,9 @@ export async function startFakeSlack(options: { botToken?: string } = {}) {
   /** Uploaded files, served at their url_private_download only with the bot token. */
   const files = new Map<string, { bytes: Buffer; name: string; mimetype: string }>();
   const fileDownloads: Array<{ id: string; authorized: boolean }> = [];
+  /** Files the app uploaded (files.getUploadURLExternal, the upload, files.completeUploadExternal). */
+  const uploads = new Map<string, { bytes?: Buffer; filename?: string; channel?: string }>();
+  let uploadCounter = 0;
   const fileObject = (id: string) => {
     const file = files.get(id);
     if (!file) return undefined;
@@ -152,6 +155,25 @@ export async function startFakeSlack(options: { botToken?: string } = {}) {
         ? { ok: true, user: { id: call.args.user, profile } }
         : { ok: false, error: 'user_not_found' };
     },
+    'files.getUploadURLExternal': (call) => {
+      const id = `FUP${++uploadCounter}`;
+      uploads.set(id, { filename: String(call.args.filename ?? '') });
+      return { ok: true, file_id: id, upload_url: `${fake.url}/upload/${id}` };
+    },
+    'files.completeUploadExternal': (call) => {
+      const files = (
+        typeof call.args.files === 'string' ? JSON.parse(call.args.files) : call.args.files
+      ) as Array<{ id: string }>;
+      for (const file of files) {
+        const upload = uploads.get(file.id);
+        if (upload) upload.channel = String(call.args.channel_id ?? '');
+      }
+      return { ok: true, files: files.map((file) => ({ id: file.id })) };
+    },
+    'conversations.open': (call) => ({
+      ok: true,
+      channel: { id: `D${String(call.args.users ?? '').slice(1)}` },
+    }),
     'files.info': (call) => {
       const file = fileObject(String(call.args.file));
       return file ? { ok: true, file } : { ok: false, error: 'file_not_found' };
@@ -163,6 +185,25 @@ export async function startFakeSlack(options: { botToken?: string } = {}) {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const text = await readBody(req);
     const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const upload = /^\/upload\/([A-Z0-9]+)$/.exec(path);
+    if (upload) {
+      const entry = uploads.get(upload[1] ?? '');
+      // files.uploadV2 sends the file as multipart form data; the fake keeps the file's own bytes.
+      const type = req.headers['content-type'] ?? '';
+      const form = type.startsWith('multipart/')
+        ? await new Request('http://fake/upload', {
+            method: 'POST',
+            headers: { 'content-type': type },
+            body: text,
+          }).formData()
+        : undefined;
+      const part = form ? [...form.values()].find((value) => typeof value !== 'string') : undefined;
+      if (entry)
+        entry.bytes = part ? Buffer.from(await (part as Blob).arrayBuffer()) : Buffer.from(text, 'utf8');
+      res.writeHead(entry ? 200 : 404, { 'content-type': 'text/plain' });
+      res.end(entry ? 'OK' : 'no such upload');
+      return;
+    }
     const download = /^\/files-pri\/T0TEST-([^/]+)\/download\//.exec(path);
     if (download) {
       const id = decodeURIComponent(download[1] ?? '');
@@ -230,6 +271,7 @@ export async function startFakeSlack(options: { botToken?: string } = {}) {
       responseHandler = handler;
     },
     fileDownloads,
+    uploads,
     /** Stores an upload as Slack would; resolves to the file object a file_input's state carries. */
     addFile(id: string, bytes: Buffer, name = 'photo.jpg', mimetype = 'image/jpeg') {
       files.set(id, { bytes, name, mimetype });

@@ -3,6 +3,7 @@ import type { Verb } from '../../access/access.js';
 import { parseCommand } from '../../command.js';
 import type { Deps } from '../../deps.js';
 import { describeCard } from '../../flows/card.js';
+import { sendExport } from '../../flows/csv.js';
 import { changeAssignment, listNumbers, manageable, numberHistory } from '../../flows/numbers.js';
 import type { Audience } from '../../flows/ports.js';
 import { formatPhone } from '../../phone.js';
@@ -103,6 +104,11 @@ export async function handleCommand(deps: Deps, command: SlashCommand, ack: Ack)
           deps.slack.tellPrivately(audience, progressMessage(text)),
         );
       }
+      return;
+    }
+    case 'export': {
+      await reply(progressMessage('Preparing a CSV of the cards of your numbers…'));
+      afterAck(deps, 'export', () => sendExport(deps, user, audience));
       return;
     }
     case 'list': {

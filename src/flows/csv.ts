@@ -1,0 +1,73 @@
+import { stringify } from 'csv-stringify/sync';
+import type { Deps } from '../deps.js';
+import { noteMessage } from '../views/messages.js';
+import { statusOf } from './home.js';
+import { manageable } from './numbers.js';
+import type { Audience } from './ports.js';
+
+/** The columns of an export; an import reads the first five (any order). */
+export const exportColumns = [
+  'number',
+  'first_name',
+  'last_name',
+  'display_name',
+  'photo_url',
+  'status',
+  'last_changed',
+  'changed_by',
+] as const;
+
+// A cell a spreadsheet would run as a formula starts with one of these: a leading apostrophe keeps
+// it text (as spreadsheets themselves write it). A value that starts with an apostrophe gets one
+// more, so the importer can always take exactly one off and nothing is lost.
+const needsApostrophe = /^[=+\-@\t\r']/;
+
+export function spreadsheetSafe(value: string): string {
+  return needsApostrophe.test(value) ? `'${value}` : value;
+}
+
+export function unescapeSpreadsheet(value: string): string {
+  return value.startsWith("'") ? value.slice(1) : value;
+}
+
+/** The CSV of the cards of the numbers this person may manage. */
+export async function exportCsv(
+  deps: Pick<Deps, 'access' | 'lines' | 'store'>,
+  userId: string,
+): Promise<{ csv: string; rows: number }> {
+  const numbers = await manageable(deps, userId);
+  const [cards, latest] = await Promise.all([deps.store.knownCards(), deps.store.latestChanges()]);
+  const cardOf = new Map(cards.map((card) => [card.number, card]));
+  const latestOf = new Map(latest.map((entry) => [entry.number, entry]));
+  const rows = numbers.map((number) => {
+    const card = cardOf.get(number);
+    const entry = latestOf.get(number);
+    return [
+      number,
+      card?.firstName ?? '',
+      card?.lastName ?? '',
+      card?.displayName ?? '',
+      card?.photoUrl ?? '',
+      statusOf(card, entry),
+      entry?.startedAt.toISOString() ?? '',
+      entry?.actorId ?? '',
+    ].map((cell) => spreadsheetSafe(cell));
+  });
+  // A BOM so that spreadsheets read the file as UTF-8; CRLF as RFC 4180 has it.
+  const csv = `\ufeff${stringify([[...exportColumns], ...rows], { record_delimiter: 'windows', quoted_match: /[",\r\n]/ })}`;
+  return { csv, rows: rows.length };
+}
+
+/** `/contactcard export`: the CSV goes only to the person who asked, in their DM with the app. */
+export async function sendExport(deps: Deps, userId: string, audience: Audience): Promise<void> {
+  const { csv, rows } = await exportCsv(deps, userId);
+  const uploaded = await deps.slack.uploadPrivately(userId, {
+    filename: `contactcards-${new Date().toISOString().slice(0, 10)}.csv`,
+    content: csv,
+    comment: `The cards of the ${rows} number${rows === 1 ? '' : 's'} you may manage.`,
+  });
+  const text = uploaded.ok
+    ? `Your export of ${rows} number${rows === 1 ? '' : 's'} is in your direct messages with contactcard.`
+    : `The export could not be uploaded (${uploaded.error}). Is the files:write scope granted? Ask an admin.`;
+  await deps.slack.tellPrivately(audience, noteMessage(text), { replaceOriginal: true });
+}
