@@ -9,13 +9,14 @@ export type ParsedCommand =
   | { kind: 'list' }
   | { kind: 'bulk' }
   | { kind: 'export' }
+  | { kind: 'import' }
   | { kind: NumberCommand; number: string | undefined }
   | { kind: 'assign'; number: string; userId: string }
   | { kind: 'unassign'; number: string; userId: string | undefined }
   /** The person typed something we could not use; `problem` says what, for a usage reply. */
   | { kind: 'invalid'; problem: string };
 
-type Verb = NumberCommand | 'help' | 'list' | 'bulk' | 'export' | 'assign' | 'unassign';
+type Verb = NumberCommand | 'help' | 'list' | 'bulk' | 'export' | 'import' | 'assign' | 'unassign';
 
 const aliases: Record<string, Verb> = {
   set: 'set',
@@ -31,6 +32,7 @@ const aliases: Record<string, Verb> = {
   ls: 'list',
   bulk: 'bulk',
   export: 'export',
+  import: 'import',
   history: 'history',
   log: 'history',
   assign: 'assign',
@@ -51,7 +53,8 @@ export function parseCommand(text: string, region: CountryCode): ParsedCommand {
   if (kind === undefined)
     return { kind: 'invalid', problem: `I don’t know the subcommand “${quote(word)}”.` };
   const argument = rest.join(' ');
-  if (kind === 'help' || kind === 'list' || kind === 'bulk' || kind === 'export') return { kind };
+  if (kind === 'help' || kind === 'list' || kind === 'bulk' || kind === 'export' || kind === 'import')
+    return { kind };
   if (kind === 'assign' || kind === 'unassign') return parseAssignment(kind, argument, region);
   if (argument === '') return { kind, number: undefined };
   const phone = parsePhone(argument, region);

@@ -70,7 +70,7 @@ describe('export', () => {
   });
 
   it('escapes and unescapes any text exactly', () => {
-    for (const value of ['=1+1', '+x', '-y', '@z', '\tt', "'=kept", 'plain', '', "'"]) {
+    for (const value of ['=1+1', '+x', '-y', '@z', '\tt', "'=kept", "''+x", "'plain", 'plain', '', "'"]) {
       expect(unescapeSpreadsheet(spreadsheetSafe(value))).toBe(value);
     }
   });

@@ -1,8 +1,8 @@
-import type { ProfileInput } from '../card/rules.js';
+import { profileInputSchema } from '../card/rules.js';
 import type { ChangeResult } from '../changes/pipeline.js';
 import { mapWithLimit } from '../concurrency.js';
 import type { Deps } from '../deps.js';
-import type { BulkJob } from '../store/types.js';
+import type { BulkJob, CardSnapshot } from '../store/types.js';
 import { refusalText } from '../views/access-messages.js';
 import { type BulkItem, type BulkProgress, bulkNotice, bulkProgressMessage } from '../views/bulk.js';
 import { explainFailure } from '../views/explain.js';
@@ -51,24 +51,54 @@ export class BulkJobs {
     private readonly concurrency: number,
   ) {}
 
+  /** One card for all the numbers (the bulk form), or, with `cards`, each number its own (an import, a retry). */
   async start(request: {
     actorId: string;
     audience: Audience;
     numbers: readonly string[];
-    card: Omit<ProfileInput, 'fromNumber'>;
+    card: CardSnapshot;
+    cards?: Record<string, CardSnapshot> | null;
   }): Promise<void> {
-    const { deps } = this;
-    const job = await deps.store.createBulkJob({
+    const job = await this.deps.store.createBulkJob({
       actorId: request.actorId,
       channel: request.audience.channelId,
       numbers: [...request.numbers],
-      card: { ...request.card, displayName: request.card.displayName ?? null },
+      card: request.card,
+      cards: request.cards ?? null,
     });
-    const items = new Map<string, BulkItem>(request.numbers.map((number) => [number, { status: 'waiting' }]));
+    await this.run(job, request.audience);
+  }
+
+  /** An import waiting for its Apply click: recorded (so any replica can start it), not started. */
+  prepare(request: {
+    actorId: string;
+    channel: string;
+    cards: Record<string, CardSnapshot>;
+  }): Promise<BulkJob> {
+    const numbers = Object.keys(request.cards);
+    const first = request.cards[numbers[0] ?? ''];
+    if (first === undefined) throw new Error('an import needs at least one card');
+    return this.deps.store.createBulkJob({ ...request, numbers, card: first, state: 'draft' });
+  }
+
+  /** Starts a prepared import; only the person who prepared it may, once. */
+  async startPrepared(jobId: number, userId: string, audience: Audience): Promise<boolean> {
+    const job = await this.deps.store.bulkJob(jobId);
+    if (job?.state !== 'draft' || job.actorId !== userId) return false;
+    await this.deps.store.updateBulkJob(job.id, { state: 'running' });
+    await this.run({ ...job, state: 'running' }, audience);
+    return true;
+  }
+
+  private async run(job: BulkJob, audience: Audience): Promise<void> {
+    const { deps } = this;
+    const items = new Map<string, BulkItem>(job.numbers.map((number) => [number, { status: 'waiting' }]));
     const progress = (state: BulkProgress['state']): BulkProgress => ({
       jobId: job.id,
       actorId: job.actorId,
-      card: job.card,
+      card: job.cards
+        ? { firstName: `${job.numbers.length} cards`, lastName: 'from a file', displayName: null }
+        : job.card,
       items,
       state,
     });
@@ -76,27 +106,34 @@ export class BulkJobs {
     if (posted.ok) await deps.store.updateBulkJob(job.id, { messageTs: posted.ts });
     else {
       const text = `Bulk change of ${items.size} numbers started; the bot cannot post in this conversation (${posted.error}), so you will be told here when it ends.`;
-      await deps.slack.tellPrivately(request.audience, noteMessage(text));
+      await deps.slack.tellPrivately(audience, noteMessage(text));
     }
     const show = throttled(async () => {
       if (posted.ok)
         await deps.slack.updateMessage(job.channel, posted.ts, bulkProgressMessage(progress('running')));
     });
 
-    await mapWithLimit(request.numbers, this.concurrency, async (number) => {
+    await mapWithLimit(job.numbers, this.concurrency, async (number) => {
       if (this.cancelled.has(job.id)) {
         items.set(number, { status: 'cancelled' });
         return;
       }
       items.set(number, { status: 'running' });
       show.soon();
-      const card = { ...request.card, fromNumber: number };
+      const card = profileInputSchema.safeParse({ ...(job.cards?.[number] ?? job.card), fromNumber: number });
+      if (!card.success) {
+        items.set(number, {
+          status: 'failed',
+          reason: card.error.issues.map((issue) => issue.message).join('; '),
+        });
+        return;
+      }
       try {
         const result = await deps.changes.run({
           kind: 'set',
           number,
-          card,
-          actorId: request.actorId,
+          card: card.data,
+          actorId: job.actorId,
           requestKey: requestKey(job.id, number),
         });
         items.set(number, itemOf(result));
@@ -112,7 +149,7 @@ export class BulkJobs {
     await deps.store.updateBulkJob(job.id, { state });
     const final = bulkProgressMessage(progress(state));
     const updated = posted.ok ? await deps.slack.updateMessage(job.channel, posted.ts, final) : { ok: false };
-    if (!updated.ok) await deps.slack.tellPrivately(request.audience, final);
+    if (!updated.ok) await deps.slack.tellPrivately(audience, final);
     const channel = deps.config.notifyChannel;
     if (channel !== undefined) await deps.slack.post(channel, bulkNotice(progress(state)));
   }

@@ -18,16 +18,17 @@ export const exportColumns = [
 ] as const;
 
 // A cell a spreadsheet would run as a formula starts with one of these: a leading apostrophe keeps
-// it text (as spreadsheets themselves write it). A value that starts with an apostrophe gets one
-// more, so the importer can always take exactly one off and nothing is lost.
-const needsApostrophe = /^[=+\-@\t\r']/;
+// it text (as spreadsheets themselves write it). A value starting with an apostrophe and one of
+// them gets one more, so reading takes exactly one off and nothing is lost; any other apostrophe
+// is the value's own.
+const needsApostrophe = /^'*[=+\-@\t\r]/;
 
 export function spreadsheetSafe(value: string): string {
   return needsApostrophe.test(value) ? `'${value}` : value;
 }
 
 export function unescapeSpreadsheet(value: string): string {
-  return value.startsWith("'") ? value.slice(1) : value;
+  return value.startsWith("'") && needsApostrophe.test(value.slice(1)) ? value.slice(1) : value;
 }
 
 /** The CSV of the cards of the numbers this person may manage. */

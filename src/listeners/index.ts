@@ -9,6 +9,7 @@ import * as contactcardCommand from './commands/contactcard.js';
 import * as appHome from './events/app-home.js';
 import * as bulkSubmission from './views/bulk-submission.js';
 import * as cardSubmission from './views/card-submission.js';
+import * as importSubmission from './views/import-submission.js';
 
 export function registerListeners(app: App, deps: Deps): void {
   contactcardCommand.register(app, deps);
@@ -20,4 +21,5 @@ export function registerListeners(app: App, deps: Deps): void {
   appHome.register(app, deps);
   bulkSubmission.register(app, deps);
   bulkButtons.register(app, deps);
+  importSubmission.register(app, deps);
 }

@@ -94,7 +94,8 @@ export const migrations: readonly Migration[] = [
         message_ts TEXT,
         numbers TEXT NOT NULL,
         card TEXT NOT NULL,
-        state TEXT NOT NULL CHECK (state IN ('running', 'done', 'cancelled', 'interrupted')),
+        cards TEXT,
+        state TEXT NOT NULL CHECK (state IN ('draft', 'running', 'done', 'cancelled', 'interrupted')),
         instance_id TEXT,
         created_at TEXT NOT NULL
       ) STRICT;

@@ -109,7 +109,8 @@ export const pgMigrations: readonly PgMigration[] = [
         message_ts text,
         numbers jsonb NOT NULL,
         card jsonb NOT NULL,
-        state text NOT NULL CHECK (state IN ('running', 'done', 'cancelled', 'interrupted')),
+        cards jsonb,
+        state text NOT NULL CHECK (state IN ('draft', 'running', 'done', 'cancelled', 'interrupted')),
         instance_id text,
         created_at timestamptz NOT NULL
       );

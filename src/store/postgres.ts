@@ -185,6 +185,7 @@ interface BulkRow {
   message_ts: string | null;
   numbers: string[];
   card: CardSnapshot;
+  cards: Record<string, CardSnapshot> | null;
   state: BulkJobState;
   instance_id: string | null;
   created_at: Date;
@@ -198,6 +199,7 @@ function toBulkJob(row: BulkRow): BulkJob {
     messageTs: row.message_ts,
     numbers: row.numbers,
     card: snapshot(row.card),
+    cards: row.cards,
     state: row.state,
     instanceId: row.instance_id,
     createdAt: row.created_at,
@@ -713,15 +715,22 @@ export class PostgresStore implements Store {
     await this.#query('DELETE FROM photos WHERE id = $1', [id]);
   }
 
-  async createBulkJob(job: Pick<BulkJob, 'actorId' | 'channel' | 'numbers' | 'card'>): Promise<BulkJob> {
+  async createBulkJob(
+    job: Pick<BulkJob, 'actorId' | 'channel' | 'numbers' | 'card'> & {
+      cards?: BulkJob['cards'];
+      state?: 'draft' | 'running';
+    },
+  ): Promise<BulkJob> {
     const [row] = await this.#query<BulkRow>(
-      `INSERT INTO bulk_jobs (actor_id, channel, numbers, card, state, instance_id, created_at)
-       VALUES ($1, $2, $3, $4, 'running', $5, $6) RETURNING *`,
+      `INSERT INTO bulk_jobs (actor_id, channel, numbers, card, cards, state, instance_id, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
       [
         job.actorId,
         job.channel,
         JSON.stringify(job.numbers),
         JSON.stringify(snapshot(job.card)),
+        job.cards ? JSON.stringify(job.cards) : null,
+        job.state ?? 'running',
         this.#instanceId,
         this.#appNow(),
       ],

@@ -88,6 +88,7 @@ interface BulkRow {
   message_ts: string | null;
   numbers: string;
   card: string;
+  cards: string | null;
   state: BulkJobState;
   instance_id: string | null;
   created_at: string;
@@ -101,6 +102,7 @@ function toBulkJob(row: BulkRow): BulkJob {
     messageTs: row.message_ts,
     numbers: JSON.parse(row.numbers) as string[],
     card: snapshot(JSON.parse(row.card) as CardSnapshot),
+    cards: row.cards ? (JSON.parse(row.cards) as Record<string, CardSnapshot>) : null,
     state: row.state,
     instanceId: row.instance_id,
     createdAt: new Date(row.created_at),
@@ -203,8 +205,8 @@ function prepare(db: Database.Database) {
     ),
     deletePhoto: db.prepare<[string]>('DELETE FROM photos WHERE id = ?'),
     createBulkJob: db.prepare<[Record<string, string | null>], BulkRow>(
-      `INSERT INTO bulk_jobs (actor_id, channel, numbers, card, state, instance_id, created_at)
-       VALUES (@actorId, @channel, @numbers, @card, 'running', @instanceId, @createdAt) RETURNING *`,
+      `INSERT INTO bulk_jobs (actor_id, channel, numbers, card, cards, state, instance_id, created_at)
+       VALUES (@actorId, @channel, @numbers, @card, @cards, @state, @instanceId, @createdAt) RETURNING *`,
     ),
     bulkJob: db.prepare<[number], BulkRow>('SELECT * FROM bulk_jobs WHERE id = ?'),
     bulkJobs: db.prepare<[string], BulkRow>('SELECT * FROM bulk_jobs WHERE state = ? ORDER BY id'),
@@ -516,12 +518,19 @@ export class SqliteStore implements Store {
     this.#sql.deletePhoto.run(id);
   }
 
-  async createBulkJob(job: Pick<BulkJob, 'actorId' | 'channel' | 'numbers' | 'card'>): Promise<BulkJob> {
+  async createBulkJob(
+    job: Pick<BulkJob, 'actorId' | 'channel' | 'numbers' | 'card'> & {
+      cards?: BulkJob['cards'];
+      state?: 'draft' | 'running';
+    },
+  ): Promise<BulkJob> {
     const row = this.#sql.createBulkJob.get({
       actorId: job.actorId,
       channel: job.channel,
       numbers: JSON.stringify(job.numbers),
       card: JSON.stringify(snapshot(job.card)),
+      cards: job.cards ? JSON.stringify(job.cards) : null,
+      state: job.state ?? 'running',
       instanceId: this.#instanceId,
       createdAt: this.#now().toISOString(),
     });

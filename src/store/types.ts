@@ -158,7 +158,8 @@ export interface HostedPhoto {
 
 export type HostedPhotoInfo = Omit<HostedPhoto, 'jpeg'> & { bytes: number };
 
-export type BulkJobState = 'running' | 'done' | 'cancelled' | 'interrupted';
+/** `draft`: an import being previewed, not started. */
+export type BulkJobState = 'draft' | 'running' | 'done' | 'cancelled' | 'interrupted';
 
 /** One card applied to many numbers; each number's change is in the audit trail (request key `bulk:<id>:<number>`). */
 export interface BulkJob {
@@ -169,6 +170,8 @@ export interface BulkJob {
   messageTs: string | null;
   numbers: string[];
   card: CardSnapshot;
+  /** An import's card for each number (a bulk change has one card for all: `card`). */
+  cards: Record<string, CardSnapshot> | null;
   state: BulkJobState;
   /** The instance running it (the one whose lease this store registered). */
   instanceId: string | null;
@@ -239,7 +242,12 @@ export interface Store {
   latestChanges(): Promise<ChangeEntry[]>;
 
   /** Bulk jobs: recorded so that a restart can say what was not applied. */
-  createBulkJob(job: Pick<BulkJob, 'actorId' | 'channel' | 'numbers' | 'card'>): Promise<BulkJob>;
+  createBulkJob(
+    job: Pick<BulkJob, 'actorId' | 'channel' | 'numbers' | 'card'> & {
+      cards?: BulkJob['cards'];
+      state?: 'draft' | 'running';
+    },
+  ): Promise<BulkJob>;
   bulkJob(id: number): Promise<BulkJob | undefined>;
   bulkJobs(state: BulkJobState): Promise<BulkJob[]>;
   updateBulkJob(id: number, change: Partial<Pick<BulkJob, 'messageTs' | 'state'>>): Promise<void>;

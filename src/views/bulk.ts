@@ -158,3 +158,66 @@ export function bulkNotice(progress: BulkProgress): Message {
   const text = `<@${progress.actorId}> applied one card (${escapeMrkdwn([progress.card.firstName, progress.card.lastName].filter(Boolean).join(' '))}) to ${counts.done ?? 0} of ${progress.items.size} numbers${counts.failed ? `; ${counts.failed} failed` : ''}.`;
   return message(text, [section(`:package: ${text}`)]);
 }
+
+/** `/contactcard import`: the CSV file, and what it must hold. */
+export function importModalView(metadata: ModalMetadata): ModalView {
+  return {
+    type: 'modal',
+    callback_id: ids.importModal,
+    title: plain('Import cards', limits.modalTitle),
+    submit: plain('Check the file', limits.modalButton),
+    close: plain('Cancel', limits.modalButton),
+    private_metadata: encodeMetadata(metadata),
+    blocks: [
+      section(
+        'A CSV with a header row naming its columns, in any order: `number`, `first_name`, `last_name`, `photo_url` and, optionally, `display_name` (an export from `/contactcard export` works as it is). Every row is checked before anything is applied.',
+      ),
+      {
+        type: 'input',
+        block_id: ids.importFile.block,
+        label: plain('CSV file'),
+        element: {
+          type: 'file_input',
+          action_id: ids.importFile.input,
+          filetypes: ['csv', 'txt'],
+          max_files: 1,
+        },
+      },
+    ],
+  };
+}
+
+/** What the file holds: how many rows are valid, each bad row by its line; Apply starts the import. */
+export function importPreviewView(options: {
+  jobId: number | undefined;
+  valid: number;
+  problems: ReadonlyArray<{ line: number; reason: string }>;
+}): ModalView {
+  const lines = options.problems.map((problem) => `*Line ${problem.line}:* ${escapeMrkdwn(problem.reason)}`);
+  const blocks: KnownBlock[] = [
+    section(
+      `*${options.valid} row${options.valid === 1 ? '' : 's'} can be applied.*${options.problems.length > 0 ? ` ${options.problems.length} cannot:` : ''}`,
+    ),
+  ];
+  let chunk = '';
+  for (const line of lines) {
+    if (chunk && chunk.length + line.length + 1 > limits.sectionText) {
+      if (blocks.length >= limits.modalBlocks - 2) break;
+      blocks.push(section(chunk));
+      chunk = line;
+    } else chunk = chunk ? `${chunk}\n${line}` : line;
+  }
+  if (chunk) blocks.push(section(chunk));
+  const canApply = options.jobId !== undefined && options.valid > 0;
+  return {
+    type: 'modal',
+    callback_id: ids.importPreview,
+    title: plain('Import cards', limits.modalTitle),
+    close: plain(canApply ? 'Cancel' : 'Close', limits.modalButton),
+    ...(canApply
+      ? { submit: plain(`Apply ${options.valid} card${options.valid === 1 ? '' : 's'}`, limits.modalButton) }
+      : {}),
+    private_metadata: JSON.stringify({ job: options.jobId ?? null }),
+    blocks,
+  };
+}

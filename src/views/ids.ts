@@ -3,6 +3,9 @@ export const ids = {
   command: '/contactcard',
   cardModal: 'contactcard_card',
   bulkModal: 'contactcard_bulk',
+  importModal: 'contactcard_import',
+  importPreview: 'contactcard_import_preview',
+  importFile: { block: 'import_file', input: 'file' },
   bulk: { numbersBlock: 'bulk_numbers', numbers: 'numbers', allBlock: 'bulk_all', all: 'all' },
   blocks: {
     number: 'card_number',
@@ -58,7 +61,12 @@ export function refillable(base: string, revision: number | undefined): string {
 }
 
 /** The view_submission callback ids the app has a listener for. */
-export const handledCallbackIds: readonly string[] = [ids.cardModal, ids.bulkModal];
+export const handledCallbackIds: readonly string[] = [
+  ids.cardModal,
+  ids.bulkModal,
+  ids.importModal,
+  ids.importPreview,
+];
 
 /** The action ids the app has a listener for: its buttons, and the photo link input (dispatch_action). */
 export const handledActionIds: readonly string[] = [...Object.values(ids.actions), ids.inputs.photoUrl];

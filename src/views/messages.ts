@@ -33,6 +33,7 @@ export function helpMessage(options: {
     '*`/contactcard delete [number]`* (or `remove`): remove a number’s card, e.g. `/contactcard delete +1 415 555 1234`',
     '*`/contactcard list`*: the numbers you can manage, with their cards',
     '*`/contactcard bulk`*: one card for many numbers at once, with progress and Retry',
+    '*`/contactcard import`*: cards from a CSV file, checked row by row before anything is applied',
     '*`/contactcard export`*: a CSV of the cards of your numbers, sent to you privately',
     '*`/contactcard history [number]`*: the last 10 changes to a number, e.g. `/contactcard history +1 415 555 1234`',
     '*`/contactcard assign <number> @person`* (admins): let someone manage a number, e.g. `/contactcard assign +1 415 555 1234 @jane`',

@@ -1,5 +1,4 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import { profileInputSchema } from '../../card/rules.js';
 import type { Deps } from '../../deps.js';
 import { manageable } from '../../flows/numbers.js';
 import { bulkModalView } from '../../views/bulk.js';
@@ -51,9 +50,8 @@ export function register(app: App, deps: Deps): void {
     const jobId = Number(action.value);
     afterAck(deps, 'retrying a bulk change', async () => {
       const job = Number.isInteger(jobId) ? await deps.store.bulkJob(jobId) : undefined;
-      const card = profileInputSchema.omit({ fromNumber: true }).safeParse(job?.card);
       const mayRetry = job && (job.actorId === body.user.id || (await deps.access.isAdmin(body.user.id)));
-      if (!job || !card.success || job.state === 'running' || !mayRetry) {
+      if (!job || job.state === 'running' || job.state === 'draft' || !mayRetry) {
         const text =
           job?.state === 'running'
             ? 'This bulk change is still running.'
@@ -69,7 +67,16 @@ export function register(app: App, deps: Deps): void {
         );
         return;
       }
-      await deps.bulk.start({ actorId: body.user.id, audience: audienceOf(body), numbers, card: card.data });
+      const cards = job.cards
+        ? Object.fromEntries(numbers.map((number) => [number, job.cards?.[number] ?? job.card]))
+        : null;
+      await deps.bulk.start({
+        actorId: body.user.id,
+        audience: audienceOf(body),
+        numbers,
+        card: job.card,
+        cards,
+      });
     });
   });
 }

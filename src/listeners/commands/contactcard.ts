@@ -8,7 +8,7 @@ import { changeAssignment, listNumbers, manageable, numberHistory } from '../../
 import type { Audience } from '../../flows/ports.js';
 import { formatPhone } from '../../phone.js';
 import { refusalMessage } from '../../views/access-messages.js';
-import { bulkModalView } from '../../views/bulk.js';
+import { bulkModalView, importModalView } from '../../views/bulk.js';
 import { ids } from '../../views/ids.js';
 import { deletePromptMessage, helpMessage, type Message, progressMessage } from '../../views/messages.js';
 import { afterAck } from '../deps.js';
@@ -100,6 +100,20 @@ export async function handleCommand(deps: Deps, command: SlashCommand, ack: Ack)
       );
       if (!opened.ok) {
         const text = `Slack did not open the bulk change form (${opened.error}). Please run the command again.`;
+        afterAck(deps, 'reporting a failed views.open', () =>
+          deps.slack.tellPrivately(audience, progressMessage(text)),
+        );
+      }
+      return;
+    }
+    case 'import': {
+      await ack();
+      const opened = await deps.slack.openModal(
+        command.trigger_id,
+        importModalView({ channel: command.channel_id, responseUrl: command.response_url }),
+      );
+      if (!opened.ok) {
+        const text = `Slack did not open the import form (${opened.error}). Please run the command again.`;
         afterAck(deps, 'reporting a failed views.open', () =>
           deps.slack.tellPrivately(audience, progressMessage(text)),
         );

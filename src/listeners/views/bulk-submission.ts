@@ -88,7 +88,7 @@ export async function handleBulkSubmission(
       actorId: body.user.id,
       audience: { userId: body.user.id, channelId: metadata.channel, responseUrl: metadata.responseUrl },
       numbers,
-      card,
+      card: { ...card, displayName: card.displayName ?? null },
     }),
   );
 }

@@ -1,0 +1,189 @@
+import { stringify } from 'csv-stringify/sync';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportCsv } from '../src/flows/csv.js';
+import { readImport } from '../src/flows/import.js';
+import { ids } from '../src/views/ids.js';
+import { encodeMetadata } from '../src/views/metadata.js';
+import { startTestApp, type TestApp } from './helpers/test-app.js';
+
+// CSV import: the reader on its own (a property over whole generated files, every kind of mistake
+// by line, an export read back), then through the real app: file → preview → Apply → one job.
+
+const pool = Array.from({ length: 40 }, (_, i) => `+1415555${String(3000 + i).padStart(4, '0')}`);
+const columns = ['number', 'first_name', 'last_name', 'photo_url', 'display_name'] as const;
+// Names as people type them: any text but control characters, no padding, 1 to 64 characters.
+// (An apostrophe before =, +, - or @ is the spreadsheet text marker, as spreadsheets read it.)
+const name = fc
+  .string({ unit: 'grapheme', minLength: 1, maxLength: 30 })
+  .map((text) => text.replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, '').trim())
+  .filter((text) => text.length > 0 && text.length <= 64 && !/^'+[=+\-@]/.test(text));
+
+describe('readImport', () => {
+  it('reads back exactly any table of valid rows a CSV writer wrote, in any column order, BOM or not, CRLF or LF', () => {
+    const row = fc.record({
+      first: name,
+      last: name,
+      photo: fc.webPath().map((path) => `https://example.com/p${path}`.slice(0, 2000)),
+      display: fc.option(name, { nil: undefined }),
+    });
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.constantFrom(...pool), { minLength: 1, maxLength: 15 }),
+        fc.array(row, { minLength: 15, maxLength: 15 }),
+        fc.shuffledSubarray([...columns], { minLength: 5, maxLength: 5 }),
+        fc.boolean(),
+        fc.constantFrom('windows', 'unix') as fc.Arbitrary<'windows' | 'unix'>,
+        (numbers, rows, order, bom, endings) => {
+          const records = numbers.map((number, i) => {
+            const r = rows[i] ?? {
+              first: 'A',
+              last: 'B',
+              photo: 'https://example.com/x',
+              display: undefined,
+            };
+            const cells: Record<string, string> = {
+              number,
+              first_name: r.first,
+              last_name: r.last,
+              photo_url: r.photo,
+              display_name: r.display ?? '',
+            };
+            return order.map((column) => cells[column] ?? '');
+          });
+          const text = `${bom ? '\ufeff' : ''}${stringify([order, ...records], { record_delimiter: endings })}`;
+          const read = readImport(text, 'US');
+          expect(read.problems).toEqual([]);
+          expect(read.rows.map((r) => r.card)).toEqual(
+            numbers.map((number, i) => {
+              const r = rows[i];
+              return {
+                fromNumber: number,
+                firstName: r?.first,
+                lastName: r?.last,
+                photoUrl: r?.photo,
+                ...(r?.display ? { displayName: r.display } : {}),
+              };
+            }),
+          );
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('reports each bad row by its line (the header is line 1) with the reason', () => {
+    const text = [
+      'first_name,number,last_name,photo_url',
+      'Ada,+14155553000,Lovelace,https://example.com/a.jpg',
+      'Bad,12,Number,https://example.com/b.jpg',
+      'No,+14155553001,Photo,',
+      'Plain,+14155553002,Http,http://example.com/c.jpg',
+      'Again,(415) 555-3000,Ada,https://example.com/d.jpg',
+      ',+14155553003,Nameless,https://example.com/e.jpg',
+    ].join('\n');
+    const { rows, problems } = readImport(text, 'US');
+    expect(rows.map((row) => row.line)).toEqual([2]);
+    expect(problems.map((problem) => problem.line)).toEqual([3, 4, 5, 6, 7]);
+    expect(problems[0]?.reason).toMatch(/not a valid phone number/);
+    expect(problems[1]?.reason).toMatch(/photo's link/);
+    expect(problems[2]?.reason).toMatch(/https/);
+    expect(problems[3]?.reason).toMatch(/already on line 2/);
+    expect(problems[4]?.reason).toMatch(/First name is required/);
+  });
+
+  it('refuses a file without the required columns on line 1, and a file that is not CSV', () => {
+    expect(readImport('number,first_name\n+14155553000,Ada\n', 'US').problems).toEqual([
+      { line: 1, reason: expect.stringContaining('lacks last_name, photo_url') },
+    ]);
+    expect(
+      readImport('number,first_name,last_name,photo_url\n"unclosed,Ada,B,https://x.example/a\n', 'US')
+        .problems[0],
+    ).toMatchObject({
+      reason: expect.stringContaining('cannot be read as CSV'),
+    });
+  });
+});
+
+describe('import through the app', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ env: { CONTACTCARD_ADMINS: 'U0ALICE' }, lines: pool });
+  });
+  afterAll(() => app.stop());
+
+  it('an export reads back through the importer with the same cards', async () => {
+    const tricky = {
+      firstName: '=SUM(A1)',
+      lastName: "'quoted",
+      displayName: '@here, "x"',
+      photoUrl: 'https://example.com/t.jpg',
+    };
+    await app.services.store.rememberCard(pool[0] as string, tricky, 'U0ALICE');
+    const { csv } = await exportCsv(app.services, 'U0ALICE');
+    const read = readImport(csv, 'US');
+    expect(read.rows.find((row) => row.card.fromNumber === pool[0])?.card).toEqual({
+      fromNumber: pool[0],
+      ...tricky,
+    });
+  });
+
+  it('file → preview with each bad line → Apply → the valid rows applied as one job, each its own card', async () => {
+    await app.command('import');
+    await app.settle();
+    expect(JSON.stringify(app.slack.callsTo('views.open').at(-1)?.args.view)).toContain(ids.importModal);
+
+    const csv = [
+      'number,first_name,last_name,photo_url,display_name',
+      `${pool[1]},Ada,One,https://example.com/1.jpg,`,
+      `${pool[2]},Bea,Two,https://example.com/2.jpg,Bea at Acme`,
+      'oops,Cy,Three,https://example.com/3.jpg,',
+    ].join('\r\n');
+    const file = app.slack.addFile('F0CSV', Buffer.from(csv), 'cards.csv', 'text/csv');
+    const metadata = encodeMetadata({ channel: 'C0CHANNEL', responseUrl: app.slack.responseUrl('import') });
+    const submit = (callback: string, privateMetadata: string, values: Record<string, unknown>) =>
+      app.interact({
+        type: 'view_submission',
+        team: { id: 'T0TEST', domain: 'test' },
+        user: { id: 'U0ALICE', username: 'alice', name: 'alice', team_id: 'T0TEST' },
+        api_app_id: 'A0APP',
+        token: 'legacy-verification-token',
+        trigger_id: `trigger-${Date.now()}`,
+        view: {
+          id: 'VIMPORT',
+          hash: `h${Date.now()}`,
+          type: 'modal',
+          callback_id: callback,
+          private_metadata: privateMetadata,
+          state: { values },
+        },
+      });
+    const ack = await submit(ids.importModal, metadata, {
+      [ids.importFile.block]: { [ids.importFile.input]: { type: 'file_input', files: [file] } },
+    });
+    expect(ack.text).toContain('Checking every row');
+    await app.settle();
+    const preview = app.slack.callsTo('views.update').at(-1)?.args.view as {
+      private_metadata: string;
+      submit?: { text: string };
+    };
+    expect(JSON.stringify(preview)).toContain('2 rows can be applied');
+    expect(JSON.stringify(preview)).toContain('Line 4:');
+    expect(preview.submit?.text).toBe('Apply 2 cards');
+
+    const before = app.sendblue.requests.length;
+    await submit(ids.importPreview, preview.private_metadata, {});
+    await app.settle();
+    const posted = app.sendblue.requests
+      .slice(before)
+      .filter((r) => r.method === 'POST')
+      .map((r) => r.body as Record<string, string>);
+    expect(posted.map((body) => [body.fromNumber, body.firstName]).sort()).toEqual([
+      [pool[1], 'Ada'],
+      [pool[2], 'Bea'],
+    ]);
+    // Applying the same preview twice does nothing more.
+    const again = await submit(ids.importPreview, preview.private_metadata, {});
+    expect(again.text).toContain('already applied');
+  });
+});
