@@ -66,6 +66,28 @@ const numbersIn = (view: { blocks: KnownBlock[] }) =>
       : [],
   );
 
+describe('the fake Slack’s Block Kit check', () => {
+  it('refuses a Home view over 100 blocks and a message over 50, as Slack does', async () => {
+    const call = async (method: string, args: Record<string, unknown>) =>
+      (await fetch(`${app.slack.url}${method}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${app.slack.botToken}` },
+        body: JSON.stringify(args),
+      }).then((response) => response.json())) as { ok: boolean; error?: string };
+    const blocks = (n: number) => Array.from({ length: n }, () => ({ type: 'divider' }));
+    expect(
+      await call('views.publish', { user_id: 'U1', view: { type: 'home', blocks: blocks(101) } }),
+    ).toMatchObject({ ok: false, error: 'invalid_blocks' });
+    expect(
+      await call('views.publish', { user_id: 'U1', view: { type: 'home', blocks: blocks(100) } }),
+    ).toMatchObject({ ok: true });
+    expect(await call('chat.postMessage', { channel: 'C1', blocks: blocks(51) })).toMatchObject({
+      ok: false,
+      error: 'invalid_blocks',
+    });
+  });
+});
+
 describe('the Home tab', () => {
   it('shows an admin every number a page at a time, within 100 blocks, with a pager', async () => {
     const view = await open(admin);
@@ -74,6 +96,9 @@ describe('the Home tab', () => {
     expect(numbersIn(view)).toEqual(fleet.slice(0, 25));
     expect(JSON.stringify(view)).toContain('Page 1 of 10');
     expect(JSON.stringify(view)).toContain('*250* numbers');
+    for (const action of [ids.actions.bulkOpen, ids.actions.importOpen, ids.actions.exportNow]) {
+      expect(JSON.stringify(view)).toContain(action);
+    }
 
     await app.interact({
       ...buttonClick(ids.actions.homePage, '9', { responseUrl: app.slack.responseUrl('page'), user: admin }),
@@ -87,6 +112,8 @@ describe('the Home tab', () => {
 
   it('shows an owner only their numbers, and someone else none', async () => {
     expect(numbersIn(await open(owner))).toEqual([owned]);
+    // Only admins get Bulk change / Import / Export.
+    expect(JSON.stringify(homeOf(owner))).not.toContain(ids.actions.bulkOpen);
     const nothing = await open(other);
     expect(numbersIn(nothing)).toEqual([]);
     expect(JSON.stringify(nothing)).toContain('You manage no number yet');

@@ -124,7 +124,13 @@ export function homeView(options: {
     ),
   ];
   if (options.showOwners && options.numbers.length > 0) {
-    blocks.push(actions(button('Bulk change', ids.actions.bulkOpen, 'home')));
+    blocks.push(
+      actions(
+        button('Bulk change', ids.actions.bulkOpen, 'home'),
+        button('Import', ids.actions.importOpen, 'home'),
+        button('Export', ids.actions.exportNow, 'home'),
+      ),
+    );
   }
   if (options.openMode) {
     blocks.push(

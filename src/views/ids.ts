@@ -38,6 +38,8 @@ export const ids = {
     homeFilter: 'contactcard_home_filter',
     /** A bulk job's progress message. */
     bulkOpen: 'contactcard_bulk_open',
+    importOpen: 'contactcard_import_open',
+    exportNow: 'contactcard_export',
     bulkCancel: 'contactcard_bulk_cancel',
     bulkRetry: 'contactcard_bulk_retry',
     /** A drift alert: put our last known card back, or adopt Sendblue's. */

@@ -57,6 +57,42 @@ function hasUnfetchableImage(value: unknown): boolean {
   return JSON.stringify(value ?? null).includes(unreachableImageMarker);
 }
 
+/**
+ * Block Kit's limits, as Slack enforces them: 100 blocks in a modal or Home view, 50 in a message,
+ * 3000 characters of section text, 150 of header text, 2000 of a button value, 3000 of
+ * private_metadata. Every view and message the fake receives is checked; a breach is answered
+ * like Slack answers it, `invalid_blocks`, so a test that overflows fails.
+ */
+export function blockKitViolations(
+  payload: { blocks?: unknown; private_metadata?: unknown },
+  maxBlocks: number,
+): string[] {
+  const problems: string[] = [];
+  const blocks = Array.isArray(payload.blocks) ? (payload.blocks as Array<Record<string, unknown>>) : [];
+  if (blocks.length > maxBlocks) problems.push(`${blocks.length} blocks (at most ${maxBlocks})`);
+  if (typeof payload.private_metadata === 'string' && payload.private_metadata.length > 3000) {
+    problems.push('private_metadata over 3000 characters');
+  }
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (node === null || typeof node !== 'object') return;
+    const value = node as Record<string, unknown>;
+    const text = (value.text as { text?: unknown } | undefined)?.text;
+    if (value.type === 'section' && typeof text === 'string' && text.length > 3000)
+      problems.push('section text over 3000');
+    if (value.type === 'header' && typeof text === 'string' && text.length > 150)
+      problems.push('header text over 150');
+    if (value.type === 'button' && typeof value.value === 'string' && value.value.length > 2000)
+      problems.push('button value over 2000');
+    for (const child of Object.values(value)) walk(child);
+  };
+  walk(blocks);
+  return problems;
+}
+
+const viewMethods = new Set(['views.open', 'views.update', 'views.push', 'views.publish']);
+const messageMethods = new Set(['chat.postMessage', 'chat.update', 'chat.postEphemeral']);
+
 // Test trigger ids embed their creation time (`trigger-<ms>`); Slack's live for 3 seconds.
 function triggerExpired(triggerId: unknown): boolean {
   const created = Number(String(triggerId).split('-')[1]);
@@ -242,6 +278,19 @@ export async function startFakeSlack(options: { botToken?: string } = {}) {
     };
     calls.push(call);
     notify();
+    const checked = viewMethods.has(method)
+      ? blockKitViolations((call.args.view ?? {}) as Record<string, unknown>, 100)
+      : messageMethods.has(method)
+        ? blockKitViolations(call.args, 50)
+        : [];
+    if (checked.length > 0) {
+      sendJson(res, 200, {
+        ok: false,
+        error: 'invalid_blocks',
+        response_metadata: { messages: checked.map((p) => `[ERROR] ${p}`) },
+      });
+      return;
+    }
     const handler = handlers.get(method) ?? defaults[method];
     const answer = handler ? await handler(call) : { ok: true };
     if (isHttpAnswer(answer)) {

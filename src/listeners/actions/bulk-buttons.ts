@@ -1,7 +1,8 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { Deps } from '../../deps.js';
+import { sendExport } from '../../flows/csv.js';
 import { manageable } from '../../flows/numbers.js';
-import { bulkModalView } from '../../views/bulk.js';
+import { bulkModalView, importModalView } from '../../views/bulk.js';
 import { ids } from '../../views/ids.js';
 import { noteMessage } from '../../views/messages.js';
 import { afterAck } from '../deps.js';
@@ -30,6 +31,23 @@ export function register(app: App, deps: Deps): void {
         deps.slack.tellPrivately(audienceOf(body), noteMessage(text)),
       );
     }
+  });
+  app.action<ButtonBody>(ids.actions.importOpen, async ({ ack, body }) => {
+    await ack();
+    const opened = await deps.slack.openModal(
+      body.trigger_id,
+      importModalView({ channel: body.channel?.id ?? body.user.id }),
+    );
+    if (!opened.ok) {
+      const text = `Slack did not open the import form (${opened.error}). Please click again.`;
+      afterAck(deps, 'reporting a failed views.open', () =>
+        deps.slack.tellPrivately(audienceOf(body), noteMessage(text)),
+      );
+    }
+  });
+  app.action<ButtonBody>(ids.actions.exportNow, async ({ ack, body }) => {
+    await ack();
+    afterAck(deps, 'export', () => sendExport(deps, body.user.id, audienceOf(body)));
   });
   app.action<ButtonBody>(ids.actions.bulkCancel, async ({ ack, body, action }) => {
     await ack();
