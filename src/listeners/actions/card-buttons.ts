@@ -7,7 +7,7 @@ import { removeCard } from '../../flows/card.js';
 import type { Audience } from '../../flows/ports.js';
 import { formatPhone } from '../../phone.js';
 import { RESTORABLE_CHANGES } from '../../photo/hosting.js';
-import { OUTSIDE_ACTOR } from '../../store/types.js';
+import { type CardSnapshot, OUTSIDE_ACTOR } from '../../store/types.js';
 import { refusalMessage } from '../../views/access-messages.js';
 import { ids } from '../../views/ids.js';
 import { progressMessage } from '../../views/messages.js';
@@ -24,6 +24,17 @@ export function decodeRetryDraft(value: string | undefined): CardDraft | undefin
   } catch {
     return undefined;
   }
+}
+
+/** A stored card as the editor's prefill: an earlier card put back is one ordinary submission. */
+function draftOf(number: string, card: CardSnapshot | undefined): CardDraft {
+  return {
+    number,
+    firstName: card?.firstName ?? undefined,
+    lastName: card?.lastName ?? undefined,
+    photoUrl: card?.photoUrl ?? undefined,
+    displayName: card?.displayName ?? undefined,
+  };
 }
 
 function audienceOf(body: ButtonBody): Audience {
@@ -112,14 +123,7 @@ export async function handleRestore(deps: Deps, body: ButtonBody, action: Button
     return;
   }
   const card = entry.after;
-  const draft: CardDraft = {
-    number,
-    firstName: card.firstName ?? undefined,
-    lastName: card.lastName ?? undefined,
-    photoUrl: card.photoUrl ?? undefined,
-    displayName: card.displayName ?? undefined,
-  };
-  await openFromButton(deps, body, number, draft);
+  await openFromButton(deps, body, number, draftOf(number, card));
 }
 
 /** Drift: "Restore ours" opens the editor filled in with our last known card (one normal submission). */
@@ -127,14 +131,7 @@ export async function handleDriftRestore(deps: Deps, body: ButtonBody, action: B
   const number = appNumberSchema.safeParse(action.value);
   if (!number.success) return;
   const known = await deps.store.lastKnownCard(number.data);
-  const draft: CardDraft = {
-    number: number.data,
-    firstName: known?.firstName ?? undefined,
-    lastName: known?.lastName ?? undefined,
-    photoUrl: known?.photoUrl ?? undefined,
-    displayName: known?.displayName ?? undefined,
-  };
-  await openFromButton(deps, body, number.data, draft);
+  await openFromButton(deps, body, number.data, draftOf(number.data, known));
 }
 
 /** Drift: "Accept" adopts the card Sendblue shows as the known one (recorded in the history). */
