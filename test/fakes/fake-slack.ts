@@ -74,7 +74,10 @@ export function blockKitViolations(
     problems.push('private_metadata over 3000 characters');
   }
   const walk = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(walk);
+    if (Array.isArray(node)) {
+      for (const child of node) walk(child);
+      return;
+    }
     if (node === null || typeof node !== 'object') return;
     const value = node as Record<string, unknown>;
     const text = (value.text as { text?: unknown } | undefined)?.text;
