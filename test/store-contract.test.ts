@@ -600,6 +600,23 @@ describe.each([sqlite, postgres])('$name store', (backend) => {
         expect((await store.bulkJobs('done')).map((j) => j.id)).toEqual([job.id]);
         expect(await store.bulkJob(job.id + 1000)).toBeUndefined();
       });
+
+      it('a draft starts once, however many ask at the same time', async () => {
+        const draft = await store.createBulkJob({
+          actorId: 'U1',
+          channel: 'C1',
+          numbers: ['+15550000001'],
+          card: alice,
+          state: 'draft',
+        });
+        const started = await Promise.all([
+          store.startDraftJob(draft.id),
+          store.startDraftJob(draft.id),
+          store.startDraftJob(draft.id),
+        ]);
+        expect(started.filter(Boolean)).toHaveLength(1);
+        expect((await store.bulkJob(draft.id))?.state).toBe('running');
+      });
     });
 
     describe('hosted photos', () => {

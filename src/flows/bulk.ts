@@ -85,7 +85,8 @@ export class BulkJobs {
   async startPrepared(jobId: number, userId: string, audience: Audience): Promise<boolean> {
     const job = await this.deps.store.bulkJob(jobId);
     if (job?.state !== 'draft' || job.actorId !== userId) return false;
-    await this.deps.store.updateBulkJob(job.id, { state: 'running' });
+    // The conditional update, not the read above, decides: two Apply clicks start it once.
+    if (!(await this.deps.store.startDraftJob(job.id))) return false;
     await this.run({ ...job, state: 'running' }, audience);
     return true;
   }

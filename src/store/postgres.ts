@@ -744,6 +744,14 @@ export class PostgresStore implements Store {
     return row && toBulkJob(row);
   }
 
+  async startDraftJob(id: number): Promise<boolean> {
+    const rows = await this.#query<{ id: string }>(
+      "UPDATE bulk_jobs SET state = 'running' WHERE id = $1 AND state = 'draft' RETURNING id",
+      [id],
+    );
+    return rows.length === 1;
+  }
+
   async bulkJobs(state: BulkJobState): Promise<BulkJob[]> {
     return (await this.#query<BulkRow>('SELECT * FROM bulk_jobs WHERE state = $1 ORDER BY id', [state])).map(
       toBulkJob,

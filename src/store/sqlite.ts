@@ -209,6 +209,9 @@ function prepare(db: Database.Database) {
        VALUES (@actorId, @channel, @numbers, @card, @cards, @state, @instanceId, @createdAt) RETURNING *`,
     ),
     bulkJob: db.prepare<[number], BulkRow>('SELECT * FROM bulk_jobs WHERE id = ?'),
+    startDraftJob: db.prepare<[number]>(
+      "UPDATE bulk_jobs SET state = 'running' WHERE id = ? AND state = 'draft'",
+    ),
     bulkJobs: db.prepare<[string], BulkRow>('SELECT * FROM bulk_jobs WHERE state = ? ORDER BY id'),
     updateBulkJob: db.prepare<[Record<string, string | number | null>]>(
       `UPDATE bulk_jobs SET message_ts = COALESCE(@messageTs, message_ts), state = COALESCE(@state, state) WHERE id = @id`,
@@ -541,6 +544,10 @@ export class SqliteStore implements Store {
   async bulkJob(id: number): Promise<BulkJob | undefined> {
     const row = this.#sql.bulkJob.get(id);
     return row && toBulkJob(row);
+  }
+
+  async startDraftJob(id: number): Promise<boolean> {
+    return this.#sql.startDraftJob.run(id).changes === 1;
   }
 
   async bulkJobs(state: BulkJobState): Promise<BulkJob[]> {

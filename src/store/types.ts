@@ -251,6 +251,8 @@ export interface Store {
   bulkJob(id: number): Promise<BulkJob | undefined>;
   bulkJobs(state: BulkJobState): Promise<BulkJob[]>;
   updateBulkJob(id: number, change: Partial<Pick<BulkJob, 'messageTs' | 'state'>>): Promise<void>;
+  /** A draft (an import) becomes running; false when it was not a draft any more: it starts once. */
+  startDraftJob(id: number): Promise<boolean>;
 
   /** Hosted photos: kept in the store so that every replica can serve them. */
   savePhoto(photo: Omit<HostedPhoto, 'createdAt'> & { createdAt?: Date }): Promise<void>;
