@@ -40,7 +40,7 @@ function typedValue(values: ViewStateValues, block: string, action: string): str
   return typeof value === 'string' ? value : undefined;
 }
 
-export const uploadOrLink = 'Paste a photo link or upload a photo: either one is enough.';
+const uploadOrLink = 'Paste a photo link or upload a photo: either one is enough.';
 
 /** The one file of the upload input, when there is one and it reads as a Slack file object. */
 function uploadedFile(values: ViewStateValues): SlackFile | undefined {

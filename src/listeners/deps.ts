@@ -1,4 +1,7 @@
+import type { ModalView } from '@slack/types';
 import type { Deps } from '../deps.js';
+import type { Audience, Opened } from '../flows/ports.js';
+import { progressMessage } from '../views/messages.js';
 
 /** Runs work after the ack, tracked for graceful shutdown and never left as an unhandled rejection. */
 export function afterAck(deps: Deps, what: string, work: () => Promise<unknown>): void {
@@ -9,4 +12,41 @@ export function afterAck(deps: Deps, what: string, work: () => Promise<unknown>)
       );
     }),
   );
+}
+
+/** Who clicked, and where to answer: a button outside any conversation (a modal, the Home tab) answers in their DM. */
+export function audienceOf(body: {
+  user: { id: string };
+  channel?: { id?: string } | undefined;
+  response_url?: string | undefined;
+}): Audience {
+  return {
+    userId: body.user.id,
+    channelId: body.channel?.id ?? body.user.id,
+    responseUrl: body.response_url,
+  };
+}
+
+/** A modal as Slack sends it back in a payload, reduced to what views.update accepts. */
+export function editableView(view: unknown): ModalView {
+  const { type, callback_id, title, submit, close, private_metadata, blocks } = view as ModalView;
+  return { type, callback_id, title, submit, close, private_metadata, blocks };
+}
+
+/**
+ * views.open inside the trigger window; if Slack refuses, the person is told privately what did not
+ * open and how to get it back (`again`).
+ */
+export async function openModalOrSay(
+  deps: Deps,
+  request: { triggerId: string; view: ModalView; audience: Audience; what: string; again: string },
+): Promise<Opened> {
+  const opened = await deps.slack.openModal(request.triggerId, request.view);
+  if (!opened.ok) {
+    const text = `Slack did not open ${request.what} (${opened.error}). ${request.again}`;
+    afterAck(deps, 'reporting a failed views.open', () =>
+      deps.slack.tellPrivately(request.audience, progressMessage(text)),
+    );
+  }
+  return opened;
 }

@@ -5,7 +5,7 @@ import type { Audience } from '../flows/ports.js';
 import { cardFormView, loadingView } from '../views/card-modal.js';
 import { progressMessage } from '../views/messages.js';
 import type { ModalMetadata } from '../views/metadata.js';
-import { afterAck } from './deps.js';
+import { afterAck, openModalOrSay } from './deps.js';
 
 /**
  * Opens the card modal inside the trigger window. With a known number the loading view goes up
@@ -35,14 +35,14 @@ export async function openCardModal(
         numberChoices: request.numberChoices,
         uploads: deps.photoHost !== undefined,
       });
-  const opened = await deps.slack.openModal(request.triggerId, view);
-  if (!opened.ok) {
-    const text = `Slack did not open the card editor (${opened.error}). ${request.again}`;
-    afterAck(deps, 'reporting a failed views.open', () =>
-      deps.slack.tellPrivately(request.audience, progressMessage(text)),
-    );
-    return;
-  }
+  const opened = await openModalOrSay(deps, {
+    triggerId: request.triggerId,
+    view,
+    audience: request.audience,
+    what: 'the card editor',
+    again: request.again,
+  });
+  if (!opened.ok) return;
   const { viewId, hash } = opened;
   if (loadsCard && viewId !== undefined) {
     afterAck(deps, 'loading the card form', () =>

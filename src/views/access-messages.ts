@@ -121,7 +121,7 @@ function restorable(entry: ChangeEntry): boolean {
 }
 
 /** The Restore button's value: the number and the change, both checked again when clicked. */
-export function encodeRestore(entry: ChangeEntry): string {
+function encodeRestore(entry: ChangeEntry): string {
   return JSON.stringify({ number: entry.number, change: entry.id });
 }
 

@@ -1,7 +1,8 @@
 import type { KnownBlock, ModalView } from '@slack/types';
-import { DISPLAY_NAME_MAX_LENGTH, NAME_MAX_LENGTH } from '../card/rules.js';
+import { DISPLAY_NAME_MAX_LENGTH } from '../card/rules.js';
 import { formatPhone } from '../phone.js';
 import { actions, button, context, type Message, message, section } from './blocks.js';
+import { textInput } from './card-modal.js';
 import { ids } from './ids.js';
 import { encodeMetadata, type ModalMetadata } from './metadata.js';
 import { escapeMrkdwn, limits, plain } from './text.js';
@@ -15,20 +16,6 @@ export type BulkItem =
 const maxChoices = 100;
 // Failures listed in the final message, in sections of at most 3000 characters, within 50 blocks.
 const maxListedFailures = 200;
-
-const textInput = (
-  blockId: string,
-  actionId: string,
-  label: string,
-  max: number,
-  optional = false,
-): KnownBlock => ({
-  type: 'input',
-  block_id: blockId,
-  label: plain(label),
-  optional,
-  element: { type: 'plain_text_input', action_id: actionId, max_length: max },
-});
 
 /** Which numbers, and one card for all of them (the editor's fields and rules). */
 export function bulkModalView(options: { metadata: ModalMetadata; choices: readonly string[] }): ModalView {
@@ -62,8 +49,8 @@ export function bulkModalView(options: { metadata: ModalMetadata; choices: reado
         options: [{ text: plain(`All the numbers you may manage (${choices.length})`, 75), value: 'all' }],
       },
     },
-    textInput(ids.blocks.firstName, ids.inputs.firstName, 'First name', NAME_MAX_LENGTH),
-    textInput(ids.blocks.lastName, ids.inputs.lastName, 'Last name', NAME_MAX_LENGTH),
+    textInput(ids.blocks.firstName, ids.inputs.firstName, 'First name', undefined),
+    textInput(ids.blocks.lastName, ids.inputs.lastName, 'Last name', undefined),
     {
       type: 'input',
       block_id: ids.blocks.photoUrl,
@@ -71,7 +58,14 @@ export function bulkModalView(options: { metadata: ModalMetadata; choices: reado
       hint: plain('A public https link to a JPEG or PNG, the same for every number.'),
       element: { type: 'url_text_input', action_id: ids.inputs.photoUrl },
     },
-    textInput(ids.blocks.displayName, ids.inputs.displayName, 'Display name', DISPLAY_NAME_MAX_LENGTH, true),
+    textInput(
+      ids.blocks.displayName,
+      ids.inputs.displayName,
+      'Display name',
+      undefined,
+      'Optional, shown alongside the card',
+      DISPLAY_NAME_MAX_LENGTH,
+    ),
   );
   return {
     type: 'modal',

@@ -170,7 +170,8 @@ function numberInput(choices: readonly string[] | undefined): KnownBlock {
   };
 }
 
-function textInput(
+/** A one-line text input, optional when it has a hint saying so; shared with the bulk form. */
+export function textInput(
   blockId: string,
   actionId: string,
   label: string,

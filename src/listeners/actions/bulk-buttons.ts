@@ -5,15 +5,9 @@ import { manageable } from '../../flows/numbers.js';
 import { bulkModalView, importModalView } from '../../views/bulk.js';
 import { ids } from '../../views/ids.js';
 import { noteMessage } from '../../views/messages.js';
-import { afterAck } from '../deps.js';
+import { afterAck, audienceOf, openModalOrSay } from '../deps.js';
 
 type ButtonBody = BlockAction<ButtonAction>;
-
-const audienceOf = (body: ButtonBody) => ({
-  userId: body.user.id,
-  channelId: body.channel?.id ?? body.user.id,
-  responseUrl: body.response_url,
-});
 
 /** Cancel and "Retry the failed ones" on a bulk job's progress message: its starter or an admin. */
 export function register(app: App, deps: Deps): void {
@@ -21,29 +15,23 @@ export function register(app: App, deps: Deps): void {
   app.action<ButtonBody>(ids.actions.bulkOpen, async ({ ack, body }) => {
     await ack();
     const choices = await manageable(deps, body.user.id);
-    const opened = await deps.slack.openModal(
-      body.trigger_id,
-      bulkModalView({ metadata: { channel: body.channel?.id ?? body.user.id }, choices }),
-    );
-    if (!opened.ok) {
-      const text = `Slack did not open the bulk change form (${opened.error}). Please click again.`;
-      afterAck(deps, 'reporting a failed views.open', () =>
-        deps.slack.tellPrivately(audienceOf(body), noteMessage(text)),
-      );
-    }
+    await openModalOrSay(deps, {
+      triggerId: body.trigger_id,
+      view: bulkModalView({ metadata: { channel: audienceOf(body).channelId }, choices }),
+      audience: audienceOf(body),
+      what: 'the bulk change form',
+      again: 'Please click again.',
+    });
   });
   app.action<ButtonBody>(ids.actions.importOpen, async ({ ack, body }) => {
     await ack();
-    const opened = await deps.slack.openModal(
-      body.trigger_id,
-      importModalView({ channel: body.channel?.id ?? body.user.id }),
-    );
-    if (!opened.ok) {
-      const text = `Slack did not open the import form (${opened.error}). Please click again.`;
-      afterAck(deps, 'reporting a failed views.open', () =>
-        deps.slack.tellPrivately(audienceOf(body), noteMessage(text)),
-      );
-    }
+    await openModalOrSay(deps, {
+      triggerId: body.trigger_id,
+      view: importModalView({ channel: audienceOf(body).channelId }),
+      audience: audienceOf(body),
+      what: 'the import form',
+      again: 'Please click again.',
+    });
   });
   app.action<ButtonBody>(ids.actions.exportNow, async ({ ack, body }) => {
     await ack();

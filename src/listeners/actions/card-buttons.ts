@@ -11,7 +11,7 @@ import { type CardSnapshot, OUTSIDE_ACTOR } from '../../store/types.js';
 import { refusalMessage } from '../../views/access-messages.js';
 import { ids } from '../../views/ids.js';
 import { progressMessage } from '../../views/messages.js';
-import { afterAck } from '../deps.js';
+import { afterAck, audienceOf } from '../deps.js';
 import { openCardModal } from '../open-card-modal.js';
 
 type ButtonBody = BlockAction<ButtonAction>;
@@ -34,15 +34,6 @@ function draftOf(number: string, card: CardSnapshot | undefined): CardDraft {
     lastName: card?.lastName ?? undefined,
     photoUrl: card?.photoUrl ?? undefined,
     displayName: card?.displayName ?? undefined,
-  };
-}
-
-function audienceOf(body: ButtonBody): Audience {
-  // A button outside any conversation (a modal, App Home) answers in the person's DM with the app.
-  return {
-    userId: body.user.id,
-    channelId: body.channel?.id ?? body.user.id,
-    responseUrl: body.response_url,
   };
 }
 

@@ -5,7 +5,7 @@ import { numberHistory } from '../../flows/numbers.js';
 import { refusalMessage } from '../../views/access-messages.js';
 import { statuses } from '../../views/home.js';
 import { ids } from '../../views/ids.js';
-import { afterAck } from '../deps.js';
+import { afterAck, audienceOf } from '../deps.js';
 
 /** Home tab controls: Previous/Next, the status filter, and a number's History. */
 export function register(app: App, deps: Deps): void {
@@ -25,11 +25,7 @@ export function register(app: App, deps: Deps): void {
     await ack();
     const number = appNumberSchema.safeParse(action.value);
     if (!number.success) return;
-    const audience = {
-      userId: body.user.id,
-      channelId: body.channel?.id ?? body.user.id,
-      responseUrl: body.response_url,
-    };
+    const audience = audienceOf(body);
     afterAck(deps, 'showing a history', async () => {
       const decision = await deps.access.decide('history', body.user.id, number.data);
       const message = decision.allowed

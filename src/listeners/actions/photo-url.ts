@@ -5,7 +5,7 @@ import { needsConverting } from '../../flows/convert.js';
 import type { PhotoVerdict } from '../../photo/index.js';
 import { type PhotoFeedback, withPhotoFeedback } from '../../views/card-modal.js';
 import { ids } from '../../views/ids.js';
-import { afterAck } from '../deps.js';
+import { afterAck, editableView } from '../deps.js';
 
 // Bolt has no type for url_text_input actions; Slack sends the typed value like a plain text input.
 interface UrlInputAction extends BasicElementAction<'url_text_input'> {
@@ -17,12 +17,6 @@ type PhotoBody = BlockAction<UrlInputAction>;
 function captionOf(verdict: PhotoVerdict & { ok: true }): string {
   const size = verdict.width && verdict.height ? `${verdict.width}×${verdict.height} ` : '';
   return `${size}${verdict.format?.toUpperCase() ?? 'image'}: this is what iMessage recipients will see`;
-}
-
-/** The modal as Slack sent it, reduced to what views.update accepts. */
-function editableView(view: NonNullable<PhotoBody['view']>): ModalView {
-  const { type, callback_id, title, submit, close, private_metadata, blocks } = view as unknown as ModalView;
-  return { type, callback_id, title, submit, close, private_metadata, blocks };
 }
 
 /**

@@ -4,15 +4,9 @@ import type { Deps } from '../../deps.js';
 import { fillFromProfile } from '../../flows/profile.js';
 import { ids } from '../../views/ids.js';
 import { decodeMetadata } from '../../views/metadata.js';
-import { afterAck } from '../deps.js';
+import { afterAck, editableView } from '../deps.js';
 
 type PickBody = BlockAction<UsersSelectAction>;
-
-/** The modal as Slack sent it, reduced to what views.update accepts. */
-function editableView(view: NonNullable<PickBody['view']>): ModalView {
-  const { type, callback_id, title, submit, close, private_metadata, blocks } = view as unknown as ModalView;
-  return { type, callback_id, title, submit, close, private_metadata, blocks };
-}
 
 export function register(app: App, deps: Deps): void {
   app.action<PickBody>(ids.actions.fillFromProfile, async ({ ack, body, action }) => {

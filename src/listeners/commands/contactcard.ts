@@ -11,7 +11,7 @@ import { refusalMessage } from '../../views/access-messages.js';
 import { bulkModalView, importModalView } from '../../views/bulk.js';
 import { ids } from '../../views/ids.js';
 import { deletePromptMessage, helpMessage, type Message, progressMessage } from '../../views/messages.js';
-import { afterAck } from '../deps.js';
+import { afterAck, openModalOrSay } from '../deps.js';
 import { openCardModal } from '../open-card-modal.js';
 
 type Ack = (response?: RespondArguments) => Promise<void>;
@@ -91,33 +91,27 @@ export async function handleCommand(deps: Deps, command: SlashCommand, ack: Ack)
         );
       }
       await ack();
-      const opened = await deps.slack.openModal(
-        command.trigger_id,
-        bulkModalView({
+      await openModalOrSay(deps, {
+        triggerId: command.trigger_id,
+        view: bulkModalView({
           metadata: { channel: command.channel_id, responseUrl: command.response_url },
           choices,
         }),
-      );
-      if (!opened.ok) {
-        const text = `Slack did not open the bulk change form (${opened.error}). Please run the command again.`;
-        afterAck(deps, 'reporting a failed views.open', () =>
-          deps.slack.tellPrivately(audience, progressMessage(text)),
-        );
-      }
+        audience,
+        what: 'the bulk change form',
+        again: 'Please run the command again.',
+      });
       return;
     }
     case 'import': {
       await ack();
-      const opened = await deps.slack.openModal(
-        command.trigger_id,
-        importModalView({ channel: command.channel_id, responseUrl: command.response_url }),
-      );
-      if (!opened.ok) {
-        const text = `Slack did not open the import form (${opened.error}). Please run the command again.`;
-        afterAck(deps, 'reporting a failed views.open', () =>
-          deps.slack.tellPrivately(audience, progressMessage(text)),
-        );
-      }
+      await openModalOrSay(deps, {
+        triggerId: command.trigger_id,
+        view: importModalView({ channel: command.channel_id, responseUrl: command.response_url }),
+        audience,
+        what: 'the import form',
+        again: 'Please run the command again.',
+      });
       return;
     }
     case 'export': {
