@@ -3,7 +3,6 @@ import type { Deps } from '../deps.js';
 import { loadCardForm } from '../flows/card.js';
 import type { Audience } from '../flows/ports.js';
 import { cardFormView, loadingView } from '../views/card-modal.js';
-import { progressMessage } from '../views/messages.js';
 import type { ModalMetadata } from '../views/metadata.js';
 import { afterAck, openModalOrSay } from './deps.js';
 

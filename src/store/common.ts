@@ -1,5 +1,5 @@
 // What both store implementations share, so that they check and record the same way.
-import type { CardSnapshot } from './types.js';
+import type { Approval, CardSnapshot } from './types.js';
 
 export const UNKNOWN_MESSAGE = 'the process stopped before the outcome was known';
 export const DEFAULT_MAX_WAITING = 50;
@@ -28,3 +28,11 @@ export function checkMaxWaiting(maxWaiting: number | undefined): number {
   }
   return value;
 }
+
+/** Which waiting requests a new one for `numbers` supersedes: those it covers entirely. */
+export function coveredRequests(numbers: readonly string[], waiting: readonly Approval[]): Approval[] {
+  const covered = new Set(numbers);
+  return waiting.filter((old) => old.changes.every((change) => covered.has(change.number)));
+}
+
+export const numbersOfChanges = (changes: Approval['changes']): string[] => changes.map((c) => c.number);

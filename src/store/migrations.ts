@@ -105,6 +105,31 @@ export const migrations: readonly Migration[] = [
     version: 6,
     sql: `ALTER TABLE changes ADD COLUMN confirmed_at TEXT;`,
   },
+  {
+    version: 7,
+    sql: `
+      CREATE TABLE approvals (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL CHECK (kind IN ('set', 'delete', 'bulk', 'import')),
+        requester_id TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        numbers TEXT NOT NULL,
+        changes TEXT NOT NULL,
+        photo_hosted INTEGER NOT NULL DEFAULT 0,
+        job_id INTEGER,
+        request_key TEXT UNIQUE,
+        state TEXT NOT NULL CHECK (state IN ('waiting', 'approved', 'rejected', 'superseded', 'expired')),
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        decided_by TEXT,
+        decided_at TEXT,
+        reason TEXT,
+        superseded_by INTEGER,
+        messages TEXT NOT NULL DEFAULT '[]'
+      ) STRICT;
+      CREATE INDEX approvals_by_state ON approvals (state, expires_at);
+    `,
+  },
 ];
 
 export function schemaVersion(db: Database.Database): number {

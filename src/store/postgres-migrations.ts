@@ -16,6 +16,8 @@ export const lockSpace = {
   number: 0x43430002,
   /** (job, hashtext(job)): held by the session running that job in runExclusive. */
   job: 0x43430003,
+  /** (approvals, 0): held by the transaction that records a request for approval (and supersedes). */
+  approvals: 0x43430004,
 } as const;
 
 // Append only: a released migration is never edited, since databases in the field already ran it.
@@ -119,6 +121,32 @@ export const pgMigrations: readonly PgMigration[] = [
   {
     version: 6,
     sql: `ALTER TABLE changes ADD COLUMN confirmed_at timestamptz;`,
+  },
+  {
+    version: 7,
+    sql: `
+      CREATE TABLE approvals (
+        id bigserial PRIMARY KEY,
+        kind text NOT NULL CHECK (kind IN ('set', 'delete', 'bulk', 'import')),
+        requester_id text NOT NULL,
+        channel text NOT NULL,
+        numbers jsonb NOT NULL,
+        changes jsonb NOT NULL,
+        photo_hosted boolean NOT NULL DEFAULT false,
+        job_id bigint,
+        request_key text UNIQUE,
+        state text NOT NULL CHECK (state IN ('waiting', 'approved', 'rejected', 'superseded', 'expired')),
+        created_at timestamptz NOT NULL,
+        expires_at timestamptz NOT NULL,
+        decided_by text,
+        decided_at timestamptz,
+        reason text,
+        superseded_by bigint,
+        messages jsonb NOT NULL DEFAULT '[]'
+      );
+      CREATE INDEX approvals_by_state ON approvals (state, expires_at);
+      CREATE INDEX approvals_by_number ON approvals USING gin (numbers);
+    `,
   },
 ];
 

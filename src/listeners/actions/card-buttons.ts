@@ -4,7 +4,6 @@ import type { Verb } from '../../access/access.js';
 import { appNumberSchema, type CardDraft, cardDraftSchema } from '../../card/rules.js';
 import type { Deps } from '../../deps.js';
 import { removeCard } from '../../flows/card.js';
-import type { Audience } from '../../flows/ports.js';
 import { formatPhone } from '../../phone.js';
 import { RESTORABLE_CHANGES } from '../../photo/hosting.js';
 import { type CardSnapshot, OUTSIDE_ACTOR } from '../../store/types.js';

@@ -1,5 +1,4 @@
 import type { App, BasicElementAction, BlockAction } from '@slack/bolt';
-import type { ModalView } from '@slack/types';
 import type { Deps } from '../../deps.js';
 import { needsConverting } from '../../flows/convert.js';
 import type { PhotoVerdict } from '../../photo/index.js';

@@ -1,5 +1,4 @@
 import type { App, BlockAction, UsersSelectAction } from '@slack/bolt';
-import type { ModalView } from '@slack/types';
 import type { Deps } from '../../deps.js';
 import { fillFromProfile } from '../../flows/profile.js';
 import { ids } from '../../views/ids.js';
