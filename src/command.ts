@@ -10,13 +10,23 @@ export type ParsedCommand =
   | { kind: 'bulk' }
   | { kind: 'export' }
   | { kind: 'import' }
+  | { kind: 'pending' }
   | { kind: NumberCommand; number: string | undefined }
   | { kind: 'assign'; number: string; userId: string }
   | { kind: 'unassign'; number: string; userId: string | undefined }
   /** The person typed something we could not use; `problem` says what, for a usage reply. */
   | { kind: 'invalid'; problem: string };
 
-type Verb = NumberCommand | 'help' | 'list' | 'bulk' | 'export' | 'import' | 'assign' | 'unassign';
+type Verb =
+  | NumberCommand
+  | 'help'
+  | 'list'
+  | 'bulk'
+  | 'export'
+  | 'import'
+  | 'pending'
+  | 'assign'
+  | 'unassign';
 
 const aliases: Record<string, Verb> = {
   set: 'set',
@@ -33,6 +43,8 @@ const aliases: Record<string, Verb> = {
   bulk: 'bulk',
   export: 'export',
   import: 'import',
+  pending: 'pending',
+  approvals: 'pending',
   history: 'history',
   log: 'history',
   assign: 'assign',
@@ -53,7 +65,14 @@ export function parseCommand(text: string, region: CountryCode): ParsedCommand {
   if (kind === undefined)
     return { kind: 'invalid', problem: `I don’t know the subcommand “${quote(word)}”.` };
   const argument = rest.join(' ');
-  if (kind === 'help' || kind === 'list' || kind === 'bulk' || kind === 'export' || kind === 'import')
+  if (
+    kind === 'help' ||
+    kind === 'list' ||
+    kind === 'bulk' ||
+    kind === 'export' ||
+    kind === 'import' ||
+    kind === 'pending'
+  )
     return { kind };
   if (kind === 'assign' || kind === 'unassign') return parseAssignment(kind, argument, region);
   if (argument === '') return { kind, number: undefined };

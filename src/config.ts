@@ -1,6 +1,6 @@
 import type { CountryCode } from 'libphonenumber-js';
 import { z } from 'zod';
-import { parseInterval } from './interval.js';
+import { parseDuration, parseInterval } from './interval.js';
 import type { LogLevelName } from './logger.js';
 import { isRegion } from './phone.js';
 
@@ -38,10 +38,14 @@ export interface Config {
   liveCheck: boolean;
   /** How often every known card is compared with Sendblue's (drift alerts); undefined: off. */
   reconcileIntervalMs: number | undefined;
+  /** Who needs an admin's approval: nobody, people who are not admins, or everyone (another admin). */
+  approval: { mode: ApprovalMode; channel: string | undefined; ttlMs: number };
   defaultRegion: CountryCode;
   photoCheck: boolean;
   logLevel: LogLevelName;
 }
+
+export type ApprovalMode = 'off' | 'owners' | 'all';
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
 
@@ -58,6 +62,12 @@ const token = (prefix: string, what: string) =>
 
 const httpUrl = (what: string) =>
   z.url({ protocol: /^https?$/, error: `expected an http(s) URL for ${what}` });
+
+const channelId = z
+  .string()
+  .regex(/^[CGD][A-Z0-9]{2,}$/, { error: 'expected a channel ID like C0123456789 (not a #name)' });
+
+const minApprovalTtlMs = 60_000;
 
 const port = z.coerce
   .number({ error: 'expected a port number' })
@@ -77,10 +87,21 @@ const envSchema = z.object({
   SENDBLUE_API_KEY_ID: optional(z.string()),
   SENDBLUE_API_SECRET_KEY: optional(z.string()),
   SENDBLUE_BASE_URL: optional(httpUrl('the Sendblue API')),
-  CONTACTCARD_NOTIFY_CHANNEL: optional(
+  CONTACTCARD_NOTIFY_CHANNEL: optional(channelId),
+  CONTACTCARD_APPROVAL: optional(
     z
       .string()
-      .regex(/^[CGD][A-Z0-9]{2,}$/, { error: 'expected a channel ID like C0123456789 (not a #name)' }),
+      .transform((mode) => mode.trim().toLowerCase())
+      .pipe(z.enum(['off', 'owners', 'all'], { error: 'expected off, owners or all' })),
+  ),
+  CONTACTCARD_APPROVAL_CHANNEL: optional(channelId),
+  CONTACTCARD_APPROVAL_TTL: optional(
+    z
+      .string()
+      .transform((value) => parseDuration(value) ?? 0)
+      .refine((ms) => ms >= minApprovalTtlMs, {
+        error: 'expected a duration of at least 1m such as 12h, 7d or 30d',
+      }),
   ),
   CONTACTCARD_ADMINS: optional(
     z
@@ -196,6 +217,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
         vars.CONTACTCARD_RECONCILE_INTERVAL === 'off'
           ? undefined
           : ((vars.CONTACTCARD_RECONCILE_INTERVAL as number | undefined) ?? 3_600_000),
+      approval: {
+        mode: vars.CONTACTCARD_APPROVAL ?? 'off',
+        channel: vars.CONTACTCARD_APPROVAL_CHANNEL,
+        ttlMs: vars.CONTACTCARD_APPROVAL_TTL ?? 7 * 86_400_000,
+      },
       defaultRegion: vars.CONTACTCARD_DEFAULT_REGION ?? 'US',
       photoCheck: vars.CONTACTCARD_PHOTO_CHECK !== 'false',
       logLevel: vars.LOG_LEVEL ?? 'info',
@@ -217,6 +243,16 @@ function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
   ) {
     problems.push(
       'CONTACTCARD_METRICS_PORT: must differ from PORT (metrics are never served on the Slack port)',
+    );
+  }
+  const approval = (env.CONTACTCARD_APPROVAL ?? '').trim().toLowerCase();
+  if (
+    (approval === 'owners' || approval === 'all') &&
+    !isSet('CONTACTCARD_ADMINS') &&
+    !isSet('CONTACTCARD_ADMIN_GROUP')
+  ) {
+    problems.push(
+      'CONTACTCARD_APPROVAL: needs someone to approve: set CONTACTCARD_ADMINS or CONTACTCARD_ADMIN_GROUP (with neither, the app is in open mode and no admin exists)',
     );
   }
   if (isSet('SENDBLUE_API_KEY_ID') !== isSet('SENDBLUE_API_SECRET_KEY')) {

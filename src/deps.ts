@@ -2,6 +2,7 @@ import type { Logger } from '@slack/logger';
 import type { Access } from './access/access.js';
 import type { ChangePipeline } from './changes/pipeline.js';
 import type { Config } from './config.js';
+import type { ApprovalDesk } from './flows/approvals.js';
 import type { BulkJobs } from './flows/bulk.js';
 import type { DriftCheck } from './flows/drift.js';
 import type { HomeTabs } from './flows/home.js';
@@ -43,6 +44,8 @@ export interface Deps {
   live: LiveChecks;
   /** Drift alerts: cards changed outside contactcard. */
   drift: DriftCheck;
+  /** Four-eyes approval: held changes told to their requesters and posted to the approvers. */
+  approvals: ApprovalDesk;
   /** Bulk changes: one card for many numbers. */
   bulk: BulkJobs;
   /** Work that continues after an ack, so a shutdown can wait for it. */

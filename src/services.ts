@@ -5,6 +5,7 @@ import { ChangePipeline } from './changes/pipeline.js';
 import { storeTurns } from './changes/turns.js';
 import type { Config } from './config.js';
 import type { Deps } from './deps.js';
+import { ApprovalDesk } from './flows/approvals.js';
 import { BulkJobs } from './flows/bulk.js';
 import { DriftCheck } from './flows/drift.js';
 import { HomeTabs } from './flows/home.js';
@@ -95,6 +96,7 @@ export async function openServices(
     config.liveCheck ? (tuning?.liveDelaysMs ?? defaultLiveDelaysMs) : [],
   );
   const operations = new InFlight();
+  const now = () => new Date();
   const drift = new DriftCheck(
     { sendblue: sendblue.client, store, slack, log, config, access },
     config.reconcileIntervalMs,
@@ -106,6 +108,8 @@ export async function openServices(
     sendblue: sendblue.client,
     photos,
     turns: storeTurns(store.turns),
+    approvalTtlMs: config.approval.ttlMs,
+    now,
     observer: {
       result: (kind, result) => {
         metrics?.countChange(kind, result);
@@ -124,6 +128,8 @@ export async function openServices(
     metrics && config.metricsPort !== undefined
       ? await metrics.serve(config.metricsPort, config.http.host, log)
       : undefined;
+  const approvals = new ApprovalDesk({ config, store, slack, log, now, operations });
+  approvals.start();
   const deps: Omit<Deps, 'bulk'> = {
     config,
     log,
@@ -140,7 +146,8 @@ export async function openServices(
     live,
     drift,
     operations,
-    now: () => new Date(),
+    approvals,
+    now,
     health: async () => {
       const up = await store.ping();
       metrics?.databaseUp.set(up ? 1 : 0);
@@ -161,6 +168,7 @@ export async function openServices(
       lines.stop();
       live.stop();
       drift.stop();
+      approvals.stop();
       photoHost?.stop();
       await new Promise((resolve) => (metricsServer ? metricsServer.close(resolve) : resolve(undefined)));
       await photos.close();
@@ -179,7 +187,8 @@ function createAccess(
   client: webApi.WebClient,
 ): Access {
   const group = config.adminGroup;
-  if (group === undefined) return new Access(store, lines, config.admins);
+  if (group === undefined)
+    return new Access(store, lines, config.admins, undefined, false, config.approval.mode);
   const members = cached(async () => (await client.usergroups.users.list({ usergroup: group })).users ?? [], {
     ttlMs: adminGroupTtlMs,
     fallback: [] as string[],
@@ -191,5 +200,5 @@ function createAccess(
   });
   // Loaded now, so the first command does not wait for it.
   void members();
-  return new Access(store, lines, config.admins, members, true);
+  return new Access(store, lines, config.admins, members, true, config.approval.mode);
 }

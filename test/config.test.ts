@@ -34,6 +34,7 @@ describe('loadConfig', () => {
         bulkConcurrency: 4,
         liveCheck: true,
         reconcileIntervalMs: 3_600_000,
+        approval: { mode: 'off', channel: undefined, ttlMs: 604_800_000 },
         defaultRegion: 'US',
         photoCheck: true,
         logLevel: 'info',
@@ -196,5 +197,57 @@ describe('loadConfig', () => {
     for (const bad of ['5s', '1d', 'soon', '-1h']) {
       expect(interval(bad)).toEqual([expect.stringMatching(/^CONTACTCARD_RECONCILE_INTERVAL: expected off/)]);
     }
+  });
+
+  it('reads CONTACTCARD_APPROVAL, _CHANNEL and _TTL; approval with nobody to approve is refused', () => {
+    const load = (env: Record<string, string>) =>
+      loadConfig({
+        SLACK_BOT_TOKEN: 'xoxb-1',
+        SLACK_SIGNING_SECRET: 's',
+        CONTACTCARD_ADMINS: 'U0ADMIN',
+        ...env,
+      });
+    const approval = (env: Record<string, string>) => {
+      const loaded = load(env);
+      return loaded.ok ? loaded.config.approval : loaded.problems;
+    };
+    expect(approval({})).toEqual({ mode: 'off', channel: undefined, ttlMs: 604_800_000 });
+    expect(
+      approval({
+        CONTACTCARD_APPROVAL: 'Owners',
+        CONTACTCARD_APPROVAL_CHANNEL: 'C0APPROVE',
+        CONTACTCARD_APPROVAL_TTL: '12h',
+      }),
+    ).toEqual({ mode: 'owners', channel: 'C0APPROVE', ttlMs: 43_200_000 });
+    expect(approval({ CONTACTCARD_APPROVAL: 'all', CONTACTCARD_APPROVAL_TTL: '30d' })).toMatchObject({
+      mode: 'all',
+      ttlMs: 30 * 86_400_000,
+    });
+    expect(approval({ CONTACTCARD_APPROVAL: 'sometimes' })).toEqual([
+      'CONTACTCARD_APPROVAL: expected off, owners or all',
+    ]);
+    expect(approval({ CONTACTCARD_APPROVAL_CHANNEL: '#brand' })).toEqual([
+      expect.stringMatching(/^CONTACTCARD_APPROVAL_CHANNEL: expected a channel ID/),
+    ]);
+    for (const bad of ['30s', '7', 'a week', '-1d']) {
+      expect(approval({ CONTACTCARD_APPROVAL_TTL: bad })).toEqual([
+        expect.stringMatching(/^CONTACTCARD_APPROVAL_TTL: expected a duration of at least 1m/),
+      ]);
+    }
+    // Open mode has no admin: with approval on, nobody could approve anything.
+    const open = loadConfig({
+      SLACK_BOT_TOKEN: 'xoxb-1',
+      SLACK_SIGNING_SECRET: 's',
+      CONTACTCARD_APPROVAL: 'all',
+    });
+    expect(open.ok ? open.config : open.problems).toEqual([
+      expect.stringMatching(
+        /^CONTACTCARD_APPROVAL: needs someone to approve: set CONTACTCARD_ADMINS or CONTACTCARD_ADMIN_GROUP/,
+      ),
+    ]);
+    expect(
+      load({ CONTACTCARD_ADMINS: '', CONTACTCARD_ADMIN_GROUP: 'S0ADMINS', CONTACTCARD_APPROVAL: 'owners' })
+        .ok,
+    ).toBe(true);
   });
 });

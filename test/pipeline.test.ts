@@ -4,6 +4,7 @@ import type { ProfileInput } from '../src/card/rules.js';
 import { ChangePipeline, type ChangeRequest } from '../src/changes/pipeline.js';
 import { storeTurns } from '../src/changes/turns.js';
 import { loadConfig } from '../src/config.js';
+import { ApprovalDesk } from '../src/flows/approvals.js';
 import { changeAndPresent, type PresentingDeps } from '../src/flows/card.js';
 import { LiveChecks } from '../src/flows/live.js';
 import type { Audience, Delivery, SlackOutbox } from '../src/flows/ports.js';
@@ -280,14 +281,18 @@ describe('the presenter', () => {
       CONTACTCARD_NOTIFY_CHANNEL: 'C0NOTIFY',
     });
     if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
+    const operations = new InFlight();
+    const now = () => new Date('2026-12-01T09:00:00Z');
+    const log = createLogger('error');
     deps = {
       config: loaded.config,
-      log: createLogger('error'),
+      log,
       slack: outbox,
       changes: pipeline,
-      operations: new InFlight(),
-      now: () => new Date('2026-12-01T09:00:00Z'),
+      operations,
+      now,
       photoHost: undefined,
+      approvals: new ApprovalDesk({ config: loaded.config, store, slack: outbox, log, now, operations }),
       // No reads after a set here: live checks have their own end-to-end test.
       live: new LiveChecks(
         { sendblue: {} as never, store, slack: outbox, log: createLogger('error'), homes: {} as never },

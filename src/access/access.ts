@@ -3,6 +3,7 @@
  * submission, button, the change pipeline) gets its answer. Plain logic: the store, the account's
  * lines and the admin group come in through small interfaces.
  */
+import type { ApprovalMode } from '../config.js';
 import { formatPhone } from '../phone.js';
 
 export interface OwnershipLookup {
@@ -40,6 +41,13 @@ export type SetTarget =
   | { ok: true; number: undefined; choices: readonly string[] | undefined }
   | { ok: false; refusal: Refusal };
 
+/** Does a change by this person wait for an admin's approval, and whose? */
+export type ApprovalNeed =
+  | { needed: false }
+  | { needed: true; approvers: string[] }
+  /** It would need an approval nobody can give (the only admin asks, in mode `all`). */
+  | { needed: true; refusal: Refusal };
+
 /** A number verb with no number: the caller's only number, or the question which one. */
 export type NumberTarget = { ok: true; number: string } | { ok: false; question: string };
 
@@ -57,7 +65,39 @@ export class Access {
     private readonly configuredAdmins: readonly string[],
     private readonly adminGroupMembers: AdminGroupMembers = async () => [],
     private readonly adminGroupConfigured = false,
+    private readonly approvalMode: ApprovalMode = 'off',
   ) {}
+
+  /** `owners`: a change by someone who is not an admin waits; `all`: every change waits for another admin. */
+  async approvalFor(actorId: string): Promise<ApprovalNeed> {
+    if (this.approvalMode === 'off') return { needed: false };
+    const admins = await this.admins();
+    if (this.approvalMode === 'owners' && admins.includes(actorId)) return { needed: false };
+    const approvers = admins.filter((admin) => admin !== actorId);
+    if (approvers.length > 0) return { needed: true, approvers };
+    const reason =
+      admins.length === 0
+        ? 'Changes need an admin’s approval, and no admin can be found: check CONTACTCARD_ADMINS and CONTACTCARD_ADMIN_GROUP.'
+        : 'Changes need the approval of an admin other than you, and you are the only admin: add another to CONTACTCARD_ADMINS.';
+    return { needed: true, refusal: { reason, helpers: admins } };
+  }
+
+  /** May `userId` approve or reject a change `requesterId` asked for? An admin, never the requester. */
+  async decideApproval(userId: string, requesterId: string): Promise<Decision> {
+    const admins = await this.admins();
+    const others = admins.filter((admin) => admin !== requesterId);
+    if (userId === requesterId) {
+      return {
+        allowed: false,
+        refusal: { reason: 'You asked for this change, so another admin must decide it.', helpers: others },
+      };
+    }
+    if (admins.includes(userId)) return { allowed: true, as: 'admin' };
+    return {
+      allowed: false,
+      refusal: { reason: 'Only an admin may approve or reject changes.', helpers: others },
+    };
+  }
 
   /** Everyone may manage everything until an admin is configured or a number is assigned. */
   async isOpenMode(): Promise<boolean> {

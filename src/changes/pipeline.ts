@@ -5,9 +5,11 @@ import type { PhotoChecker } from '../photo/index.js';
 import type { SendblueClient } from '../sendblue/client.js';
 import { SendblueApiError } from '../sendblue/errors.js';
 import {
+  type Approval,
   type CardSnapshot,
   type ChangeEntry,
   DuplicateRequestError,
+  type NewApproval,
   type NewChange,
   type Store,
   StoreUnavailableError,
@@ -23,6 +25,8 @@ export type ChangeRequest = {
   actorId: string;
   /** Identifies one submission, so that a repeated one is recorded (and sent) once. */
   requestKey?: string | undefined;
+  /** The approval it runs on (CONTACTCARD_APPROVAL): valid only while approved and covering its number. */
+  approvalId?: number | undefined;
 } & ( // `photoHosted`: the photo is one the app processed and serves itself, so it needs no link check.
   | { kind: 'set'; number: string; card: ProfileInput; photoHosted?: boolean }
   | { kind: 'delete'; number: string }
@@ -32,9 +36,22 @@ export type ChangeRequest = {
 
 export type ChangeKind = ChangeRequest['kind'];
 
+/** Recorded as waiting for an admin's approval; nothing was sent. */
+export interface Held {
+  status: 'held';
+  approval: Approval;
+  /** Older waiting requests this one replaced. */
+  superseded: Approval[];
+  /** Who may approve it (admins other than the requester). */
+  approvers: string[];
+  /** The same submission was held before: `approval` is that request. */
+  duplicate: boolean;
+}
+
 export type ChangeResult =
   /** The actor may not make this change (rights are read when it is made). */
   | { status: 'refused'; refusal: Refusal }
+  | Held
   /** The card cannot be sent as it is (a photo link the checker refused, an upload that cannot be used). Nothing was recorded. */
   | { status: 'invalid'; problem: string; photo?: 'link' | 'upload' }
   /** The same submission was recorded before; it was not sent again. */
@@ -50,11 +67,14 @@ export type ChangeResult =
     };
 
 export interface PipelineDeps {
-  access: Pick<Access, 'decide'>;
+  access: Pick<Access, 'decide' | 'approvalFor' | 'admins'>;
   store: Store;
   sendblue: Pick<SendblueClient, 'upsertProfile' | 'deleteProfile'>;
   photos: Pick<PhotoChecker, 'check'>;
   turns: Turns;
+  /** How long a request for approval waits before it expires; and the clock it is measured on. */
+  approvalTtlMs?: number;
+  now?: () => Date;
   /** Told of every result and of every change that starts or stops waiting for its turn (metrics). */
   observer?: PipelineObserver | undefined;
 }
@@ -67,7 +87,14 @@ export interface PipelineObserver {
 export interface RunOptions {
   /** Called when an earlier change to the same number is still running: this one waits for it. */
   onWaiting?: () => void;
+  /** The conversation it was asked in: where a held change's outcome is announced once approved. */
+  askedIn?: string;
 }
+
+/** A request for approval as a caller describes it; the pipeline adds the expiry. */
+export type HoldRequest = Omit<NewApproval, 'expiresAt' | 'createdAt'>;
+
+const defaultApprovalTtlMs = 7 * 86_400_000;
 
 const verbOf: Record<ChangeKind, Verb> = {
   set: 'set',
@@ -97,6 +124,10 @@ export class ChangePipeline {
       // A check still running at submission finishes here, before anything is recorded or sent.
       const photo = await deps.photos.check(request.card.photoUrl);
       if (!photo.ok) return { status: 'invalid', problem: photo.reason };
+    }
+    if (request.kind === 'set' || request.kind === 'delete') {
+      const held = await this.holdUnlessApproved(request, options);
+      if (held) return held;
     }
 
     let entry: ChangeEntry;
@@ -132,6 +163,58 @@ export class ChangePipeline {
     } finally {
       stopWaiting();
     }
+  }
+
+  /**
+   * With approval on, a change reaches Sendblue only on an approval that is approved and covers
+   * its number; without one it is recorded as waiting instead (assignments are admin-only: never held).
+   */
+  private async holdUnlessApproved(
+    request: ChangeRequest & { kind: 'set' | 'delete' },
+    options: RunOptions,
+  ): Promise<Held | { status: 'refused'; refusal: Refusal } | undefined> {
+    const { store } = this.deps;
+    if (request.approvalId !== undefined) {
+      const approval = await store.approval(request.approvalId);
+      const covers = approval?.changes.some((change) => change.number === request.number) ?? false;
+      if (approval?.state === 'approved' && covers) return undefined;
+      const reason = 'This change has no approval that covers it, so it was not made.';
+      return { status: 'refused', refusal: { reason, helpers: await this.deps.access.admins() } };
+    }
+    const before = await store.lastKnownCard(request.number);
+    return this.hold({
+      kind: request.kind,
+      requesterId: request.actorId,
+      channel: options.askedIn ?? request.actorId,
+      changes: [
+        {
+          number: request.number,
+          before: before ? snapshotOf(before) : null,
+          after: request.kind === 'set' ? snapshotOf(request.card) : null,
+        },
+      ],
+      photoHosted: request.kind === 'set' && request.photoHosted === true,
+      requestKey: request.requestKey ?? null,
+    });
+  }
+
+  /**
+   * Records a request for approval when this requester needs one (undefined when not): also the
+   * way a bulk job or an import is held, as one request for all its numbers.
+   */
+  async hold(request: HoldRequest): Promise<Held | { status: 'refused'; refusal: Refusal } | undefined> {
+    const { deps } = this;
+    const need = await deps.access.approvalFor(request.requesterId);
+    if (!need.needed) return undefined;
+    if ('refusal' in need) return { status: 'refused', refusal: need.refusal };
+    const now = deps.now?.() ?? new Date();
+    const ttl = deps.approvalTtlMs ?? defaultApprovalTtlMs;
+    const requested = await deps.store.requestApproval({
+      ...request,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + ttl),
+    });
+    return { status: 'held', ...requested, approvers: need.approvers };
   }
 
   private record(request: ChangeRequest): NewChange {

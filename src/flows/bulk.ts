@@ -1,18 +1,25 @@
 import { profileInputSchema } from '../card/rules.js';
-import type { ChangeResult } from '../changes/pipeline.js';
+import { type ChangeResult, snapshotOf } from '../changes/pipeline.js';
 import { mapWithLimit } from '../concurrency.js';
 import type { Deps } from '../deps.js';
-import type { BulkJob, CardSnapshot } from '../store/types.js';
-import { refusalText } from '../views/access-messages.js';
+import type { Approval, BulkJob, CardSnapshot } from '../store/types.js';
+import { refusalMessage, refusalText } from '../views/access-messages.js';
 import { type BulkItem, type BulkProgress, bulkNotice, bulkProgressMessage } from '../views/bulk.js';
 import { explainFailure } from '../views/explain.js';
 import { noteMessage } from '../views/messages.js';
+import { requesterOf } from './approvals.js';
 import type { Audience } from './ports.js';
 
 // Slack asks apps not to update a message more than about once a second; every 2 s is plenty.
 const updateEveryMs = 2_000;
 
 const requestKey = (job: number, number: string) => `bulk:${job}:${number}`;
+
+/** How a job ended: how many of its numbers got their card. */
+export interface BulkSummary {
+  total: number;
+  done: number;
+}
 
 function itemOf(result: ChangeResult): BulkItem {
   switch (result.status) {
@@ -24,6 +31,8 @@ function itemOf(result: ChangeResult): BulkItem {
         : { status: 'failed', reason: `already ${result.existing.outcome}` };
     case 'refused':
       return { status: 'failed', reason: refusalText(result.refusal) };
+    case 'held':
+      return { status: 'failed', reason: 'waiting for approval' };
     case 'invalid':
       return { status: 'failed', reason: result.problem };
     case 'failed': {
@@ -51,7 +60,10 @@ export class BulkJobs {
     private readonly concurrency: number,
   ) {}
 
-  /** One card for all the numbers (the bulk form), or, with `cards`, each number its own (an import, a retry). */
+  /**
+   * One card for all the numbers (the bulk form), or, with `cards`, each number its own (an import, a retry).
+   * With approval on, the job is recorded as a draft and one request for all its numbers waits instead.
+   */
   async start(request: {
     actorId: string;
     audience: Audience;
@@ -59,14 +71,17 @@ export class BulkJobs {
     card: CardSnapshot;
     cards?: Record<string, CardSnapshot> | null;
   }): Promise<void> {
+    const held = (await this.deps.access.approvalFor(request.actorId)).needed;
     const job = await this.deps.store.createBulkJob({
       actorId: request.actorId,
       channel: request.audience.channelId,
       numbers: [...request.numbers],
       card: request.card,
       cards: request.cards ?? null,
+      state: held ? 'draft' : 'running',
     });
-    await this.run(job, request.audience);
+    if (held) await this.hold(job, 'bulk', request.audience);
+    else await this.run(job, request.audience);
   }
 
   /** An import waiting for its Apply click: recorded (so any replica can start it), not started. */
@@ -81,17 +96,57 @@ export class BulkJobs {
     return this.deps.store.createBulkJob({ ...request, numbers, card: first, state: 'draft' });
   }
 
-  /** Starts a prepared import; only the person who prepared it may, once. */
+  /** Starts a prepared import (or asks for its approval); only the person who prepared it may, once. */
   async startPrepared(jobId: number, userId: string, audience: Audience): Promise<boolean> {
     const job = await this.deps.store.bulkJob(jobId);
     if (job?.state !== 'draft' || job.actorId !== userId) return false;
+    if ((await this.deps.access.approvalFor(userId)).needed) {
+      await this.hold(job, 'import', audience);
+      return true;
+    }
     // The conditional update, not the read above, decides: two Apply clicks start it once.
     if (!(await this.deps.store.startDraftJob(job.id))) return false;
     await this.run({ ...job, state: 'running' }, audience);
     return true;
   }
 
-  private async run(job: BulkJob, audience: Audience): Promise<void> {
+  /** An approved job runs once (its draft starts once), as its requester, each change on the approval. */
+  async runApproved(approval: Approval): Promise<BulkSummary | undefined> {
+    const job = approval.jobId === null ? undefined : await this.deps.store.bulkJob(approval.jobId);
+    if (!job || !(await this.deps.store.startDraftJob(job.id))) return undefined;
+    return this.run({ ...job, state: 'running' }, requesterOf(approval), approval.id);
+  }
+
+  /** One request for approval for the whole job: its numbers, each card before and after. */
+  private async hold(job: BulkJob, kind: 'bulk' | 'import', audience: Audience): Promise<void> {
+    const { deps } = this;
+    const known = new Map((await deps.store.knownCards()).map((card) => [card.number, snapshotOf(card)]));
+    const held = await deps.changes.hold({
+      kind,
+      requesterId: job.actorId,
+      channel: job.channel,
+      jobId: job.id,
+      requestKey: `${kind}:${job.id}`,
+      changes: job.numbers.map((number) => ({
+        number,
+        before: known.get(number) ?? null,
+        after: job.cards?.[number] ?? job.card,
+      })),
+    });
+    if (held === undefined) {
+      // Nobody's approval is needed any more (the admins changed meanwhile): it runs as it is.
+      if (await deps.store.startDraftJob(job.id)) await this.run({ ...job, state: 'running' }, audience);
+      return;
+    }
+    if (held.status === 'refused') {
+      await deps.store.updateBulkJob(job.id, { state: 'cancelled' });
+      await deps.slack.tellPrivately(audience, refusalMessage(held.refusal));
+      return;
+    }
+    await deps.approvals.ask(held, audience);
+  }
+
+  private async run(job: BulkJob, audience: Audience, approvalId?: number): Promise<BulkSummary> {
     const { deps } = this;
     const items = new Map<string, BulkItem>(job.numbers.map((number) => [number, { status: 'waiting' }]));
     const progress = (state: BulkProgress['state']): BulkProgress => ({
@@ -136,6 +191,7 @@ export class BulkJobs {
           card: card.data,
           actorId: job.actorId,
           requestKey: requestKey(job.id, number),
+          approvalId,
         });
         items.set(number, itemOf(result));
       } catch (error) {
@@ -153,6 +209,8 @@ export class BulkJobs {
     if (!updated.ok) await deps.slack.tellPrivately(audience, final);
     const channel = deps.config.notifyChannel;
     if (channel !== undefined) await deps.slack.post(channel, bulkNotice(progress(state)));
+    const done = [...items.values()].filter((item) => item.status === 'done').length;
+    return { total: items.size, done };
   }
 
   /** Cancel: only whoever started the job, or an admin; numbers already running finish. */

@@ -57,25 +57,28 @@ export async function loadCardForm(
 
 export type PresentingDeps = Pick<
   Deps,
-  'changes' | 'slack' | 'config' | 'log' | 'now' | 'operations' | 'photoHost' | 'live'
+  'changes' | 'slack' | 'config' | 'log' | 'now' | 'operations' | 'photoHost' | 'live' | 'approvals'
 >;
 
-/** Runs a change through the pipeline and presents its result where it was asked for. */
+/** Runs a change through the pipeline and presents its result where it was asked for; undefined: it broke. */
 export async function changeAndPresent(
   deps: PresentingDeps,
   request: ChangeRequest,
   origin: Origin,
-): Promise<void> {
+): Promise<ChangeResult | undefined> {
   let result: ChangeResult;
   try {
     result = await deps.changes.run(request, {
       onWaiting: () => presentWaiting(deps, origin, request.number),
+      askedIn: origin.audience.channelId,
     });
   } catch (error) {
     deps.log.error(`${request.kind} ${request.number} did not complete: ${describe(error)}`);
-    return presentError(deps, request, origin, error);
+    await presentError(deps, request, origin, error);
+    return undefined;
   }
   await presentChange(deps, request, result, origin);
+  return result;
 }
 
 /** Runs after the submission was acknowledged with the "Applying…" view. */
@@ -118,7 +121,7 @@ export async function applyCard(
       origin,
     );
   }
-  return changeAndPresent(deps, { ...request, card: linked.card, photoHosted: linked.photoHosted }, origin);
+  await changeAndPresent(deps, { ...request, card: linked.card, photoHosted: linked.photoHosted }, origin);
 }
 
 /** Runs after the confirmed Delete click was acknowledged; replaces the prompt with the outcome. */

@@ -16,7 +16,7 @@ import type { Audience } from './ports.js';
 const readConcurrency = 4;
 
 /** Assigns or unassigns through the change pipeline, announced where it was done. */
-export function changeAssignment(
+export async function changeAssignment(
   deps: Deps,
   request: ({ kind: 'assign'; userId: string } | { kind: 'unassign'; userId: string | undefined }) & {
     number: string;
@@ -25,7 +25,7 @@ export function changeAssignment(
   },
 ): Promise<void> {
   const { audience, ...change } = request;
-  return changeAndPresent(deps, change, { audience });
+  await changeAndPresent(deps, change, { audience });
 }
 
 /** The numbers this person may manage: admins (and open mode) every known number, owners theirs. */
@@ -54,5 +54,9 @@ export async function listNumbers(deps: Deps, userId: string): Promise<Message> 
 }
 
 export async function numberHistory(deps: Deps, number: string): Promise<Message> {
-  return historyMessage({ number, entries: await deps.store.history(number, RESTORABLE_CHANGES) });
+  const [entries, approvals] = await Promise.all([
+    deps.store.history(number, RESTORABLE_CHANGES),
+    deps.store.approvals({ number, limit: RESTORABLE_CHANGES }),
+  ]);
+  return historyMessage({ number, entries, approvals });
 }

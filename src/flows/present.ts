@@ -3,6 +3,7 @@ import type { Deps } from '../deps.js';
 import { formatPhone } from '../phone.js';
 import type { ChangeEntry } from '../store/types.js';
 import { assignmentMessage, refusalMessage, refusalText } from '../views/access-messages.js';
+import { heldText } from '../views/approval.js';
 import { cardFormView, noticeView, submittedView } from '../views/card-modal.js';
 import { type Explanation, explainFailure } from '../views/explain.js';
 import {
@@ -28,7 +29,10 @@ export interface Origin {
   replacesPrompt?: boolean;
 }
 
-type PresentDeps = Pick<Deps, 'slack' | 'config' | 'log' | 'now' | 'operations' | 'photoHost' | 'live'>;
+type PresentDeps = Pick<
+  Deps,
+  'slack' | 'config' | 'log' | 'now' | 'operations' | 'photoHost' | 'live' | 'approvals'
+>;
 
 /** Told privately when an earlier change to the same number is still running. */
 export function presentWaiting(deps: PresentDeps, origin: Origin, number: string): void {
@@ -61,6 +65,12 @@ export async function presentChange(
     case 'duplicate':
       await deps.slack.tellPrivately(origin.audience, duplicateMessage(number, result.existing));
       return;
+    case 'held': {
+      const text = heldText(result.approval, result.approvers, result.duplicate);
+      await updateModal(deps, origin, (metadata) => noticeView({ metadata: { ...metadata, number } }, text));
+      await deps.approvals.ask(result, origin.audience, { replaceOriginal });
+      return;
+    }
     case 'invalid': {
       const what = result.photo === 'upload' ? 'the photo' : 'the photo link';
       const explanation = {

@@ -1,6 +1,8 @@
 import type { ModalView } from '@slack/types';
 import type { Deps } from '../deps.js';
 import type { Audience, Opened } from '../flows/ports.js';
+import { refusalText } from '../views/access-messages.js';
+import { jobHeldNotice } from '../views/approval.js';
 import { progressMessage } from '../views/messages.js';
 
 /** Runs work after the ack, tracked for graceful shutdown and never left as an unhandled rejection. */
@@ -25,6 +27,19 @@ export function audienceOf(body: {
     channelId: body.channel?.id ?? body.user.id,
     responseUrl: body.response_url,
   };
+}
+
+/** What a bulk or import form says as it closes: applying now, waiting for approval, or why neither. */
+export async function jobNotice(
+  deps: Deps,
+  userId: string,
+  count: number,
+  applying: string,
+): Promise<string> {
+  const need = await deps.access.approvalFor(userId);
+  if (!need.needed) return applying;
+  if ('refusal' in need) return `:no_entry: ${refusalText(need.refusal)} Nothing was sent to Sendblue.`;
+  return jobHeldNotice(count, need.approvers);
 }
 
 /** A modal as Slack sends it back in a payload, reduced to what views.update accepts. */

@@ -1,5 +1,6 @@
 import type { App } from '@slack/bolt';
 import type { Deps } from '../deps.js';
+import * as approvalButtons from './actions/approval-buttons.js';
 import * as bulkButtons from './actions/bulk-buttons.js';
 import * as cardButtons from './actions/card-buttons.js';
 import * as homeActions from './actions/home.js';
@@ -10,6 +11,7 @@ import * as appHome from './events/app-home.js';
 import * as bulkSubmission from './views/bulk-submission.js';
 import * as cardSubmission from './views/card-submission.js';
 import * as importSubmission from './views/import-submission.js';
+import * as rejectSubmission from './views/reject-submission.js';
 
 export function registerListeners(app: App, deps: Deps): void {
   contactcardCommand.register(app, deps);
@@ -22,4 +24,6 @@ export function registerListeners(app: App, deps: Deps): void {
   bulkSubmission.register(app, deps);
   bulkButtons.register(app, deps);
   importSubmission.register(app, deps);
+  approvalButtons.register(app, deps);
+  rejectSubmission.register(app, deps);
 }

@@ -2,7 +2,8 @@ import type { KnownBlock } from '@slack/types';
 import type { Refusal } from '../access/access.js';
 import { formatPhone } from '../phone.js';
 import type { ProfileState } from '../sendblue/schemas.js';
-import { type CardSnapshot, type ChangeEntry, OUTSIDE_ACTOR } from '../store/types.js';
+import { type Approval, type CardSnapshot, type ChangeEntry, OUTSIDE_ACTOR } from '../store/types.js';
+import { approvalHistoryLine } from './approval.js';
 import { button, cardFields, context, editButton, type Message, message, section } from './blocks.js';
 import { ids } from './ids.js';
 import { escapeMrkdwn, limits, slackDate } from './text.js';
@@ -125,20 +126,35 @@ function encodeRestore(entry: ChangeEntry): string {
   return JSON.stringify({ number: entry.number, change: entry.id });
 }
 
-export function historyMessage(options: { number: string; entries: readonly ChangeEntry[] }): Message {
+export function historyMessage(options: {
+  number: string;
+  entries: readonly ChangeEntry[];
+  /** Requests for approval that touched the number (CONTACTCARD_APPROVAL). */
+  approvals?: readonly Approval[];
+}): Message {
   const phone = formatPhone(options.number);
-  if (options.entries.length === 0) {
+  const approvals = options.approvals ?? [];
+  if (options.entries.length === 0 && approvals.length === 0) {
     return message(`No recorded changes for ${phone}`, [section(`No recorded changes for *${phone}*.`)]);
   }
-  // One section per change, so that each card that can be put back carries its own Restore button.
+  // Newest first, changes and requests together; each card that can be put back has its own Restore button.
+  const lines = [
+    ...options.entries.map((entry) => ({ at: entry.startedAt, block: entryBlock(entry) })),
+    ...approvals.map((approval) => ({
+      at: approval.createdAt,
+      block: section(approvalHistoryLine(approval)),
+    })),
+  ].sort((a, b) => b.at.getTime() - a.at.getTime());
   const blocks: KnownBlock[] = [section(`*Last ${options.entries.length} changes to ${phone}*`)];
-  for (const entry of options.entries.slice(0, limits.messageBlocks - 2)) {
-    const restore = restorable(entry)
-      ? button('Restore', ids.actions.restore, encodeRestore(entry), {
-          accessibility_label: 'Open the editor with this card filled in',
-        })
-      : undefined;
-    blocks.push(section(describeEntry(entry), restore));
-  }
+  for (const line of lines.slice(0, limits.messageBlocks - 2)) blocks.push(line.block);
   return message(`Last changes to ${phone}`, blocks);
+}
+
+function entryBlock(entry: ChangeEntry): KnownBlock {
+  const restore = restorable(entry)
+    ? button('Restore', ids.actions.restore, encodeRestore(entry), {
+        accessibility_label: 'Open the editor with this card filled in',
+      })
+    : undefined;
+  return section(describeEntry(entry), restore);
 }

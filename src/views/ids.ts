@@ -5,6 +5,8 @@ export const ids = {
   bulkModal: 'contactcard_bulk',
   importModal: 'contactcard_import',
   importPreview: 'contactcard_import_preview',
+  rejectModal: 'contactcard_reject',
+  rejectReason: { block: 'reject_reason', input: 'reason' },
   importFile: { block: 'import_file', input: 'file' },
   bulk: { numbersBlock: 'bulk_numbers', numbers: 'numbers', allBlock: 'bulk_all', all: 'all' },
   blocks: {
@@ -49,6 +51,9 @@ export const ids = {
     restore: 'contactcard_restore',
     /** The editor's "Fill from a Slack profile" user picker. */
     fillFromProfile: 'contactcard_fill_profile',
+    /** A request for approval (CONTACTCARD_APPROVAL). */
+    approve: 'contactcard_approve',
+    reject: 'contactcard_reject_open',
   },
 } as const;
 
@@ -68,6 +73,7 @@ export const handledCallbackIds: readonly string[] = [
   ids.bulkModal,
   ids.importModal,
   ids.importPreview,
+  ids.rejectModal,
 ];
 
 /** The action ids the app has a listener for: its buttons, and the photo link input (dispatch_action). */

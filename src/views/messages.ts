@@ -36,6 +36,7 @@ export function helpMessage(options: {
     '*`/contactcard import`*: cards from a CSV file, checked row by row before anything is applied',
     '*`/contactcard export`*: a CSV of the cards of your numbers, sent to you privately',
     '*`/contactcard history [number]`*: the last 10 changes to a number, e.g. `/contactcard history +1 415 555 1234`',
+    '*`/contactcard pending`*: changes waiting for an admin’s approval (admins: all of them, with Approve and Reject)',
     '*`/contactcard assign <number> @person`* (admins): let someone manage a number, e.g. `/contactcard assign +1 415 555 1234 @jane`',
     '*`/contactcard unassign <number> [@person]`* (admins): take it back from one person, or from everyone',
     '*`/contactcard help`*: this message',

@@ -2,6 +2,7 @@ import type { App, RespondArguments, SlashCommand } from '@slack/bolt';
 import type { Verb } from '../../access/access.js';
 import { parseCommand } from '../../command.js';
 import type { Deps } from '../../deps.js';
+import { pendingFor } from '../../flows/approve.js';
 import { describeCard } from '../../flows/card.js';
 import { sendExport } from '../../flows/csv.js';
 import { changeAssignment, listNumbers, manageable, numberHistory } from '../../flows/numbers.js';
@@ -75,6 +76,8 @@ export async function handleCommand(deps: Deps, command: SlashCommand, ack: Ack)
       if (number === undefined) return;
       return reply(deletePromptMessage({ number }));
     }
+    case 'pending':
+      return reply(await pendingFor(deps, user));
     case 'history': {
       const number = await allowedNumber('history', parsed.number);
       if (number === undefined) return;

@@ -7,7 +7,7 @@ import { formatPhone } from '../../phone.js';
 import { noticeView } from '../../views/card-modal.js';
 import { ids } from '../../views/ids.js';
 import { decodeMetadata } from '../../views/metadata.js';
-import { afterAck } from '../deps.js';
+import { afterAck, jobNotice } from '../deps.js';
 
 const cardFields = {
   firstName: [ids.blocks.firstName, ids.inputs.firstName],
@@ -78,7 +78,12 @@ export async function handleBulkSubmission(
     view: deps.slack.labelledView(
       noticeView(
         { metadata },
-        `:arrows_counterclockwise: *Applying the card to ${numbers.length} number${numbers.length === 1 ? '' : 's'}* (${numbers.slice(0, 3).map(formatPhone).join(', ')}${numbers.length > 3 ? ', …' : ''}). Progress is posted in ${where}; you can close this window.`,
+        await jobNotice(
+          deps,
+          body.user.id,
+          numbers.length,
+          `:arrows_counterclockwise: *Applying the card to ${numbers.length} number${numbers.length === 1 ? '' : 's'}* (${numbers.slice(0, 3).map(formatPhone).join(', ')}${numbers.length > 3 ? ', …' : ''}). Progress is posted in ${where}; you can close this window.`,
+        ),
       ),
     ),
   });

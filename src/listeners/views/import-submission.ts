@@ -6,7 +6,7 @@ import { slackFileSchema } from '../../slack/files.js';
 import { noticeView } from '../../views/card-modal.js';
 import { ids } from '../../views/ids.js';
 import { decodeMetadata } from '../../views/metadata.js';
-import { afterAck } from '../deps.js';
+import { afterAck, jobNotice } from '../deps.js';
 
 const previewMetadata = z.object({ job: z.number().int().positive().nullable() });
 
@@ -76,7 +76,12 @@ async function handleApply(
     view: deps.slack.labelledView(
       noticeView(
         { metadata },
-        `:arrows_counterclockwise: *Applying ${job.numbers.length} cards.* Progress is posted where you ran the command; you can close this window.`,
+        await jobNotice(
+          deps,
+          body.user.id,
+          job.numbers.length,
+          `:arrows_counterclockwise: *Applying ${job.numbers.length} cards.* Progress is posted where you ran the command; you can close this window.`,
+        ),
       ),
     ),
   });
