@@ -27,6 +27,8 @@ type Tuning = NonNullable<Parameters<typeof connectSendblue>[2]> & {
   liveDelaysMs?: readonly number[];
   /** Test-only: a resolver and address policy that reach local image servers. */
   photos?: Partial<PhotoCheckerOptions>;
+  /** Test-only: the clock requests for approval are made, decided and expired on. */
+  now?: () => Date;
 };
 
 // views.open must land inside the 3 s trigger window: a retry or a long wait only produces an
@@ -96,7 +98,7 @@ export async function openServices(
     config.liveCheck ? (tuning?.liveDelaysMs ?? defaultLiveDelaysMs) : [],
   );
   const operations = new InFlight();
-  const now = () => new Date();
+  const now = tuning?.now ?? (() => new Date());
   const drift = new DriftCheck(
     { sendblue: sendblue.client, store, slack, log, config, access },
     config.reconcileIntervalMs,

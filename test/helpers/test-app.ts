@@ -32,6 +32,8 @@ export interface TestAppOptions {
   client?: Pick<Partial<SendblueClientOptions>, 'retry' | 'attemptTimeoutMs' | 'deadlineMs'>;
   /** When the reads after a set run ("live"); none unless asked, so tests count only their own Sendblue calls. */
   liveDelaysMs?: readonly number[];
+  /** The app's clock (approvals are requested, decided and expired on it). */
+  now?: () => Date;
 }
 
 /**
@@ -71,6 +73,7 @@ export async function startTestApp(options: TestAppOptions = {}) {
     },
     simulator: { latencyMs: { get: 0, post: 0, delete: 0 } },
     liveDelaysMs: options.liveDelaysMs ?? [],
+    ...(options.now ? { now: options.now } : {}),
     ...(options.photos ? { photos: options.photos } : {}),
   });
   await services.lines.refresh();
