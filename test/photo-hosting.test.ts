@@ -69,6 +69,22 @@ describe('hosted photo retention', () => {
     expect(await host.prune(number)).toBe(1);
   });
 
+  it('keeps the photo of a change waiting for approval, however long it waits; lets it go once decided', async () => {
+    const held = await host.host(number, jpeg(), 'U1');
+    if (!held.ok) throw new Error('hosting failed');
+    const { approval } = await store.requestApproval({
+      kind: 'set',
+      requesterId: 'U1',
+      channel: 'C1',
+      changes: [{ number, before: null, after: card(held.url) }],
+      expiresAt: new Date(clock.getTime() + 30 * 24 * hour),
+    });
+    later(6 * 24 * hour);
+    expect(await host.prune(number)).toBe(0);
+    await store.decideApproval(approval.id, { state: 'rejected', by: 'UADMIN', reason: 'no' });
+    expect(await host.prune(number)).toBe(1);
+  });
+
   it(`refuses a photo beyond ${MAX_PHOTOS_PER_NUMBER} kept for one number, saying when to try again; other numbers are not affected`, async () => {
     for (let i = 0; i < MAX_PHOTOS_PER_NUMBER; i++)
       expect((await host.host(number, jpeg(), 'U1')).ok).toBe(true);

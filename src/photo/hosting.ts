@@ -71,7 +71,8 @@ export class PhotoHost {
 
   /**
    * Deletes the number's photos that nothing refers to any more: neither its last known card nor
-   * one of its latest changes (which history can restore). Resolves to how many went.
+   * one of its latest changes (which history can restore), nor a change still waiting for approval.
+   * Resolves to how many went.
    */
   async prune(number: string): Promise<number> {
     const referenced = new Set<string>();
@@ -80,6 +81,9 @@ export class PhotoHost {
     for (const entry of await this.store.history(number, RESTORABLE_CHANGES)) {
       this.keep(referenced, entry.after?.photoUrl);
       this.keep(referenced, entry.before?.photoUrl);
+    }
+    for (const approval of await this.store.approvals({ number, state: 'waiting', limit: 1000 })) {
+      for (const change of approval.changes) this.keep(referenced, change.after?.photoUrl);
     }
     const youngest = this.now().getTime() - minAgeMs;
     let removed = 0;
