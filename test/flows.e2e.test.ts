@@ -108,6 +108,68 @@ describe('/contactcard set', () => {
     expect(app.sendblue.requests[0]?.method).toBe('GET');
   });
 
+  describe('with a card the store knows', () => {
+    const known = {
+      firstName: 'Ada',
+      lastName: 'Lovelace',
+      displayName: 'Ada at Acme',
+      photoUrl: 'https://example.com/ada.jpg',
+    };
+    const knownCard = async () => {
+      await start();
+      await app.services.store.rememberCard(number, known, 'U0ALICE');
+    };
+    const opened = () => text(app.slack.callsTo('views.open')[0]?.args.view);
+
+    it('opens the form filled in at once (photo included) and, as Sendblue shows the same card, never updates it', async () => {
+      await knownCard();
+      app.sendblue.profiles.set(number, known);
+      await app.command(`set ${number}`);
+      await app.settle();
+      for (const value of ['Ada', 'Lovelace', 'Ada at Acme', known.photoUrl]) {
+        expect(opened()).toContain(`"initial_value":"${value}"`);
+      }
+      expect(opened()).toContain('being checked with Sendblue');
+      expect(opened()).not.toContain('Loading');
+      // One read of Sendblue, after the open; no views.update.
+      expect(app.sendblue.requests.map((r) => r.method)).toEqual(['GET']);
+      expect(app.slack.callsTo('views.update')).toEqual([]);
+    });
+
+    it('updates the form with Sendblue’s card, and says so, when it was changed outside contactcard', async () => {
+      await knownCard();
+      app.sendblue.profiles.set(number, { ...known, firstName: 'Grace', displayName: null });
+      await app.command(`set ${number}`);
+      await app.settle();
+      const [update] = app.slack.callsTo('views.update');
+      const view = text(update?.args.view);
+      expect(view).toContain('changed outside contactcard');
+      expect(view).toContain('"initial_value":"Grace"');
+      expect(view).not.toContain('"initial_value":"Ada at Acme"');
+      expect(view).toContain(`"initial_value":"${known.photoUrl}"`);
+      // New block ids: Slack shows the new values instead of keeping the ones it opened with.
+      expect(view).toContain(`${ids.blocks.firstName}_r1`);
+      expect(update?.args.hash).toMatch(/^hash-/);
+    });
+
+    it('says when Sendblue shows no card any more, and when it cannot be read, keeping the form', async () => {
+      await knownCard();
+      await app.command(`set ${number}`);
+      await app.settle();
+      expect(text(app.slack.callsTo('views.update')[0]?.args.view)).toContain('removed outside contactcard');
+
+      app.slack.reset();
+      app.sendblue.inject(number, faults.error(503, 'temporarily unavailable'));
+      await app.command(`set ${number}`);
+      await app.settle();
+      const view = text(app.slack.callsTo('views.update')[0]?.args.view);
+      expect(view).toContain('Could not read the current card');
+      expect(view).toContain('The form shows the last card set through contactcard');
+      // The same block ids: what the person typed meanwhile stays.
+      expect(view).toContain(`"block_id":"${ids.blocks.firstName}"`);
+    });
+  });
+
   it('opens the form with a number field when no number is given, without calling Sendblue', async () => {
     await start();
     const form = await openForm(null);

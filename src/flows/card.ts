@@ -1,9 +1,12 @@
 import type { ModalView } from '@slack/types';
+import { sameCard, shownCard } from '../card/compare.js';
 import type { ProfileInput } from '../card/rules.js';
 import type { ChangeRequest, ChangeResult } from '../changes/pipeline.js';
 import type { Deps } from '../deps.js';
 import { formatPhone } from '../phone.js';
-import { cardFormView, noticeView } from '../views/card-modal.js';
+import type { ProfileState } from '../sendblue/schemas.js';
+import type { KnownCard } from '../store/types.js';
+import { type CardPrefill, cardFormView, changedOutsideNotice, noticeView } from '../views/card-modal.js';
 import { explainFailure, isHopeless } from '../views/explain.js';
 import { cardStateMessage, failureMessage, type Message, progressMessage } from '../views/messages.js';
 import type { ModalMetadata } from '../views/metadata.js';
@@ -17,42 +20,88 @@ const describe = (error: unknown) => (error instanceof Error ? error.message : S
 // Reading the card must not keep a modal on "Loading…" for long: the person can still type a new one.
 const stateReadTimeoutMs = 8_000;
 
-/** Fills the loading modal with the number's current card, or says why it could not be read. */
-export async function loadCardForm(
-  deps: Deps,
-  target: { viewId: string; hash: string | undefined; metadata: ModalMetadata & { number: string } },
-): Promise<void> {
-  const { metadata } = target;
-  let view: ModalView;
+type FormTarget = { viewId: string; hash: string | undefined; metadata: ModalMetadata & { number: string } };
+
+/** Reads the number's state with a deadline: a slow Sendblue must not hold a modal for long. */
+async function readState(deps: Deps, number: string) {
   // Not AbortSignal.timeout(): on Node 20 each one is a costly transferable signal kept alive for 8 s.
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(), stateReadTimeoutMs);
   try {
-    const state = await deps.sendblue.getState(metadata.number, { signal: deadline.signal });
+    return await deps.sendblue.getState(number, { signal: deadline.signal });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The form (or, for a number that cannot be edited, a notice) after a failed read, saying why. */
+function unreadView(deps: Deps, target: FormTarget, error: unknown, prefill?: CardPrefill): ModalView {
+  const { metadata } = target;
+  const explanation = explainFailure(error);
+  const phone = formatPhone(metadata.number);
+  const reason = [explanation.meaning ?? explanation.headline, explanation.advice]
+    .map(escapeMrkdwn)
+    .join(' ');
+  // When the number itself is unusable, a form would only lead to the same refusal.
+  if (isHopeless(error)) return noticeView({ metadata }, `:x: *${phone} cannot be edited.* ${reason}`);
+  const kept = prefill ? ' The form shows the last card set through contactcard.' : '';
+  return cardFormView({
+    metadata,
+    prefill,
+    uploads: deps.photoHost !== undefined,
+    notice: `:warning: Could not read the current card of ${phone}. ${reason}${kept} You can still set a new card below.`,
+  });
+}
+
+async function showForm(deps: Deps, target: FormTarget, view: ModalView): Promise<void> {
+  const delivery = await deps.slack.updateModal(target.viewId, view, { hash: target.hash });
+  if (!delivery.ok) deps.log.info(`card form not shown (${delivery.error}): the modal was probably closed`);
+}
+
+/** Fills the loading modal with the number's current card, or says why it could not be read. */
+export async function loadCardForm(deps: Deps, target: FormTarget): Promise<void> {
+  const { metadata } = target;
+  let view: ModalView;
+  try {
+    const state = await readState(deps, metadata.number);
     // Sendblue never reports the photo URL: the last one set through this app fills it in.
     const photoUrl = state.hasProfile
       ? (await deps.store.lastKnownCard(metadata.number))?.photoUrl
       : undefined;
     view = cardFormView({ metadata, prefill: { ...state, photoUrl }, uploads: deps.photoHost !== undefined });
   } catch (error) {
-    const explanation = explainFailure(error);
-    const phone = formatPhone(metadata.number);
-    const reason = [explanation.meaning ?? explanation.headline, explanation.advice]
-      .map(escapeMrkdwn)
-      .join(' ');
-    // When the number itself is unusable, a form would only lead to the same refusal.
-    view = isHopeless(error)
-      ? noticeView({ metadata }, `:x: *${phone} cannot be edited.* ${reason}`)
-      : cardFormView({
-          metadata,
-          uploads: deps.photoHost !== undefined,
-          notice: `:warning: Could not read the current card of ${phone}. ${reason} You can still set a new card below.`,
-        });
-  } finally {
-    clearTimeout(timer);
+    view = unreadView(deps, target, error);
   }
-  const delivery = await deps.slack.updateModal(target.viewId, view, { hash: target.hash });
-  if (!delivery.ok) deps.log.info(`card form not shown (${delivery.error}): the modal was probably closed`);
+  await showForm(deps, target, view);
+}
+
+/**
+ * The form opened filled in with the last card set here; Sendblue's state is read after the open,
+ * and the form changes only when Sendblue shows another card or cannot be read.
+ */
+export async function checkCardForm(deps: Deps, target: FormTarget & { known: KnownCard }): Promise<void> {
+  const { metadata, known } = target;
+  let state: ProfileState;
+  try {
+    state = await readState(deps, metadata.number);
+  } catch (error) {
+    // Same block ids: whatever the person has typed meanwhile stays.
+    return showForm(deps, target, unreadView(deps, target, error, known));
+  }
+  const shown = shownCard(state, known);
+  if (sameCard(shown, known)) return;
+  // New block ids, so that Slack shows Sendblue's values instead of the ones it opened with.
+  const revised = { ...metadata, revision: (metadata.revision ?? 0) + 1 };
+  await showForm(
+    deps,
+    target,
+    cardFormView({
+      metadata: revised,
+      prefill: shown ?? {},
+      uploads: deps.photoHost !== undefined,
+      notice: changedOutsideNotice(shown !== null),
+    }),
+  );
 }
 
 export type PresentingDeps = Pick<

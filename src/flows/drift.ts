@@ -1,3 +1,4 @@
+import { sameCard, shownCard } from '../card/compare.js';
 import { mapWithLimit } from '../concurrency.js';
 import type { Deps } from '../deps.js';
 import { SendblueApiError } from '../sendblue/errors.js';
@@ -7,24 +8,6 @@ import { driftNotice } from '../views/messages.js';
 
 // Gentle on one account's API: two reads at a time.
 const readConcurrency = 2;
-
-/** What Sendblue shows for a number, as a card snapshot (it never reports the photo: ours is kept). */
-function shownCard(state: ProfileState, known: KnownCard): CardSnapshot | null {
-  if (!state.hasProfile) return null;
-  return {
-    firstName: state.firstName,
-    lastName: state.lastName,
-    displayName: state.displayName,
-    photoUrl: known.photoUrl,
-  };
-}
-
-const same = (a: CardSnapshot | null, b: CardSnapshot | null) =>
-  a === null || b === null
-    ? a === b
-    : a.firstName === b.firstName &&
-      a.lastName === b.lastName &&
-      (a.displayName ?? null) === (b.displayName ?? null);
 
 /**
  * Drift alerts: every CONTACTCARD_RECONCILE_INTERVAL, on one replica at a time, the state of every
@@ -77,10 +60,10 @@ export class DriftCheck {
         return;
       }
       const shown = shownCard(state, known);
-      if (same(shown, known)) return;
+      if (sameCard(shown, known)) return;
       // The same difference is reported once: the latest entry already records it.
       const [latest] = await store.history(known.number, 1);
-      if (latest?.actorId === OUTSIDE_ACTOR && same(latest.after, shown)) return;
+      if (latest?.actorId === OUTSIDE_ACTOR && sameCard(latest.after, shown)) return;
       const entry = await store.beginChange({
         action: shown ? 'set' : 'delete',
         number: known.number,

@@ -1,14 +1,15 @@
 import type { CardDraft } from '../card/rules.js';
 import type { Deps } from '../deps.js';
-import { loadCardForm } from '../flows/card.js';
+import { checkCardForm, loadCardForm } from '../flows/card.js';
 import type { Audience } from '../flows/ports.js';
-import { cardFormView, loadingView } from '../views/card-modal.js';
+import { cardFormView, knownCardNotice, loadingView } from '../views/card-modal.js';
 import type { ModalMetadata } from '../views/metadata.js';
 import { afterAck, openModalOrSay } from './deps.js';
 
 /**
- * Opens the card modal inside the trigger window. With a known number the loading view goes up
- * first and the Sendblue read happens only after it, so Sendblue never delays `views.open`.
+ * Opens the card modal inside the trigger window. With a number whose last card the store knows,
+ * the form opens filled in with it; with a number it does not, a loading view goes up first. Either
+ * way Sendblue is read only after the open, so it never delays `views.open`.
  * A draft (Try again) opens the form directly with what the person typed. If Slack refuses,
  * the person is told privately how to get it back (`again`: what to do).
  */
@@ -26,14 +27,19 @@ export async function openCardModal(
   const { metadata, draft } = request;
   const number = metadata.number;
   const loadsCard = number !== undefined && draft === undefined;
-  const view = loadsCard
-    ? loadingView({ metadata: { ...metadata, number } })
-    : cardFormView({
-        metadata,
-        prefill: draft ?? {},
-        numberChoices: request.numberChoices,
-        uploads: deps.photoHost !== undefined,
-      });
+  // The store's last card opens the form filled in at once; Sendblue confirms it after the open.
+  const known = loadsCard ? await deps.store.lastKnownCard(number) : undefined;
+  const uploads = deps.photoHost !== undefined;
+  const view =
+    loadsCard && known === undefined
+      ? loadingView({ metadata: { ...metadata, number } })
+      : cardFormView({
+          metadata,
+          prefill: draft ?? known ?? {},
+          numberChoices: request.numberChoices,
+          uploads,
+          ...(known ? { notice: knownCardNotice } : {}),
+        });
   const opened = await openModalOrSay(deps, {
     triggerId: request.triggerId,
     view,
@@ -43,9 +49,9 @@ export async function openCardModal(
   });
   if (!opened.ok) return;
   const { viewId, hash } = opened;
-  if (loadsCard && viewId !== undefined) {
-    afterAck(deps, 'loading the card form', () =>
-      loadCardForm(deps, { viewId, hash, metadata: { ...metadata, number } }),
-    );
-  }
+  if (!loadsCard || viewId === undefined) return;
+  const target = { viewId, hash, metadata: { ...metadata, number } };
+  afterAck(deps, 'loading the card form', () =>
+    known ? checkCardForm(deps, { ...target, known }) : loadCardForm(deps, target),
+  );
 }

@@ -41,6 +41,17 @@ export function loadingView(context: ModalContext & { metadata: { number: string
   );
 }
 
+/** Above a form opened with the last card set here, while Sendblue's state is read. */
+export const knownCardNotice =
+  ':mag: Filled in with the last card set through contactcard. It is being checked with Sendblue: if Sendblue shows another card, this form will say so.';
+
+/** The form after Sendblue showed a card other than the last one set here. */
+export function changedOutsideNotice(hasCard: boolean): string {
+  return hasCard
+    ? ':warning: *This card was changed outside contactcard.* The form now shows what Sendblue shows (the photo is the last one set here).'
+    : ':warning: *Sendblue shows no card for this number*: it was removed outside contactcard. Set it again below.';
+}
+
 /**
  * The editing form. It always replaces a view without inputs (the loading or applying view) or
  * opens fresh, so Slack applies every `initial_value` rather than keeping stale typed state.
