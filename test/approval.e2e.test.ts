@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Approval } from '../src/store/types.js';
 import { ids } from '../src/views/ids.js';
 import {
@@ -299,7 +299,14 @@ describe('generated Approve, Reject and reason payloads from people who may not 
     await submitCard(app, owner, number);
     const [waiting] = await app.services.store.approvals({ number, state: 'waiting' });
     const id = waiting?.id ?? 0;
-    const anyValue = fc.oneof(fc.anything(), fc.constant(String(id)), fc.constant(id), fc.constant(null));
+    // {"valueOf":1,"toString":1} made Number() throw: a value any JSON may hold.
+    const anyValue = fc.oneof(
+      fc.anything(),
+      fc.constant(String(id)),
+      fc.constant(id),
+      fc.constant(null),
+      fc.constant({ valueOf: 1, toString: 1 }),
+    );
     const user = fc.oneof(
       fc.constantFrom(owner, other),
       fc.record({ id: fc.anything() }).map((u) => u.id),
@@ -345,6 +352,7 @@ describe('generated Approve, Reject and reason payloads from people who may not 
       ),
     });
     const sendblueBefore = app.sendblue.requests.length;
+    const errors = vi.spyOn(console, 'error');
     await fc.assert(
       fc.asyncProperty(fc.oneof(button, reason), async (payload) => {
         const answer = await app.interact(payload as Record<string, unknown>);
@@ -353,6 +361,9 @@ describe('generated Approve, Reject and reason payloads from people who may not 
       { numRuns: 150 },
     );
     await app.settle();
+    const bugs = errors.mock.calls.map((args) => args.map(String).join(' '));
+    errors.mockRestore();
+    expect(bugs.filter((line) => /unhandled error|failed unexpectedly|Unhandled/i.test(line))).toEqual([]);
     expect(app.sendblue.requests.length).toBe(sendblueBefore);
     expect((await app.services.store.approval(id))?.state).toBe('waiting');
   });

@@ -257,6 +257,27 @@ describe('signed bodies Bolt could crash on, in-process', () => {
     await app.settle();
     expect(app.slack.callsTo('views.open').length).toBe(opened + 1);
   });
+
+  // Found by the Socket Mode fuzz: Number() on a button value {"valueOf":1,"toString":1} threw after
+  // the ack (an unhandled rejection in Socket Mode, an ERROR line over HTTP).
+  it.each([
+    ids.actions.bulkCancel,
+    ids.actions.bulkRetry,
+    ids.actions.homePage,
+    ids.actions.approve,
+    ids.actions.reject,
+  ])(
+    'a %s button whose value is an object that cannot become a number is ignored quietly',
+    async (actionId) => {
+      const errorsBefore = errorLines().length;
+      const click = buttonClick(actionId, '', { responseUrl: app.slack.responseUrl('odd') });
+      const payload = { ...click, actions: [{ ...click.actions[0], value: { valueOf: 1, toString: 1 } }] };
+      expect((await app.interact(payload)).status).toBe(200);
+      await app.settle();
+      expect(errorLines().slice(errorsBefore)).toEqual([]);
+      await stillServing();
+    },
+  );
 });
 
 describe('the same requests through the real entry point (a crash would exit the child)', () => {

@@ -5,6 +5,14 @@ import { refusalText } from '../views/access-messages.js';
 import { jobHeldNotice } from '../views/approval.js';
 import { progressMessage } from '../views/messages.js';
 
+/**
+ * A button's value that names a record (a page, a job, a request): a whole number as a string, or
+ * undefined. Never Number() on the raw value: an object such as {"valueOf":1} makes that throw.
+ */
+export function wholeNumberIn(value: unknown): number | undefined {
+  return typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : undefined;
+}
+
 /** Runs work after the ack, tracked for graceful shutdown and never left as an unhandled rejection. */
 export function afterAck(deps: Deps, what: string, work: () => Promise<unknown>): void {
   deps.operations.track(

@@ -5,7 +5,7 @@ import { manageable } from '../../flows/numbers.js';
 import { bulkModalView, importModalView } from '../../views/bulk.js';
 import { ids } from '../../views/ids.js';
 import { noteMessage } from '../../views/messages.js';
-import { afterAck, audienceOf, openModalOrSay } from '../deps.js';
+import { afterAck, audienceOf, openModalOrSay, wholeNumberIn } from '../deps.js';
 
 type ButtonBody = BlockAction<ButtonAction>;
 
@@ -39,10 +39,10 @@ export function register(app: App, deps: Deps): void {
   });
   app.action<ButtonBody>(ids.actions.bulkCancel, async ({ ack, body, action }) => {
     await ack();
-    const jobId = Number(action.value);
+    const jobId = wholeNumberIn(action.value);
     afterAck(deps, 'cancelling a bulk change', async () => {
-      const cancelled = Number.isInteger(jobId) && (await deps.bulk.cancel(jobId, body.user.id));
-      const job = cancelled ? undefined : await deps.store.bulkJob(jobId);
+      const cancelled = jobId !== undefined && (await deps.bulk.cancel(jobId, body.user.id));
+      const job = cancelled || jobId === undefined ? undefined : await deps.store.bulkJob(jobId);
       const text = cancelled
         ? 'Cancelled: numbers not yet started will not be changed; the ones running finish.'
         : job?.state === 'running'
@@ -53,9 +53,9 @@ export function register(app: App, deps: Deps): void {
   });
   app.action<ButtonBody>(ids.actions.bulkRetry, async ({ ack, body, action }) => {
     await ack();
-    const jobId = Number(action.value);
+    const jobId = wholeNumberIn(action.value);
     afterAck(deps, 'retrying a bulk change', async () => {
-      const job = Number.isInteger(jobId) ? await deps.store.bulkJob(jobId) : undefined;
+      const job = jobId === undefined ? undefined : await deps.store.bulkJob(jobId);
       const mayRetry = job && (job.actorId === body.user.id || (await deps.access.isAdmin(body.user.id)));
       if (!job || job.state === 'running' || job.state === 'draft' || !mayRetry) {
         const text =

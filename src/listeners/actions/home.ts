@@ -5,14 +5,14 @@ import { numberHistory } from '../../flows/numbers.js';
 import { refusalMessage } from '../../views/access-messages.js';
 import { statuses } from '../../views/home.js';
 import { ids } from '../../views/ids.js';
-import { afterAck, audienceOf } from '../deps.js';
+import { afterAck, audienceOf, wholeNumberIn } from '../deps.js';
 
 /** Home tab controls: Previous/Next, the status filter, and a number's History. */
 export function register(app: App, deps: Deps): void {
   app.action<BlockAction<ButtonAction>>(ids.actions.homePage, async ({ ack, body, action }) => {
     await ack();
-    const page = Number(action.value);
-    if (Number.isInteger(page) && page >= 0)
+    const page = wholeNumberIn(action.value);
+    if (page !== undefined)
       afterAck(deps, 'paging the Home tab', () => deps.homes.publish(body.user.id, { page }));
   });
   app.action<BlockAction<StaticSelectAction>>(ids.actions.homeFilter, async ({ ack, body, action }) => {
