@@ -91,6 +91,10 @@ export function createApp(deps: Deps): ContactcardApp {
     logLevel: log.getLevel(),
     clientOptions: { slackApiUrl: config.slack.apiUrl },
     deferInitialization: true,
+    // Neither is used, and each is work on every request: no listener reads context.conversation,
+    // and no listener takes message events (the only ones the bot could send to itself).
+    convoStore: false,
+    ignoreSelf: false,
   });
   app.use(rejectFutureRequests());
   app.use(rejectMalformedPayloads());
