@@ -108,6 +108,22 @@ describe('/contactcard set', () => {
     expect(app.sendblue.requests[0]?.method).toBe('GET');
   });
 
+  it('gives up on a views.open Slack does not answer within the trigger window, and says so privately', async () => {
+    await start();
+    app.slack.on(
+      'views.open',
+      () => new Promise((resolve) => setTimeout(() => resolve({ ok: true }), 6_000)),
+    );
+    const started = Date.now();
+    await app.command(`set ${number}`, { responseId: 'slow-open' });
+    const told = await app.slack.waitFor(
+      () => app.slack.responsePosts.find((post) => post.path === '/response/slow-open'),
+      5_000,
+    );
+    expect(JSON.stringify(told)).toContain('Slack did not open the card editor');
+    expect(Date.now() - started).toBeLessThan(4_000);
+  });
+
   describe('with a card the store knows', () => {
     const known = {
       firstName: 'Ada',
