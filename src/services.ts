@@ -86,7 +86,6 @@ export async function openServices(
     client: new webApi.WebClient(config.slack.botToken, {
       ...slackOptions,
       retryConfig: webApi.retryPolicies.fiveRetriesInFiveMinutes,
-      fetch: slackFetch(),
     }),
     quickClient,
     apiUrl: config.slack.apiUrl,

@@ -44,31 +44,33 @@ const snapshot = fc.record({
   photoUrl: fc.option(fc.webUrl({ validSchemes: ['https'] }), { nil: null }),
 }) as fc.Arbitrary<CardSnapshot>;
 
-const approval = fc.record({
-  id: fc.integer({ min: 1, max: 1e9 }),
-  kind: fc.constantFrom('set', 'delete', 'bulk', 'import'),
-  requesterId: fc.constant('UOWNER'),
-  channel: fc.constant('C0CHANNEL'),
-  changes: fc.array(
-    fc.record({
-      number: fc.integer({ min: 2_000_000_000, max: 9_999_999_999 }).map((n) => `+1${n}`),
-      before: fc.option(snapshot, { nil: null }),
-      after: fc.option(snapshot, { nil: null }),
-    }),
-    { minLength: 1, maxLength: 300, size: 'max' },
-  ),
-  photoHosted: fc.boolean(),
-  jobId: fc.constant(null),
-  requestKey: fc.constant(null),
-  state: fc.constantFrom('waiting', 'approved', 'rejected', 'superseded', 'expired'),
-  createdAt: fc.constant(new Date('2026-12-01T10:00:00Z')),
-  expiresAt: fc.constant(new Date('2026-12-08T10:00:00Z')),
-  decidedBy: fc.option(fc.constant('UA1'), { nil: null }),
-  decidedAt: fc.constant(null),
-  reason: fc.option(fc.string({ maxLength: 500 }), { nil: null }),
-  supersededBy: fc.constant(null),
-  messages: fc.constant([]),
-}) as fc.Arbitrary<Approval>;
+const approvalOf = (maxNumbers: number) =>
+  fc.record({
+    id: fc.integer({ min: 1, max: 1e9 }),
+    kind: fc.constantFrom('set', 'delete', 'bulk', 'import'),
+    requesterId: fc.constant('UOWNER'),
+    channel: fc.constant('C0CHANNEL'),
+    changes: fc.array(
+      fc.record({
+        number: fc.integer({ min: 2_000_000_000, max: 9_999_999_999 }).map((n) => `+1${n}`),
+        before: fc.option(snapshot, { nil: null }),
+        after: fc.option(snapshot, { nil: null }),
+      }),
+      { minLength: 1, maxLength: maxNumbers, size: 'max' },
+    ),
+    photoHosted: fc.boolean(),
+    jobId: fc.constant(null),
+    requestKey: fc.constant(null),
+    state: fc.constantFrom('waiting', 'approved', 'rejected', 'superseded', 'expired'),
+    createdAt: fc.constant(new Date('2026-12-01T10:00:00Z')),
+    expiresAt: fc.constant(new Date('2026-12-08T10:00:00Z')),
+    decidedBy: fc.option(fc.constant('UA1'), { nil: null }),
+    decidedAt: fc.constant(null),
+    reason: fc.option(fc.string({ maxLength: 500 }), { nil: null }),
+    supersededBy: fc.constant(null),
+    messages: fc.constant([]),
+  }) as fc.Arbitrary<Approval>;
+const approval = approvalOf(300);
 
 describe('request messages', () => {
   it('stay within Block Kit’s limits for any request of up to 300 numbers, with buttons only while waiting', () => {
@@ -87,10 +89,14 @@ describe('request messages', () => {
 
   it('the pending list stays within the limits however many wait', () => {
     fc.assert(
-      fc.property(fc.array(approval, { maxLength: 60, size: 'max' }), fc.boolean(), (approvals, asAdmin) => {
-        const message = pendingMessage({ approvals, total: approvals.length, asAdmin });
-        expect(blockKitViolations({ blocks: message.blocks }, 50)).toEqual([]);
-      }),
+      fc.property(
+        fc.array(approvalOf(5), { maxLength: 60, size: 'max' }),
+        fc.boolean(),
+        (approvals, asAdmin) => {
+          const message = pendingMessage({ approvals, total: approvals.length, asAdmin });
+          expect(blockKitViolations({ blocks: message.blocks }, 50)).toEqual([]);
+        },
+      ),
       { numRuns: 100 },
     );
   });
