@@ -10,7 +10,9 @@ import {
   requestPosts,
   saidSince,
   submitCard,
+  viewSubmit,
 } from './helpers/approval-driver.js';
+import { buttonClick } from './helpers/payloads.js';
 import { startTestApp, type TestApp } from './helpers/test-app.js';
 
 // Four-eyes approval through the real app over HTTP: every mode × requester × kind of change, then
@@ -183,53 +185,21 @@ describe('decisions', () => {
     const n = lines[52] as string;
     const approval = await held(owner, n);
     const opens = app().slack.callsTo('views.open').length;
-    await app().interact({
-      type: 'block_actions',
-      team: { id: 'T0TEST', domain: 'test' },
-      user: { id: admin, username: 'admin', name: 'admin', team_id: 'T0TEST' },
-      api_app_id: 'A0APP',
-      token: 'legacy-verification-token',
-      trigger_id: 'trigger-reject',
-      container: { type: 'message', message_ts: '1.1', channel_id: admin },
-      channel: { id: admin, name: 'directmessage' },
-      response_url: app().slack.responseUrl('reject'),
-      actions: [
-        {
-          type: 'button',
-          action_id: ids.actions.reject,
-          block_id: 'b',
-          value: String(approval.id),
-          action_ts: '1',
-        },
-      ],
-    });
+    await app().interact(
+      buttonClick(ids.actions.reject, String(approval.id), {
+        responseUrl: app().slack.responseUrl('reject'),
+        user: admin,
+        channel: admin,
+      }),
+    );
     await app().settle();
     const form = app().slack.callsTo('views.open').slice(opens)[0]?.args.view as
       | { private_metadata: string }
       | undefined;
     expect(JSON.stringify(form)).toContain(ids.rejectModal);
     const submit = (reason: string | null) =>
-      app().interact({
-        type: 'view_submission',
-        team: { id: 'T0TEST', domain: 'test' },
-        user: { id: admin, username: 'admin', name: 'admin', team_id: 'T0TEST' },
-        api_app_id: 'A0APP',
-        token: 'legacy-verification-token',
-        trigger_id: 'trigger-reject-submit',
-        view: {
-          id: 'VREJECT',
-          hash: 'h',
-          type: 'modal',
-          callback_id: ids.rejectModal,
-          private_metadata: form?.private_metadata ?? '',
-          state: {
-            values: {
-              [ids.rejectReason.block]: {
-                [ids.rejectReason.input]: { type: 'plain_text_input', value: reason },
-              },
-            },
-          },
-        },
+      viewSubmit(app(), admin, ids.rejectModal, form?.private_metadata ?? '', {
+        [ids.rejectReason.block]: { [ids.rejectReason.input]: { type: 'plain_text_input', value: reason } },
       });
     expect((await submit('   ')).json()).toMatchObject({ response_action: 'errors' });
     const from = app().slack.calls.length;

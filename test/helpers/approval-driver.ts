@@ -19,7 +19,14 @@ export const card = {
 let sequence = 0;
 const next = () => `${Date.now()}${++sequence}`;
 
-function viewSubmit(app: TestApp, user: string, callback: string, privateMetadata: string, values: unknown) {
+/** A view_submission of one of the app's modals (`callback`), as `user`. */
+export function viewSubmit(
+  app: TestApp,
+  user: string,
+  callback: string,
+  privateMetadata: string,
+  values: unknown,
+) {
   return app.interact({
     type: 'view_submission',
     team: { id: 'T0TEST', domain: 'test' },
