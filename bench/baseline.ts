@@ -1,18 +1,13 @@
 /**
  * Child process of the benchmark: a bare Bolt app with the same receiver as the app (HTTPReceiver on
  * /slack/events, /healthz), whose /contactcard handler only acks and opens a static modal, and whose
- * card modal submission only acks. What the app costs is measured against this.
+ * card modal submission only acks: what Bolt itself costs, shown beside the same-job baseline. With
+ * BENCH_HOME=1 it also publishes a static Home tab of 100 blocks (Block Kit's most) when it is opened.
  */
 
-import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
-import type { ModalView } from '@slack/types';
+import type { HomeView, KnownBlock, ModalView } from '@slack/types';
+import { boltChild, env } from './bolt-child.js';
 import { serveAsks } from './protocol.js';
-
-const env = (name: string) => {
-  const value = process.env[name];
-  if (value === undefined) throw new Error(`baseline: ${name} is not set`);
-  return value;
-};
 
 const staticView: ModalView = {
   type: 'modal',
@@ -22,27 +17,27 @@ const staticView: ModalView = {
   blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'Loading the current card…' } }],
 };
 
-const receiver = new HTTPReceiver({
-  signingSecret: env('SLACK_SIGNING_SECRET'),
-  endpoints: '/slack/events',
-  logLevel: LogLevel.ERROR,
-  customRoutes: [
-    {
-      path: '/healthz',
-      method: ['GET'],
-      handler: (_req, res) => {
-        res.writeHead(200, { 'content-type': 'text/plain' });
-        res.end('ok');
+// A header, then 33 numbers of a section, a context line and a divider each.
+const staticHome: HomeView = {
+  type: 'home',
+  blocks: [
+    { type: 'header', text: { type: 'plain_text', text: 'Your Sendblue numbers' } },
+    ...Array.from({ length: 33 }, (_, i): KnownBlock[] => [
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: `*+1 415-555-${3000 + i}*  :white_check_mark: submitted\nAda Lovelace`,
+        },
+        accessory: { type: 'button', action_id: `edit_${i}`, text: { type: 'plain_text', text: 'Edit' } },
       },
-    },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: 'Last change: set by <@UBENCH>' }] },
+      { type: 'divider' },
+    ]).flat(),
   ],
-});
-const app = new App({
-  receiver,
-  token: env('SLACK_BOT_TOKEN'),
-  logLevel: LogLevel.ERROR,
-  clientOptions: { slackApiUrl: env('SLACK_API_URL') },
-});
+};
+
+const app = boltChild();
 
 // Handlers still running (views.open after the ack), so the runner can wait for quiet between rounds.
 let inflight = 0;
@@ -58,6 +53,12 @@ app.command('/contactcard', async ({ ack, client, command }) => {
 app.view('contactcard_card', async ({ ack }) => {
   await ack();
 });
+
+if (process.env.BENCH_HOME === '1') {
+  app.event('app_home_opened', async ({ client, event }) => {
+    await client.views.publish({ user_id: event.user, view: staticHome });
+  });
+}
 
 await app.start({ port: Number(env('PORT')), host: env('HOST') });
 

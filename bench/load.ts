@@ -6,10 +6,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { formValues, viewSubmission } from '../test/helpers/payloads.js';
 import { signedHeaders } from '../test/helpers/slack-signing.js';
-import { channelId, commandText, signingSecret } from './protocol.js';
+import { channelId, commandText, signingSecret, type TargetName } from './protocol.js';
 
 export interface Target {
-  name: 'baseline' | 'app';
+  name: TargetName;
   url: string;
   pool: Pool;
 }
@@ -21,8 +21,10 @@ export function poolFor(url: string): Pool {
 
 export interface Request {
   body: string;
-  /** The trigger_id of a command, to match it with its views.open at the fake Slack. */
+  /** The trigger_id of a command (the user of an event), to match it with its call at the fake Slack. */
   key: string;
+  /** Sent as JSON, as Slack sends events; otherwise form-encoded, as commands and interactions. */
+  json?: boolean;
 }
 
 export interface Run {
@@ -58,8 +60,11 @@ export async function drive(
   async function worker(): Promise<void> {
     while (next < total) {
       const index = next++;
-      const { body, key } = make(index);
-      const headers = signedHeaders(signingSecret, body);
+      const { body, key, json } = make(index);
+      const headers = {
+        ...signedHeaders(signingSecret, body),
+        ...(json ? { 'content-type': 'application/json' } : {}),
+      };
       const recorded = index >= warm && index < warm + measured;
       const started = process.hrtime.bigint();
       let ok = false;
@@ -117,4 +122,18 @@ export function submissionRequest(viewId: string, number: string, responseUrl: s
     }),
   );
   return { body: new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), key: viewId };
+}
+
+/** The Home tab opened by `user`, as Slack sends the event. */
+export function homeOpened(user: string): Request {
+  const body = JSON.stringify({
+    token: 'legacy-verification-token',
+    team_id: 'T0TEST',
+    api_app_id: 'A0APP',
+    type: 'event_callback',
+    event_id: `Ev${user}`,
+    event_time: Math.floor(Date.now() / 1000),
+    event: { type: 'app_home_opened', user, channel: 'D0HOME', tab: 'home', event_ts: '1700000000.1' },
+  });
+  return { body, key: user, json: true };
 }

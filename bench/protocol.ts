@@ -3,16 +3,39 @@ import { Session } from 'node:inspector';
 import { writeHeapSnapshot } from 'node:v8';
 
 /**
- * What the benchmark's processes share: the signing secret, the numbers used, and the IPC messages
- * between the runner (bench/run.ts) and its children (fakes, app under test, baseline).
+ * What the benchmark's processes share: the signing secret, the targets and the numbers used, and
+ * the IPC messages between the runner (bench/run.ts) and its children (fakes, app under test, the
+ * same-job baseline, the bare Bolt baseline).
  */
 
 export const signingSecret = 'bench-signing-secret-0123456789';
+
+/** The real app, the least code that does the same job, and a bare Bolt app (ack + views.open). */
+export const targetNames = ['app', 'samejob', 'baseline'] as const;
+export type TargetName = (typeof targetNames)[number];
+/** The targets that call Sendblue; each gets a fake Sendblue of its own, so its calls are counted apart. */
+export const sendblueTargets = ['app', 'samejob'] as const;
+export type SendblueTarget = (typeof sendblueTargets)[number];
+
+/** Each target has its own bot token: the fake Slack tells their calls apart by it. */
+export const botTokenOf = (name: TargetName) => `xoxb-bench-token-${name}`;
 
 /** The number every command names; one of the fake Sendblue's lines. */
 export const commandNumber = '+14155551234';
 export const commandText = 'set +1 415 555 1234';
 export const channelId = 'C0CHANNEL';
+
+/**
+ * The card the app's store knows for the command's number (set through the app before) and the one
+ * the fake Sendblue reports for it: the same, so that `set` opens the filled-in form at once and
+ * needs no views.update. Sendblue never reports the photo URL; the store's fills it in.
+ */
+export const knownCard = {
+  firstName: 'Ada',
+  lastName: 'Lovelace',
+  displayName: 'Ada at Acme',
+  photoUrl: 'https://example.com/ada.jpg',
+};
 
 /**
  * Numbers for the view submissions, one per submission, so that no submission waits in the app's
@@ -21,6 +44,12 @@ export const channelId = 'C0CHANNEL';
 export const submissionNumbers: readonly string[] = Array.from(
   { length: 400 },
   (_, i) => `+1415555${String(2000 + i)}`,
+);
+
+/** The account's lines and the app's known cards for the Home tab measurement. */
+export const homeNumbers: readonly string[] = Array.from(
+  { length: 250 },
+  (_, i) => `+1415555${String(3000 + i)}`,
 );
 
 /** A request from the runner to a child; the child answers with the same id. */
@@ -35,17 +64,25 @@ export interface Answer {
   [key: string]: unknown;
 }
 
-/** What the fakes child announces once both fakes listen. */
+export interface SendblueAccess {
+  url: string;
+  keyId: string;
+  secret: string;
+}
+
+/** What the fakes child announces once the fakes listen. */
 export interface FakesReady {
   type: 'ready';
   slackUrl: string;
-  responseUrl: string;
-  botToken: string;
-  sendblue: { url: string; keyId: string; secret: string };
+  /** Add the target's name: each target's response_url posts are counted apart. */
+  responseUrlBase: string;
+  sendblue: Record<SendblueTarget, SendblueAccess>;
 }
 
+export const responseUrlOf = (ready: FakesReady, name: TargetName) => `${ready.responseUrlBase}${name}`;
+
 /**
- * Answers IPC asks: `handle` first, then the asks every child understands (memory, gc with
+ * Answers IPC asks: `handle` first, then the asks every child understands (memory, gc and heap with
  * --expose-gc, heap snapshot, allocation sampling, exit); a child exits when its parent goes away.
  */
 export function serveAsks(
@@ -65,6 +102,14 @@ export function serveAsks(
       case 'gc':
         (globalThis as { gc?: () => void }).gc?.();
         return { memory: process.memoryUsage() };
+      case 'heap': {
+        // Twice: the first full collection can leave garbage that only finalizers freed.
+        const gc = (globalThis as { gc?: () => void }).gc;
+        if (gc === undefined) throw new Error('heap needs --expose-gc');
+        gc();
+        gc();
+        return { heapUsed: process.memoryUsage().heapUsed };
+      }
       case 'heapSnapshot':
         return { file: writeHeapSnapshot(String(ask.file)) };
       case 'allocStart':
@@ -105,31 +150,38 @@ export function serveAsks(
 }
 
 /**
- * The environment a target needs against the fakes: the baseline only talks to Slack; the app also
- * gets Sendblue, an in-memory store and no photo check (the load never sends photo links).
+ * The environment a target needs against the fakes: the bare baseline only talks to Slack; the
+ * same-job baseline also reads Sendblue; the app also gets an in-memory store with the command
+ * number's card known (BENCH_KNOWN_CARD) and no photo check (the load never sends photo links).
  */
 export function targetEnv(
-  target: 'app' | 'baseline',
+  target: TargetName,
   ready: FakesReady,
   port: number,
   base: Record<string, string>,
 ): Record<string, string> {
   const slack = {
     ...base,
-    SLACK_BOT_TOKEN: ready.botToken,
+    SLACK_BOT_TOKEN: botTokenOf(target),
     SLACK_SIGNING_SECRET: signingSecret,
     SLACK_API_URL: ready.slackUrl,
     HOST: '127.0.0.1',
     PORT: String(port),
   };
   if (target === 'baseline') return slack;
-  return {
+  const sendblue = ready.sendblue[target];
+  const withSendblue = {
     ...slack,
+    SENDBLUE_API_KEY_ID: sendblue.keyId,
+    SENDBLUE_API_SECRET_KEY: sendblue.secret,
+    SENDBLUE_BASE_URL: sendblue.url,
+  };
+  if (target === 'samejob') return withSendblue;
+  return {
+    ...withSendblue,
     LOG_LEVEL: 'error',
     CONTACTCARD_DB: ':memory:',
     CONTACTCARD_PHOTO_CHECK: 'false',
-    SENDBLUE_API_KEY_ID: ready.sendblue.keyId,
-    SENDBLUE_API_SECRET_KEY: ready.sendblue.secret,
-    SENDBLUE_BASE_URL: ready.sendblue.url,
+    BENCH_KNOWN_CARD: '1',
   };
 }

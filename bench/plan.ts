@@ -1,0 +1,30 @@
+/** How much the benchmark sends, in which rounds; BENCH_SCALE scales every request count. */
+
+export const scale = Number(process.env.BENCH_SCALE ?? 1);
+const n = (count: number) => Math.max(1, Math.round(count * scale));
+
+// Six rounds put every one of the three targets in every position twice (bench/rounds.ts).
+export const plan = {
+  rounds: 6,
+  ackRounds: 6,
+  startups: 6,
+  entryStartups: 6,
+  globalWarm: n(1_000),
+  ack: [
+    { concurrency: 1, warm: n(25), measured: n(365) },
+    { concurrency: 50, warm: n(100), measured: n(400) },
+    { concurrency: 200, warm: n(250), measured: n(465) },
+  ],
+  paced: { concurrency: 1, warm: n(10), measured: n(65), cool: 0, pauseMs: 15 },
+  // With Sendblue at 5 s every round waits for its reads: each target once in each position only.
+  pacedSlowRounds: 3,
+  heap: { batches: 3, commands: n(10_000), concurrency: 50 },
+  submissionsWarm: n(400),
+  submissions: { concurrency: 20, warm: n(5), measured: n(35), cool: 0 },
+  // One Home tab opened at a time, with a pause for its publish to land before the next.
+  home: { rounds: 6, perRound: 3, pauseMs: 200 },
+  // The bound (numbers / concurrency × 1 s) is exact only for a multiple of the concurrency.
+  bulk: { concurrency: 4, numbers: scale === 1 ? 100 : Math.max(8, 4 * Math.round((100 * scale) / 4)) },
+  photoRounds: Math.max(2, Math.round(8 * scale)),
+};
+export type Plan = typeof plan;

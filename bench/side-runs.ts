@@ -1,0 +1,46 @@
+/**
+ * The measurements that run in a process of their own once the three targets have stopped: a bulk
+ * job through the real app with a 1 s Sendblue (bench/bulk.ts) and the photo pipeline
+ * (bench/photo-pipeline.ts). Each prints one line of JSON.
+ */
+import { spawnSync } from 'node:child_process';
+
+export interface BulkResult {
+  numbers: number;
+  concurrency: number;
+  posts: number;
+  wallMs: number;
+  limitMs: number;
+  ratio: number;
+}
+
+export interface PhotoResult {
+  photoBytes: number;
+  appMs: number[];
+  bareMs: number[];
+  idleMiB: number;
+  appPeakMiB: number;
+  barePeakMiB: number;
+}
+
+function runJson<T>(what: string, script: string, env: Record<string, string>, cwd: string): T {
+  const run = spawnSync(process.execPath, [script], { cwd, env, encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`${what} failed:\n${run.stderr}`);
+  return JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}') as T;
+}
+
+export const runBulk = (
+  script: string,
+  env: Record<string, string>,
+  cwd: string,
+  job: { numbers: number; concurrency: number },
+) =>
+  runJson<BulkResult>(
+    'bulk bench',
+    script,
+    { ...env, BENCH_BULK_NUMBERS: String(job.numbers), BENCH_BULK_CONCURRENCY: String(job.concurrency) },
+    cwd,
+  );
+
+export const runPhoto = (script: string, env: Record<string, string>, cwd: string, rounds: number) =>
+  runJson<PhotoResult>('photo pipeline bench', script, { ...env, BENCH_PHOTO_ROUNDS: String(rounds) }, cwd);
