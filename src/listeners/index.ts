@@ -8,12 +8,14 @@ import * as photoUrl from './actions/photo-url.js';
 import * as profilePick from './actions/profile-pick.js';
 import * as contactcardCommand from './commands/contactcard.js';
 import * as appHome from './events/app-home.js';
+import { ListenerTable } from './table.js';
 import * as bulkSubmission from './views/bulk-submission.js';
 import * as cardSubmission from './views/card-submission.js';
 import * as importSubmission from './views/import-submission.js';
 import * as rejectSubmission from './views/reject-submission.js';
 
-export function registerListeners(app: App, deps: Deps): void {
+export function registerListeners(bolt: App, deps: Deps): void {
+  const app = new ListenerTable(bolt);
   contactcardCommand.register(app, deps);
   cardSubmission.register(app, deps);
   cardButtons.register(app, deps);
@@ -26,4 +28,5 @@ export function registerListeners(app: App, deps: Deps): void {
   importSubmission.register(app, deps);
   approvalButtons.register(app, deps);
   rejectSubmission.register(app, deps);
+  app.install();
 }

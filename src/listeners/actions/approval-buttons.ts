@@ -1,15 +1,16 @@
-import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { BlockAction, ButtonAction } from '@slack/bolt';
 import type { Deps } from '../../deps.js';
 import { approveRequest } from '../../flows/approve.js';
 import { refusalMessage } from '../../views/access-messages.js';
 import { alreadyDecidedText, approvalNote, rejectModalView } from '../../views/approval.js';
 import { ids } from '../../views/ids.js';
 import { afterAck, audienceOf, openModalOrSay, wholeNumberIn } from '../deps.js';
+import type { ListenerTable } from '../table.js';
 
 type ButtonBody = BlockAction<ButtonAction>;
 
 /** Approve and Reject… on a request for approval (a channel post, a direct message, `/contactcard pending`). */
-export function register(app: App, deps: Deps): void {
+export function register(app: ListenerTable, deps: Deps): void {
   app.action<ButtonBody>(ids.actions.approve, async ({ ack, body, action }) => {
     await ack();
     // The request id comes back from Slack: checked again against the store.

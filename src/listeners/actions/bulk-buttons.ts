@@ -1,4 +1,4 @@
-import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { BlockAction, ButtonAction } from '@slack/bolt';
 import type { Deps } from '../../deps.js';
 import { sendExport } from '../../flows/csv.js';
 import { manageable } from '../../flows/numbers.js';
@@ -6,11 +6,12 @@ import { bulkModalView, importModalView } from '../../views/bulk.js';
 import { ids } from '../../views/ids.js';
 import { noteMessage } from '../../views/messages.js';
 import { afterAck, audienceOf, openModalOrSay, wholeNumberIn } from '../deps.js';
+import type { ListenerTable } from '../table.js';
 
 type ButtonBody = BlockAction<ButtonAction>;
 
 /** Cancel and "Retry the failed ones" on a bulk job's progress message: its starter or an admin. */
-export function register(app: App, deps: Deps): void {
+export function register(app: ListenerTable, deps: Deps): void {
   // From the Home tab: the same form as /contactcard bulk; progress goes to the person's DM.
   app.action<ButtonBody>(ids.actions.bulkOpen, async ({ ack, body }) => {
     await ack();

@@ -1,4 +1,4 @@
-import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { BlockAction, ButtonAction } from '@slack/bolt';
 import { z } from 'zod';
 import type { Verb } from '../../access/access.js';
 import { appNumberSchema, type CardDraft, cardDraftSchema } from '../../card/rules.js';
@@ -12,6 +12,7 @@ import { ids } from '../../views/ids.js';
 import { progressMessage } from '../../views/messages.js';
 import { afterAck, audienceOf } from '../deps.js';
 import { openCardModal } from '../open-card-modal.js';
+import type { ListenerTable } from '../table.js';
 
 type ButtonBody = BlockAction<ButtonAction>;
 
@@ -166,7 +167,7 @@ export async function handleDriftAccept(deps: Deps, body: ButtonBody, action: Bu
   });
 }
 
-export function register(app: App, deps: Deps): void {
+export function register(app: ListenerTable, deps: Deps): void {
   app.action<ButtonBody>(ids.actions.driftRestore, async ({ ack, body, action }) => {
     await ack();
     await handleDriftRestore(deps, body, action);

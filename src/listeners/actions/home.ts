@@ -1,4 +1,4 @@
-import type { App, BlockAction, ButtonAction, StaticSelectAction } from '@slack/bolt';
+import type { BlockAction, ButtonAction, StaticSelectAction } from '@slack/bolt';
 import { appNumberSchema } from '../../card/rules.js';
 import type { Deps } from '../../deps.js';
 import { numberHistory } from '../../flows/numbers.js';
@@ -6,9 +6,10 @@ import { refusalMessage } from '../../views/access-messages.js';
 import { statuses } from '../../views/home.js';
 import { ids } from '../../views/ids.js';
 import { afterAck, audienceOf, wholeNumberIn } from '../deps.js';
+import type { ListenerTable } from '../table.js';
 
 /** Home tab controls: Previous/Next, the status filter, and a number's History. */
-export function register(app: App, deps: Deps): void {
+export function register(app: ListenerTable, deps: Deps): void {
   app.action<BlockAction<ButtonAction>>(ids.actions.homePage, async ({ ack, body, action }) => {
     await ack();
     const page = wholeNumberIn(action.value);

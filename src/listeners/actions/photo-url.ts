@@ -1,10 +1,11 @@
-import type { App, BasicElementAction, BlockAction } from '@slack/bolt';
+import type { BasicElementAction, BlockAction } from '@slack/bolt';
 import type { Deps } from '../../deps.js';
 import { needsConverting } from '../../flows/convert.js';
 import type { PhotoVerdict } from '../../photo/index.js';
 import { type PhotoFeedback, withPhotoFeedback } from '../../views/card-modal.js';
 import { ids } from '../../views/ids.js';
 import { afterAck, editableView } from '../deps.js';
+import type { ListenerTable } from '../table.js';
 
 // Bolt has no type for url_text_input actions; Slack sends the typed value like a plain text input.
 interface UrlInputAction extends BasicElementAction<'url_text_input'> {
@@ -58,7 +59,7 @@ export async function handlePhotoUrl(deps: Deps, body: PhotoBody, action: UrlInp
   }
 }
 
-export function register(app: App, deps: Deps): void {
+export function register(app: ListenerTable, deps: Deps): void {
   app.action<BlockAction>(ids.inputs.photoUrl, async ({ ack, body, action }) => {
     await ack();
     const photoAction = action as unknown as UrlInputAction;

@@ -1,13 +1,14 @@
-import type { App, BlockAction, UsersSelectAction } from '@slack/bolt';
+import type { BlockAction, UsersSelectAction } from '@slack/bolt';
 import type { Deps } from '../../deps.js';
 import { fillFromProfile } from '../../flows/profile.js';
 import { ids } from '../../views/ids.js';
 import { decodeMetadata } from '../../views/metadata.js';
 import { afterAck, editableView } from '../deps.js';
+import type { ListenerTable } from '../table.js';
 
 type PickBody = BlockAction<UsersSelectAction>;
 
-export function register(app: App, deps: Deps): void {
+export function register(app: ListenerTable, deps: Deps): void {
   app.action<PickBody>(ids.actions.fillFromProfile, async ({ ack, body, action }) => {
     await ack();
     const view = body.view;

@@ -1,4 +1,4 @@
-import type { App, RespondArguments, SlashCommand } from '@slack/bolt';
+import type { RespondArguments, SlashCommand } from '@slack/bolt';
 import type { Verb } from '../../access/access.js';
 import { parseCommand } from '../../command.js';
 import type { Deps } from '../../deps.js';
@@ -14,6 +14,7 @@ import { ids } from '../../views/ids.js';
 import { deletePromptMessage, helpMessage, type Message, progressMessage } from '../../views/messages.js';
 import { afterAck, openModalOrSay } from '../deps.js';
 import { openCardModal } from '../open-card-modal.js';
+import type { ListenerTable } from '../table.js';
 
 type Ack = (response?: RespondArguments) => Promise<void>;
 
@@ -169,6 +170,6 @@ async function startSet(deps: Deps, command: SlashCommand, ack: Ack, given: stri
   });
 }
 
-export function register(app: App, deps: Deps): void {
+export function register(app: ListenerTable, deps: Deps): void {
   app.command(ids.command, ({ command, ack }) => handleCommand(deps, command, ack));
 }

@@ -1,4 +1,4 @@
-import type { App, ViewResponseAction, ViewSubmitAction } from '@slack/bolt';
+import type { ViewResponseAction, ViewSubmitAction } from '@slack/bolt';
 import { appNumberSchema, profileInputSchema } from '../../card/rules.js';
 import type { Deps } from '../../deps.js';
 import { manageable } from '../../flows/numbers.js';
@@ -8,6 +8,7 @@ import { noticeView } from '../../views/card-modal.js';
 import { ids } from '../../views/ids.js';
 import { decodeMetadata } from '../../views/metadata.js';
 import { afterAck, jobNotice } from '../deps.js';
+import type { ListenerTable } from '../table.js';
 
 const cardFields = {
   firstName: [ids.blocks.firstName, ids.inputs.firstName],
@@ -98,6 +99,6 @@ export async function handleBulkSubmission(
   );
 }
 
-export function register(app: App, deps: Deps): void {
+export function register(app: ListenerTable, deps: Deps): void {
   app.view<ViewSubmitAction>(ids.bulkModal, ({ body, ack }) => handleBulkSubmission(deps, body, ack));
 }

@@ -1,4 +1,4 @@
-import type { App, ViewResponseAction, ViewSubmitAction } from '@slack/bolt';
+import type { ViewResponseAction, ViewSubmitAction } from '@slack/bolt';
 import type { Deps } from '../../deps.js';
 import { applyCard } from '../../flows/card.js';
 import { readSubmission, type ViewStateValues } from '../../flows/submission.js';
@@ -8,6 +8,7 @@ import { applyingView, noticeView } from '../../views/card-modal.js';
 import { ids, refillable } from '../../views/ids.js';
 import { decodeMetadata, type ModalMetadata } from '../../views/metadata.js';
 import { afterAck } from '../deps.js';
+import type { ListenerTable } from '../table.js';
 
 /**
  * Validates in the ack itself (errors shown next to the inputs, nothing sent to Sendblue); a
@@ -85,6 +86,6 @@ export async function handleCardSubmission(
   }
 }
 
-export function register(app: App, deps: Deps): void {
+export function register(app: ListenerTable, deps: Deps): void {
   app.view<ViewSubmitAction>(ids.cardModal, ({ body, ack }) => handleCardSubmission(deps, body, ack));
 }

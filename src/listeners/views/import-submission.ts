@@ -1,4 +1,4 @@
-import type { App, ViewResponseAction, ViewSubmitAction } from '@slack/bolt';
+import type { ViewResponseAction, ViewSubmitAction } from '@slack/bolt';
 import { z } from 'zod';
 import type { Deps } from '../../deps.js';
 import { previewImport } from '../../flows/import.js';
@@ -7,6 +7,7 @@ import { noticeView } from '../../views/card-modal.js';
 import { ids } from '../../views/ids.js';
 import { decodeMetadata } from '../../views/metadata.js';
 import { afterAck, jobNotice } from '../deps.js';
+import type { ListenerTable } from '../table.js';
 
 const previewMetadata = z.object({ job: z.number().int().positive().nullable() });
 
@@ -94,7 +95,7 @@ async function handleApply(
   );
 }
 
-export function register(app: App, deps: Deps): void {
+export function register(app: ListenerTable, deps: Deps): void {
   app.view<ViewSubmitAction>(ids.importModal, ({ body, ack }) => handleFile(deps, body, ack));
   app.view<ViewSubmitAction>(ids.importPreview, ({ body, ack }) => handleApply(deps, body, ack));
 }

@@ -1,10 +1,11 @@
-import type { App, ViewSubmitAction } from '@slack/bolt';
+import type { ViewSubmitAction } from '@slack/bolt';
 import { z } from 'zod';
 import type { Deps } from '../../deps.js';
 import { rejectRequest } from '../../flows/approve.js';
 import { REJECT_REASON_MAX } from '../../views/approval.js';
 import { ids } from '../../views/ids.js';
 import { afterAck } from '../deps.js';
+import type { ListenerTable } from '../table.js';
 
 const metadataSchema = z.object({
   approvalId: z.number().int().positive(),
@@ -21,7 +22,7 @@ function parseMetadata(text: string): z.infer<typeof metadataSchema> | undefined
 }
 
 /** The rejection's reason: checked, then the modal closes and the decision runs after the ack. */
-export function register(app: App, deps: Deps): void {
+export function register(app: ListenerTable, deps: Deps): void {
   app.view<ViewSubmitAction>(ids.rejectModal, async ({ ack, body }) => {
     const metadata = parseMetadata(body.view.private_metadata);
     const values = body.view.state?.values as
