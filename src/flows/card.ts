@@ -22,16 +22,9 @@ const stateReadTimeoutMs = 8_000;
 
 type FormTarget = { viewId: string; hash: string | undefined; metadata: ModalMetadata & { number: string } };
 
-/** Reads the number's state with a deadline: a slow Sendblue must not hold a modal for long. */
-async function readState(deps: Deps, number: string) {
-  // Not AbortSignal.timeout(): on Node 20 each one is a costly transferable signal kept alive for 8 s.
-  const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(), stateReadTimeoutMs);
-  try {
-    return await deps.sendblue.getState(number, { signal: deadline.signal });
-  } finally {
-    clearTimeout(timer);
-  }
+/** Reads the number's state within a deadline: a slow Sendblue must not hold a modal for long. */
+function readState(deps: Deps, number: string) {
+  return deps.sendblue.getState(number, { deadlineMs: stateReadTimeoutMs });
 }
 
 /** The form (or, for a number that cannot be edited, a notice) after a failed read, saying why. */

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Agent, request } from 'undici';
 import type { z } from 'zod';
@@ -55,6 +56,8 @@ export interface SendblueClientOptions {
 
 export interface RequestOptions {
   signal?: AbortSignal;
+  /** A shorter overall budget than the method's, for a read a person is waiting on. */
+  deadlineMs?: number;
 }
 
 export type Method = 'GET' | 'POST' | 'DELETE';
@@ -69,8 +72,6 @@ interface Call<T> {
   /** Validates and normalises a 2xx JSON body; a mismatch becomes a SendblueProtocolError. */
   response: z.ZodType<T>;
 }
-
-const TIMED_OUT = Symbol('attempt timed out');
 
 const defaultSleep = (ms: number, signal?: AbortSignal) => delay(ms, undefined, { signal });
 
@@ -139,6 +140,7 @@ export class SendblueClient {
         response: profileResponseSchema,
       },
       opts.signal,
+      opts.deadlineMs,
     );
   }
 
@@ -189,8 +191,9 @@ export class SendblueClient {
     return this.#agent.close();
   }
 
-  async #send<T>(call: Call<T>, signal: AbortSignal | undefined): Promise<T> {
-    const deadlineMs = call.method === 'POST' ? this.#deadline.post : this.#deadline.other;
+  async #send<T>(call: Call<T>, signal: AbortSignal | undefined, shorterDeadlineMs?: number): Promise<T> {
+    const methodDeadlineMs = call.method === 'POST' ? this.#deadline.post : this.#deadline.other;
+    const deadlineMs = Math.min(methodDeadlineMs, shorterDeadlineMs ?? methodDeadlineMs);
     const deadlineAt = Date.now() + deadlineMs;
     for (let retry = 0; ; retry++) {
       try {
@@ -223,9 +226,15 @@ export class SendblueClient {
     const started = Date.now();
     const attemptMs = call.method === 'POST' ? this.#attemptTimeout.post : this.#attemptTimeout.other;
     const budget = Math.max(0, Math.min(attemptMs, deadlineAt - started));
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(TIMED_OUT), budget);
-    const forwardAbort = () => controller.abort(signal?.reason);
+    // An EventEmitter, which undici takes as a signal: on Node 20 each AbortController is a costly
+    // transferable object, and this one would be made for every attempt.
+    const abort = new EventEmitter();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      abort.emit('abort');
+    }, budget);
+    const forwardAbort = () => abort.emit('abort');
     signal?.addEventListener('abort', forwardAbort, { once: true });
     let outcome = 'error';
     let failed = true;
@@ -235,7 +244,7 @@ export class SendblueClient {
         method: call.method,
         headers: this.#headers(call.body !== undefined),
         body: call.body === undefined ? undefined : JSON.stringify(call.body),
-        signal: controller.signal,
+        signal: abort,
       });
       const text = await res.body.text();
       outcome = String(res.statusCode);
@@ -248,7 +257,7 @@ export class SendblueClient {
         outcome = 'aborted';
         throw new SendblueAbortError(call.fromNumber, signal.reason);
       }
-      if (controller.signal.reason === TIMED_OUT) {
+      if (timedOut) {
         outcome = 'timeout';
         const kind = budget < attemptMs ? 'deadline' : 'attempt';
         throw new SendblueTimeoutError(kind, kind === 'deadline' ? deadlineMs : attemptMs, call.fromNumber);

@@ -69,7 +69,7 @@ function adviceFor(error: SendblueError): string {
     return 'Could not reach Sendblue. Try again in a minute; if it keeps failing, an admin should check the network.';
   // The device may still finish the change after we stop waiting, hence "check first".
   if (error instanceof SendblueTimeoutError)
-    return "Sendblue took too long to answer. The change may still go through: check the number's current card before trying again.";
+    return "Sendblue took too long to answer. A change may still go through: check the number's current card before trying again.";
   if (error instanceof SendblueProtocolError)
     return 'Sendblue answered in a format this app does not understand. Try again later; if it persists, tell the app maintainer.';
   if (error instanceof SendblueAbortError) return 'The request was cancelled before Sendblue answered.';
