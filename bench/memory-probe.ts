@@ -9,6 +9,7 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { appFormJson } from './app-form.js';
 import { freePort, residentMiB, spawnChild, waitHealthy } from './children.js';
 import { commandRequests, drive, poolFor } from './load.js';
 import { type FakesReady, responseUrlOf, type TargetName, targetEnv, targetNames } from './protocol.js';
@@ -29,10 +30,12 @@ const fakes = spawnChild('fakes', join(compiled, 'fakes.js'), env);
 const ready = (await fakes.announcement()) as unknown as FakesReady;
 const port = await freePort();
 const url = `http://127.0.0.1:${port}`;
-const child = spawnChild(name, join(compiled, `${scripts[name]}.js`), targetEnv(name, ready, port, env), [
-  '--expose-gc',
-  ...(process.env.PROBE_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
-]);
+const child = spawnChild(
+  name,
+  join(compiled, `${scripts[name]}.js`),
+  { ...targetEnv(name, ready, port, env), BENCH_FORM: appFormJson() },
+  ['--expose-gc', ...(process.env.PROBE_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
+);
 await waitHealthy(child, url, process.hrtime.bigint());
 const pool = poolFor(url);
 const commands = commandRequests(responseUrlOf(ready, name));

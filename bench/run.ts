@@ -16,6 +16,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { appFormJson } from './app-form.js';
 import {
   type Child,
   cpuMs,
@@ -88,7 +89,11 @@ progress(
   `fakes up: Slack ${ready.slackUrl}, Sendblue ${ready.sendblue.app.url} and ${ready.sendblue.samejob.url}`,
 );
 
-const envFor = (name: Name, port: number) => targetEnv(name, ready, port, baseEnv);
+const formJson = appFormJson();
+const envFor = (name: Name, port: number) => ({
+  ...targetEnv(name, ready, port, baseEnv),
+  ...(name === 'samejob' ? { BENCH_FORM: formJson } : {}),
+});
 
 /** Starts a target; every one with --expose-gc (the heap is read after a full collection). */
 async function start(

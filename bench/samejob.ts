@@ -8,32 +8,14 @@
 import type { ModalView } from '@slack/types';
 import { Agent, request } from 'undici';
 import { boltChild, env } from './bolt-child.js';
-import { knownCard, serveAsks } from './protocol.js';
+import { serveAsks } from './protocol.js';
 
-const textInput = (blockId: string, label: string, value: string, type = 'plain_text_input') => ({
-  type: 'input' as const,
-  block_id: blockId,
-  label: { type: 'plain_text' as const, text: label },
-  element: { type, action_id: blockId, initial_value: value },
+// The form the app opens for a known card, as the runner built it (bench/app-form.ts): the same view.
+const form = JSON.parse(env('BENCH_FORM')) as ModalView;
+const formOf = (number: string, channel: string, responseUrl: string): ModalView => ({
+  ...form,
+  private_metadata: JSON.stringify({ number, channel, responseUrl }),
 });
-
-/** The card form as the app shows it for a known card: four filled-in inputs and a context line. */
-const formOf = (number: string, channel: string): ModalView =>
-  ({
-    type: 'modal',
-    callback_id: 'contactcard_card',
-    title: { type: 'plain_text', text: 'Contact card' },
-    submit: { type: 'plain_text', text: 'Save card' },
-    close: { type: 'plain_text', text: 'Cancel' },
-    private_metadata: JSON.stringify({ number, channel }),
-    blocks: [
-      { type: 'context', elements: [{ type: 'mrkdwn', text: `Card of *${number}*` }] },
-      textInput('first_name', 'First name', knownCard.firstName),
-      textInput('last_name', 'Last name', knownCard.lastName),
-      textInput('photo_url', 'Photo URL', knownCard.photoUrl, 'url_text_input'),
-      textInput('display_name', 'Display name', knownCard.displayName),
-    ],
-  }) as ModalView;
 
 const app = boltChild();
 
@@ -56,7 +38,10 @@ app.command('/contactcard', async ({ ack, client, command }) => {
     await ack();
     // `set +1 415 555 1234` → +14155551234: the least parsing the job needs.
     const number = `+${command.text.replace(/\D/g, '')}`;
-    await client.views.open({ trigger_id: command.trigger_id, view: formOf(number, command.channel_id) });
+    await client.views.open({
+      trigger_id: command.trigger_id,
+      view: formOf(number, command.channel_id, command.response_url),
+    });
     const state = await request(`${stateUrl}?${new URLSearchParams({ fromNumber: number })}`, {
       dispatcher: sendblue,
       headers,
