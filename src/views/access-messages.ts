@@ -2,14 +2,21 @@ import type { KnownBlock } from '@slack/types';
 import type { Refusal } from '../access/access.js';
 import { formatPhone } from '../phone.js';
 import type { ProfileState } from '../sendblue/schemas.js';
-import { type Approval, type CardSnapshot, type ChangeEntry, OUTSIDE_ACTOR } from '../store/types.js';
+import { type Approval, type ChangeEntry, OUTSIDE_ACTOR } from '../store/types.js';
 import { approvalHistoryLine } from './approval.js';
-import { button, cardFields, context, editButton, type Message, message, section } from './blocks.js';
+import {
+  button,
+  cardFields,
+  context,
+  describeCard,
+  editButton,
+  type Message,
+  mentionAll,
+  message,
+  section,
+} from './blocks.js';
 import { ids } from './ids.js';
 import { escapeMrkdwn, limits, slackDate } from './text.js';
-
-const mentionAll = (users: readonly string[]) =>
-  users.length === 0 ? 'nobody yet' : users.map((user) => `<@${user}>`).join(', ');
 
 /** Every refusal in one sentence pair: why, and who can help. */
 export function refusalText(refusal: Refusal): string {
@@ -89,12 +96,6 @@ const outcomeIcon = {
   pending: ':hourglass:',
   unknown: ':grey_question:',
 };
-
-function describeCard(card: CardSnapshot | null): string {
-  if (card === null) return 'no card';
-  const names = [card.firstName, card.lastName].filter(Boolean).join(' ');
-  return escapeMrkdwn(card.displayName ? `${names} (“${card.displayName}”)` : names || 'no name');
-}
 
 function describeEntry(entry: ChangeEntry): string {
   const what = {

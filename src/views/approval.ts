@@ -1,7 +1,16 @@
 import type { KnownBlock, ModalView } from '@slack/types';
 import { formatPhone } from '../phone.js';
-import type { Approval, CardSnapshot, ProposedChange } from '../store/types.js';
-import { actions, button, context, type Message, message, section } from './blocks.js';
+import type { Approval, ProposedChange } from '../store/types.js';
+import {
+  actions,
+  button,
+  context,
+  describeCard,
+  type Message,
+  mentionAll,
+  message,
+  section,
+} from './blocks.js';
 import { ids } from './ids.js';
 import { escapeMrkdwn, limits, plain, slackDate, truncate } from './text.js';
 
@@ -9,8 +18,6 @@ import { escapeMrkdwn, limits, plain, slackDate, truncate } from './text.js';
 const detailedNumbers = 10;
 export const maxPendingShown = 10;
 export const REJECT_REASON_MAX = 500;
-
-const mentions = (users: readonly string[]) => users.map((user) => `<@${user}>`).join(', ');
 
 function asked(approval: Approval): string {
   const [first] = approval.changes;
@@ -44,7 +51,7 @@ function fieldDiff(label: string, before: string | null, after: string | null): 
 function changeText(change: ProposedChange): string {
   const phone = `*${formatPhone(change.number)}*`;
   const { before, after } = change;
-  if (after === null) return `${phone}: the card is removed (it was ${describeSnapshot(before)})`;
+  if (after === null) return `${phone}: the card is removed (it was ${describeCard(before)})`;
   const photo =
     before?.photoUrl === after.photoUrl
       ? 'Photo: unchanged'
@@ -58,12 +65,6 @@ function changeText(change: ProposedChange): string {
     fieldDiff('Display name', before?.displayName ?? null, after.displayName),
     photo,
   ].join('\n');
-}
-
-function describeSnapshot(card: CardSnapshot | null): string {
-  if (card === null) return 'no card';
-  const names = [card.firstName, card.lastName].filter(Boolean).join(' ');
-  return escapeMrkdwn(card.displayName ? `${names} (“${card.displayName}”)` : names || 'no name');
 }
 
 function bodyBlocks(approval: Approval, withImage: boolean): KnownBlock[] {
@@ -132,7 +133,7 @@ export function approvalNote(mrkdwn: string): Message {
 
 /** What the requester (and the modal) is told when a change waits. */
 export function heldText(approval: Approval, approvers: readonly string[], duplicate: boolean): string {
-  const who = approvers.length > 0 ? mentions(approvers) : 'an admin';
+  const who = approvers.length > 0 ? mentionAll(approvers) : 'an admin';
   return duplicate
     ? `:hourglass: This request (#${approval.id}) is already waiting for approval by ${who}; it was not asked again.`
     : `:hourglass: *Waiting for approval* by ${who} (request #${approval.id}). Nothing was sent to Sendblue yet; you will be told here when it is decided.`;
@@ -140,7 +141,7 @@ export function heldText(approval: Approval, approvers: readonly string[], dupli
 
 /** The bulk or import form's answer when the job must be approved first. */
 export function jobHeldNotice(count: number, approvers: readonly string[]): string {
-  return `:hourglass: *${count} number${count === 1 ? '' : 's'} will wait for approval* by ${mentions(approvers)}. Nothing is sent to Sendblue until an admin approves; you will be told where you ran the command. You can close this window.`;
+  return `:hourglass: *${count} number${count === 1 ? '' : 's'} will wait for approval* by ${mentionAll(approvers)}. Nothing is sent to Sendblue until an admin approves; you will be told where you ran the command. You can close this window.`;
 }
 
 /** What the requester is told when their waiting request ends without being applied. */

@@ -1,5 +1,6 @@
 import type { ActionsBlock, Button, ContextBlock, KnownBlock, SectionBlock } from '@slack/types';
 import { formatPhone } from '../phone.js';
+import type { CardSnapshot } from '../store/types.js';
 import { ids } from './ids.js';
 import { escapeMrkdwn, limits, plain, truncate } from './text.js';
 
@@ -67,4 +68,15 @@ export function cardFields(card: {
     `*Last name:* ${field(card.lastName)}`,
     `*Display name:* ${field(card.displayName)}`,
   ].join('\n');
+}
+
+/** People as mentions, or "nobody yet". */
+export const mentionAll = (users: readonly string[]) =>
+  users.length === 0 ? 'nobody yet' : users.map((user) => `<@${user}>`).join(', ');
+
+/** A card in a few words: "Jane Smith (“Jane at Acme”)", or "no card". */
+export function describeCard(card: CardSnapshot | null): string {
+  if (card === null) return 'no card';
+  const names = [card.firstName, card.lastName].filter(Boolean).join(' ');
+  return escapeMrkdwn(card.displayName ? `${names} (“${card.displayName}”)` : names || 'no name');
 }
