@@ -198,15 +198,22 @@ export class ChangePipeline {
     });
   }
 
-  /**
-   * Records a request for approval when this requester needs one (undefined when not): also the
-   * way a bulk job or an import is held, as one request for all its numbers.
-   */
-  async hold(request: HoldRequest): Promise<Held | { status: 'refused'; refusal: Refusal } | undefined> {
-    const { deps } = this;
-    const need = await deps.access.approvalFor(request.requesterId);
+  /** Records a request for approval when this requester needs one (undefined when not). */
+  private async hold(
+    request: HoldRequest,
+  ): Promise<Held | { status: 'refused'; refusal: Refusal } | undefined> {
+    const need = await this.deps.access.approvalFor(request.requesterId);
     if (!need.needed) return undefined;
     if ('refusal' in need) return { status: 'refused', refusal: need.refusal };
+    return this.requestApproval(request, need.approvers);
+  }
+
+  /**
+   * Records the request as waiting for `approvers` (from Access.approvalFor): also the way a bulk
+   * job or an import is held, as one request for all its numbers.
+   */
+  async requestApproval(request: HoldRequest, approvers: string[]): Promise<Held> {
+    const { deps } = this;
     const now = deps.now?.() ?? new Date();
     const ttl = deps.approvalTtlMs ?? defaultApprovalTtlMs;
     const requested = await deps.store.requestApproval({
@@ -214,7 +221,7 @@ export class ChangePipeline {
       createdAt: now,
       expiresAt: new Date(now.getTime() + ttl),
     });
-    return { status: 'held', ...requested, approvers: need.approvers };
+    return { status: 'held', ...requested, approvers };
   }
 
   private record(request: ChangeRequest): NewChange {

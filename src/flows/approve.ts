@@ -2,7 +2,7 @@ import { profileInputSchema } from '../card/rules.js';
 import type { ChangeRequest, ChangeResult } from '../changes/pipeline.js';
 import type { Deps } from '../deps.js';
 import type { Approval } from '../store/types.js';
-import { refusalMessage, refusalText } from '../views/access-messages.js';
+import { refusalMessage } from '../views/access-messages.js';
 import {
   alreadyDecidedText,
   approvalNote,
@@ -13,6 +13,7 @@ import {
 import { explainFailure } from '../views/explain.js';
 import type { Message } from '../views/messages.js';
 import { requesterOf } from './approvals.js';
+import { itemOf } from './bulk.js';
 import { changeAndPresent } from './card.js';
 import type { Audience } from './ports.js';
 
@@ -106,20 +107,10 @@ async function applyApproved(deps: Deps, approval: Approval): Promise<string> {
 }
 
 function outcomeText(result: ChangeResult): string {
-  switch (result.status) {
-    case 'ok':
-      return 'Applied.';
-    case 'failed':
-      return `Sendblue refused it: ${explainFailure(result.error).headline}.`;
-    case 'refused':
-      return `Not applied: ${refusalText(result.refusal)}`;
-    case 'invalid':
-      return `Not applied: ${result.problem}`;
-    case 'duplicate':
-      return 'It had already been applied.';
-    case 'held':
-      return 'It is waiting for approval again.';
-  }
+  const item = itemOf(result);
+  return item.status === 'done'
+    ? 'Applied.'
+    : `Not applied: ${'reason' in item ? item.reason : item.status}.`;
 }
 
 /** `/contactcard pending`: admins see every waiting request (with the buttons), others their own. */

@@ -21,7 +21,8 @@ export interface BulkSummary {
   done: number;
 }
 
-function itemOf(result: ChangeResult): BulkItem {
+/** A change's result in a word and a reason: one number of a job, or an approved change. */
+export function itemOf(result: ChangeResult): BulkItem {
   switch (result.status) {
     case 'ok':
       return { status: 'done' };
@@ -71,16 +72,20 @@ export class BulkJobs {
     card: CardSnapshot;
     cards?: Record<string, CardSnapshot> | null;
   }): Promise<void> {
-    const held = (await this.deps.access.approvalFor(request.actorId)).needed;
+    const need = await this.deps.access.approvalFor(request.actorId);
+    if (need.needed && 'refusal' in need) {
+      await this.deps.slack.tellPrivately(request.audience, refusalMessage(need.refusal));
+      return;
+    }
     const job = await this.deps.store.createBulkJob({
       actorId: request.actorId,
       channel: request.audience.channelId,
       numbers: [...request.numbers],
       card: request.card,
       cards: request.cards ?? null,
-      state: held ? 'draft' : 'running',
+      state: need.needed ? 'draft' : 'running',
     });
-    if (held) await this.hold(job, 'bulk', request.audience);
+    if (need.needed) await this.hold(job, 'bulk', request.audience, need.approvers);
     else await this.run(job, request.audience);
   }
 
@@ -100,8 +105,11 @@ export class BulkJobs {
   async startPrepared(jobId: number, userId: string, audience: Audience): Promise<boolean> {
     const job = await this.deps.store.bulkJob(jobId);
     if (job?.state !== 'draft' || job.actorId !== userId) return false;
-    if ((await this.deps.access.approvalFor(userId)).needed) {
-      await this.hold(job, 'import', audience);
+    const need = await this.deps.access.approvalFor(userId);
+    if (need.needed) {
+      // Refused: the draft stays, to be applied once someone can approve it.
+      if ('refusal' in need) await this.deps.slack.tellPrivately(audience, refusalMessage(need.refusal));
+      else await this.hold(job, 'import', audience, need.approvers);
       return true;
     }
     // The conditional update, not the read above, decides: two Apply clicks start it once.
@@ -118,31 +126,29 @@ export class BulkJobs {
   }
 
   /** One request for approval for the whole job: its numbers, each card before and after. */
-  private async hold(job: BulkJob, kind: 'bulk' | 'import', audience: Audience): Promise<void> {
+  private async hold(
+    job: BulkJob,
+    kind: 'bulk' | 'import',
+    audience: Audience,
+    approvers: string[],
+  ): Promise<void> {
     const { deps } = this;
     const known = new Map((await deps.store.knownCards()).map((card) => [card.number, snapshotOf(card)]));
-    const held = await deps.changes.hold({
-      kind,
-      requesterId: job.actorId,
-      channel: job.channel,
-      jobId: job.id,
-      requestKey: `${kind}:${job.id}`,
-      changes: job.numbers.map((number) => ({
-        number,
-        before: known.get(number) ?? null,
-        after: job.cards?.[number] ?? job.card,
-      })),
-    });
-    if (held === undefined) {
-      // Nobody's approval is needed any more (the admins changed meanwhile): it runs as it is.
-      if (await deps.store.startDraftJob(job.id)) await this.run({ ...job, state: 'running' }, audience);
-      return;
-    }
-    if (held.status === 'refused') {
-      await deps.store.updateBulkJob(job.id, { state: 'cancelled' });
-      await deps.slack.tellPrivately(audience, refusalMessage(held.refusal));
-      return;
-    }
+    const held = await deps.changes.requestApproval(
+      {
+        kind,
+        requesterId: job.actorId,
+        channel: job.channel,
+        jobId: job.id,
+        requestKey: `${kind}:${job.id}`,
+        changes: job.numbers.map((number) => ({
+          number,
+          before: known.get(number) ?? null,
+          after: job.cards?.[number] ?? job.card,
+        })),
+      },
+      approvers,
+    );
     await deps.approvals.ask(held, audience);
   }
 
