@@ -59,14 +59,12 @@ export class ApprovalDesk {
   async show(approval: Approval, outcome?: string): Promise<void> {
     const { slack } = this.deps;
     for (const { channel, ts } of approval.messages) {
-      const updated = await slack.updateMessage(channel, ts, approvalRequestMessage(approval, { outcome }));
-      if (!updated.ok) {
-        await slack.updateMessage(
-          channel,
-          ts,
-          approvalRequestMessage(approval, { outcome, withImage: false }),
-        );
-      }
+      await slack.updateMessage(
+        channel,
+        ts,
+        approvalRequestMessage(approval, { outcome }),
+        approvalRequestMessage(approval, { outcome, withImage: false }),
+      );
     }
   }
 
@@ -110,10 +108,11 @@ export class ApprovalDesk {
   }
 
   /** Slack fetches the photo of a request; if it cannot, the request goes without it. */
-  async #post(channel: string, approval: Approval) {
-    const { slack } = this.deps;
-    const first = await slack.postTracked(channel, approvalRequestMessage(approval));
-    if (first.ok || !approval.changes.some((change) => change.after?.photoUrl)) return first;
-    return slack.postTracked(channel, approvalRequestMessage(approval, { withImage: false }));
+  #post(channel: string, approval: Approval) {
+    return this.deps.slack.postTracked(
+      channel,
+      approvalRequestMessage(approval),
+      approvalRequestMessage(approval, { withImage: false }),
+    );
   }
 }

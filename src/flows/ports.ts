@@ -37,13 +37,17 @@ export interface SlackOutbox {
   post(channel: string, message: Message): Promise<Delivery>;
   /** Replaces an announcement (as `announce` delivered it) in place: "submitted" becomes "live". */
   updateAnnouncement(to: Audience, delivered: Delivery, message: Message): Promise<Delivery>;
-  /** A message to update in place later (chat.postMessage); its `ts` when posted. */
+  /**
+   * A message to update in place later (chat.postMessage); its `ts` when posted. `withoutImages`
+   * (here and in updateMessage) is used if Slack cannot fetch an image of `message`.
+   */
   postTracked(
     channel: string,
     message: Message,
+    withoutImages?: Message,
   ): Promise<{ ok: true; ts: string } | { ok: false; error: string }>;
   /** chat.update of a message posted with postTracked. */
-  updateMessage(channel: string, ts: string, message: Message): Promise<Delivery>;
+  updateMessage(channel: string, ts: string, message: Message, withoutImages?: Message): Promise<Delivery>;
   /** Inside a trigger's 3-second window: no retries, a short timeout. */
   openModal(triggerId: string, view: ModalView): Promise<Opened>;
   /**

@@ -139,21 +139,32 @@ export class WebApiOutbox implements SlackOutbox {
   async postTracked(
     channel: string,
     message: Message,
+    withoutImages?: Message,
   ): Promise<{ ok: true; ts: string } | { ok: false; error: string }> {
-    try {
-      const posted = await this.client.chat.postMessage({ channel, ...this.labelled(message) });
-      return posted.ts ? { ok: true, ts: posted.ts } : { ok: false, error: 'no_ts' };
-    } catch (error) {
-      const code = slackErrorCode(error);
-      this.log.warn(`chat.postMessage failed: ${code}`);
-      return { ok: false, error: code };
-    }
+    const attempt = async (m: Message): Promise<{ ok: true; ts: string } | { ok: false; error: string }> => {
+      try {
+        const posted = await this.client.chat.postMessage({ channel, ...this.labelled(m) });
+        return posted.ts ? { ok: true, ts: posted.ts } : { ok: false, error: 'no_ts' };
+      } catch (error) {
+        const code = slackErrorCode(error);
+        this.log.warn(`chat.postMessage failed: ${code}`);
+        return { ok: false, error: code };
+      }
+    };
+    const posted = await attempt(message);
+    return !posted.ok && withoutImages && isImageError(posted.error) ? attempt(withoutImages) : posted;
   }
 
-  updateMessage(channel: string, ts: string, message: Message): Promise<Delivery> {
-    return this.call('chat.update', () =>
-      this.client.chat.update({ channel, ts, ...this.labelled(message) }),
-    );
+  async updateMessage(
+    channel: string,
+    ts: string,
+    message: Message,
+    withoutImages?: Message,
+  ): Promise<Delivery> {
+    const attempt = (m: Message) =>
+      this.call('chat.update', () => this.client.chat.update({ channel, ts, ...this.labelled(m) }));
+    const updated = await attempt(message);
+    return !updated.ok && withoutImages && isImageError(updated.error) ? attempt(withoutImages) : updated;
   }
 
   async openModal(triggerId: string, view: ModalView): Promise<Opened> {
