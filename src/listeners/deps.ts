@@ -1,9 +1,12 @@
+import type { ViewResponseAction } from '@slack/bolt';
 import type { ModalView } from '@slack/types';
 import type { Deps } from '../deps.js';
 import type { Audience, Opened } from '../flows/ports.js';
 import { refusalText } from '../views/access-messages.js';
 import { jobHeldNotice } from '../views/approval.js';
+import { noticeView } from '../views/card-modal.js';
 import { progressMessage } from '../views/messages.js';
+import type { ModalMetadata } from '../views/metadata.js';
 
 /**
  * A button's value that names a record (a page, a job, a request): a whole number as a string, or
@@ -37,17 +40,24 @@ export function audienceOf(body: {
   };
 }
 
-/** What a bulk or import form says as it closes: applying now, waiting for approval, or why neither. */
-export async function jobNotice(
+/**
+ * The answer that closes a bulk or import form: applying now, waiting for approval, or why neither.
+ * The approval rule is read from memory (the admins are cached): nothing slow before the ack.
+ */
+export async function jobStartResponse(
   deps: Deps,
-  userId: string,
-  count: number,
-  applying: string,
-): Promise<string> {
-  const need = await deps.access.approvalFor(userId);
-  if (!need.needed) return applying;
-  if ('refusal' in need) return `:no_entry: ${refusalText(need.refusal)} Nothing was sent to Sendblue.`;
-  return jobHeldNotice(count, need.approvers);
+  request: { metadata: ModalMetadata; userId: string; count: number; applying: string },
+): Promise<ViewResponseAction> {
+  const need = await deps.access.approvalFor(request.userId);
+  const text = !need.needed
+    ? request.applying
+    : 'refusal' in need
+      ? `:no_entry: ${refusalText(need.refusal)} Nothing was sent to Sendblue.`
+      : jobHeldNotice(request.count, need.approvers);
+  return {
+    response_action: 'update',
+    view: deps.slack.labelledView(noticeView({ metadata: request.metadata }, text)),
+  };
 }
 
 /** A modal as Slack sends it back in a payload, reduced to what views.update accepts. */

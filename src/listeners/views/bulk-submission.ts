@@ -7,7 +7,7 @@ import { formatPhone } from '../../phone.js';
 import { noticeView } from '../../views/card-modal.js';
 import { ids } from '../../views/ids.js';
 import { decodeMetadata } from '../../views/metadata.js';
-import { afterAck, jobNotice } from '../deps.js';
+import { afterAck, jobStartResponse } from '../deps.js';
 import type { ListenerTable } from '../table.js';
 
 const cardFields = {
@@ -74,20 +74,14 @@ export async function handleBulkSubmission(
   if (Object.keys(errors).length > 0 || !parsed.success) return ack({ response_action: 'errors', errors });
 
   const where = metadata.channel.startsWith('U') ? 'a direct message' : `<#${metadata.channel}>`;
-  await ack({
-    response_action: 'update',
-    view: deps.slack.labelledView(
-      noticeView(
-        { metadata },
-        await jobNotice(
-          deps,
-          body.user.id,
-          numbers.length,
-          `:arrows_counterclockwise: *Applying the card to ${numbers.length} number${numbers.length === 1 ? '' : 's'}* (${numbers.slice(0, 3).map(formatPhone).join(', ')}${numbers.length > 3 ? ', …' : ''}). Progress is posted in ${where}; you can close this window.`,
-        ),
-      ),
-    ),
-  });
+  await ack(
+    await jobStartResponse(deps, {
+      metadata,
+      userId: body.user.id,
+      count: numbers.length,
+      applying: `:arrows_counterclockwise: *Applying the card to ${numbers.length} number${numbers.length === 1 ? '' : 's'}* (${numbers.slice(0, 3).map(formatPhone).join(', ')}${numbers.length > 3 ? ', …' : ''}). Progress is posted in ${where}; you can close this window.`,
+    }),
+  );
   const card = parsed.data;
   afterAck(deps, 'a bulk change', () =>
     deps.bulk.start({

@@ -6,7 +6,7 @@ import { slackFileSchema } from '../../slack/files.js';
 import { noticeView } from '../../views/card-modal.js';
 import { ids } from '../../views/ids.js';
 import { decodeMetadata } from '../../views/metadata.js';
-import { afterAck, jobNotice } from '../deps.js';
+import { afterAck, jobStartResponse } from '../deps.js';
 import type { ListenerTable } from '../table.js';
 
 const previewMetadata = z.object({ job: z.number().int().positive().nullable() });
@@ -72,20 +72,14 @@ async function handleApply(
       ),
     });
   }
-  await ack({
-    response_action: 'update',
-    view: deps.slack.labelledView(
-      noticeView(
-        { metadata },
-        await jobNotice(
-          deps,
-          body.user.id,
-          job.numbers.length,
-          `:arrows_counterclockwise: *Applying ${job.numbers.length} cards.* Progress is posted where you ran the command; you can close this window.`,
-        ),
-      ),
-    ),
-  });
+  await ack(
+    await jobStartResponse(deps, {
+      metadata,
+      userId: body.user.id,
+      count: job.numbers.length,
+      applying: `:arrows_counterclockwise: *Applying ${job.numbers.length} cards.* Progress is posted where you ran the command; you can close this window.`,
+    }),
+  );
   afterAck(deps, 'applying an import', () =>
     deps.bulk.startPrepared(job.id, body.user.id, {
       userId: body.user.id,
