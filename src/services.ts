@@ -17,7 +17,7 @@ import { InFlight } from './operations.js';
 import { PhotoHost } from './photo/hosting.js';
 import { createPhotoChecker, type PhotoCheckerOptions } from './photo/index.js';
 import { connectSendblue } from './sendblue/connect.js';
-import { slackFetch } from './slack/fetch.js';
+import { deadlineFetch } from './slack/fetch.js';
 import { WebApiOutbox } from './slack/outbox.js';
 import { guardedStore } from './store/guarded.js';
 import { openStore } from './store/open.js';
@@ -79,7 +79,7 @@ export async function openServices(
   const quickClient = new webApi.WebClient(config.slack.botToken, {
     ...slackOptions,
     retryConfig: { retries: 0 },
-    fetch: slackFetch({ timeoutMs: quickTimeoutMs }),
+    fetch: deadlineFetch(quickTimeoutMs),
   });
   const slack = new WebApiOutbox({
     // Bolt's default retries for 30 minutes; a message that late is worse than a logged failure.

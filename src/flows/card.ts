@@ -51,17 +51,16 @@ async function showForm(deps: Deps, target: FormTarget, view: ModalView): Promis
   if (!delivery.ok) deps.log.info(`card form not shown (${delivery.error}): the modal was probably closed`);
 }
 
-/** Fills the loading modal with the number's current card, or says why it could not be read. */
+/**
+ * Fills the loading modal of a number whose card the store does not know with Sendblue's card (no
+ * photo: Sendblue never reports it), or says why it could not be read.
+ */
 export async function loadCardForm(deps: Deps, target: FormTarget): Promise<void> {
   const { metadata } = target;
   let view: ModalView;
   try {
     const state = await readState(deps, metadata.number);
-    // Sendblue never reports the photo URL: the last one set through this app fills it in.
-    const photoUrl = state.hasProfile
-      ? (await deps.store.lastKnownCard(metadata.number))?.photoUrl
-      : undefined;
-    view = cardFormView({ metadata, prefill: { ...state, photoUrl }, uploads: deps.photoHost !== undefined });
+    view = cardFormView({ metadata, prefill: state, uploads: deps.photoHost !== undefined });
   } catch (error) {
     view = unreadView(deps, target, error);
   }

@@ -56,7 +56,7 @@ export interface SendblueClientOptions {
 
 export interface RequestOptions {
   signal?: AbortSignal;
-  /** A shorter overall budget than the method's, for a read a person is waiting on. */
+  /** A shorter overall budget than the method's, e.g. for a read a person is waiting on. */
   deadlineMs?: number;
 }
 
@@ -156,6 +156,7 @@ export class SendblueClient {
     return this.#send(
       { method: 'POST', path: `${API_PATH}/profile`, body, fromNumber, response: profileResponseSchema },
       opts.signal,
+      opts.deadlineMs,
     );
   }
 
@@ -171,6 +172,7 @@ export class SendblueClient {
         response: profileResponseSchema,
       },
       opts.signal,
+      opts.deadlineMs,
     );
   }
 
@@ -184,6 +186,7 @@ export class SendblueClient {
     return this.#send(
       { method: 'GET', path: LINES_PATH, fromNumber: undefined, response: linesResponseSchema },
       opts.signal,
+      opts.deadlineMs,
     );
   }
 

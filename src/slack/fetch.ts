@@ -1,13 +1,11 @@
 /**
- * The Web API client's `fetch` (a supported WebClientOptions field), with an optional deadline kept
- * by a plain timer: the client's `timeout` option would create an AbortSignal.timeout() per call,
- * which on Node 20 is a costly transferable signal that lives for the whole timeout. It stays the
- * global fetch: the client builds its uploads with the global FormData and Blob, which another
- * fetch (the undici package's) would not recognise.
+ * The Web API client's `fetch` (a supported WebClientOptions field) with a deadline kept by a plain
+ * timer: the client's `timeout` option would create an AbortSignal.timeout() per call, which on
+ * Node 20 is a costly transferable signal that lives for the whole timeout. It stays the global
+ * fetch: the client builds its uploads with the global FormData and Blob, which another fetch (the
+ * undici package's) would not recognise.
  */
-export function slackFetch(options: { timeoutMs?: number } = {}): typeof globalThis.fetch {
-  const { timeoutMs } = options;
-  if (timeoutMs === undefined) return globalThis.fetch;
+export function deadlineFetch(timeoutMs: number): typeof globalThis.fetch {
   return async (input, init = {}) => {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), timeoutMs);
