@@ -263,7 +263,8 @@ describe('signed bodies Bolt could crash on, in-process', () => {
   it.each([
     ids.actions.bulkCancel,
     ids.actions.bulkRetry,
-    ids.actions.homePage,
+    ids.actions.homePrevious,
+    ids.actions.homeNext,
     ids.actions.approve,
     ids.actions.reject,
   ])(

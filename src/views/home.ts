@@ -147,8 +147,8 @@ export function homeView(options: {
     blocks.push(section(`No number is ${options.filter}.`));
   if (pages > 1) {
     const pager = [
-      ...(page > 0 ? [button('Previous', ids.actions.homePage, String(page - 1))] : []),
-      ...(page < pages - 1 ? [button('Next', ids.actions.homePage, String(page + 1))] : []),
+      ...(page > 0 ? [button('Previous', ids.actions.homePrevious, String(page - 1))] : []),
+      ...(page < pages - 1 ? [button('Next', ids.actions.homeNext, String(page + 1))] : []),
     ];
     blocks.push(context(`Page ${page + 1} of ${pages}`), actions(...pager));
   }

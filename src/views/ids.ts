@@ -34,9 +34,13 @@ export const ids = {
     edit: 'contactcard_edit',
     delete: 'contactcard_delete',
     tryAgain: 'contactcard_try_again',
-    /** Home tab: a number's history, a page of the fleet, the status filter. */
+    /**
+     * Home tab: a number's history, a page of the fleet, the status filter. Previous and Next share
+     * an actions block, and Slack refuses a block with two equal action ids: one id a direction.
+     */
     history: 'contactcard_history',
-    homePage: 'contactcard_home_page',
+    homePrevious: 'contactcard_home_previous',
+    homeNext: 'contactcard_home_next',
     homeFilter: 'contactcard_home_filter',
     /** A bulk job's progress message. */
     bulkOpen: 'contactcard_bulk_open',

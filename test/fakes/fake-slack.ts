@@ -7,6 +7,8 @@ export interface SlackCall {
   token: string | undefined;
   args: Record<string, unknown>;
   at: number;
+  /** Set when the fake refused the call's blocks (invalid_blocks): the rules it broke. */
+  refusedFor?: string[];
 }
 
 export interface ResponseUrlPost {
@@ -59,9 +61,10 @@ function hasUnfetchableImage(value: unknown): boolean {
 
 /**
  * Block Kit's limits, as Slack enforces them: 100 blocks in a modal or Home view, 50 in a message,
- * 3000 characters of section text, 150 of header text, 2000 of a button value, 3000 of
- * private_metadata. Every view and message the fake receives is checked; a breach is answered
- * like Slack answers it, `invalid_blocks`, so a test that overflows fails.
+ * 3000 characters of section text, 150 of header text, 75 of button text, 2000 of a button value,
+ * 3000 of private_metadata; a block_id at most once in a view or message and an action_id at most
+ * once in a block, each at most 255 characters. Every view and message the fake receives is
+ * checked; a breach is answered like Slack answers it, `invalid_blocks`, so a test that breaks one fails.
  */
 export function blockKitViolations(
   payload: { blocks?: unknown; private_metadata?: unknown },
@@ -72,6 +75,31 @@ export function blockKitViolations(
   if (blocks.length > maxBlocks) problems.push(`${blocks.length} blocks (at most ${maxBlocks})`);
   if (typeof payload.private_metadata === 'string' && payload.private_metadata.length > 3000) {
     problems.push('private_metadata over 3000 characters');
+  }
+  const blockIds = new Set<string>();
+  for (const [index, block] of blocks.entries()) {
+    const blockId = block?.block_id;
+    if (typeof blockId === 'string') {
+      if (blockId.length > 255) problems.push(`block_id over 255 characters at /blocks/${index}`);
+      if (blockIds.has(blockId)) problems.push(`block_id ${blockId} is used twice`);
+      blockIds.add(blockId);
+    }
+    const actionIds = new Set<string>();
+    const walkActions = (node: unknown): void => {
+      if (Array.isArray(node)) {
+        for (const child of node) walkActions(child);
+        return;
+      }
+      if (node === null || typeof node !== 'object') return;
+      const actionId = (node as Record<string, unknown>).action_id;
+      if (typeof actionId === 'string') {
+        if (actionId.length > 255) problems.push(`action_id over 255 characters at /blocks/${index}`);
+        if (actionIds.has(actionId)) problems.push(`action_id ${actionId} is used twice in /blocks/${index}`);
+        actionIds.add(actionId);
+      }
+      for (const child of Object.values(node)) walkActions(child);
+    };
+    walkActions(block);
   }
   const walk = (node: unknown): void => {
     if (Array.isArray(node)) {
@@ -85,6 +113,8 @@ export function blockKitViolations(
       problems.push('section text over 3000');
     if (value.type === 'header' && typeof text === 'string' && text.length > 150)
       problems.push('header text over 150');
+    if (value.type === 'button' && typeof text === 'string' && text.length > 75)
+      problems.push('button text over 75');
     if (value.type === 'button' && typeof value.value === 'string' && value.value.length > 2000)
       problems.push('button value over 2000');
     for (const child of Object.values(value)) walk(child);
@@ -287,6 +317,7 @@ export async function startFakeSlack(options: { botToken?: string } = {}) {
         ? blockKitViolations(call.args, 50)
         : [];
     if (checked.length > 0) {
+      call.refusedFor = checked;
       sendJson(res, 200, {
         ok: false,
         error: 'invalid_blocks',

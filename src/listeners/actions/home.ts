@@ -1,4 +1,4 @@
-import type { BlockAction, ButtonAction, StaticSelectAction } from '@slack/bolt';
+import type { BlockAction, ButtonAction, SlackActionMiddlewareArgs, StaticSelectAction } from '@slack/bolt';
 import { appNumberSchema } from '../../card/rules.js';
 import type { Deps } from '../../deps.js';
 import { numberHistory } from '../../flows/numbers.js';
@@ -10,12 +10,15 @@ import type { ListenerTable } from '../table.js';
 
 /** Home tab controls: Previous/Next, the status filter, and a number's History. */
 export function register(app: ListenerTable, deps: Deps): void {
-  app.action<BlockAction<ButtonAction>>(ids.actions.homePage, async ({ ack, body, action }) => {
+  // The button's value is the page it leads to, so both directions are one listener.
+  const turnPage = async ({ ack, body, action }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>>) => {
     await ack();
     const page = wholeNumberIn(action.value);
     if (page !== undefined)
       afterAck(deps, 'paging the Home tab', () => deps.homes.publish(body.user.id, { page }));
-  });
+  };
+  app.action(ids.actions.homePrevious, turnPage);
+  app.action(ids.actions.homeNext, turnPage);
   app.action<BlockAction<StaticSelectAction>>(ids.actions.homeFilter, async ({ ack, body, action }) => {
     await ack();
     const chosen = action.selected_option?.value;
