@@ -168,19 +168,36 @@ describe('/contactcard set', () => {
       expect(update?.args.hash).toMatch(/^hash-/);
     });
 
-    it('says when Sendblue shows no card any more, and when it cannot be read, keeping the form', async () => {
+    it('keeps the known card in the form when Sendblue cannot be read', async () => {
       await knownCard();
-      await app.command(`set ${number}`);
-      await app.settle();
-      expect(text(app.slack.callsTo('views.update')[0]?.args.view)).toContain('removed outside contactcard');
-
       app.slack.reset();
       app.sendblue.inject(number, faults.error(503, 'temporarily unavailable'));
       await app.command(`set ${number}`);
       await app.settle();
       const view = text(app.slack.callsTo('views.update')[0]?.args.view);
       expect(view).toContain('Could not read the current card');
-      expect(view).toContain('The form shows the last card set through contactcard');
+      expect(view).toContain('The form shows the last card known to contactcard');
+      expect(view).toContain(`"block_id":"${ids.blocks.firstName}"`);
+    });
+
+    it('says when Sendblue shows no card any more, and when it cannot be read, keeping the form', async () => {
+      await knownCard();
+      await app.command(`set ${number}`);
+      await app.settle();
+      expect(text(app.slack.callsTo('views.update')[0]?.args.view)).toContain('removed outside contactcard');
+
+      // What that read saw is remembered: the next open starts from it, not from the card set here.
+      app.slack.reset();
+      app.sendblue.inject(number, faults.error(503, 'temporarily unavailable'));
+      await app.command(`set ${number}`);
+      await app.settle();
+      expect(text(app.slack.callsTo('views.open')[0]?.args.view)).toContain(
+        'Sendblue showed no card for this number',
+      );
+      const view = text(app.slack.callsTo('views.update')[0]?.args.view);
+      expect(view).toContain('Could not read the current card');
+      expect(view).not.toContain('The form shows the last card known to contactcard');
+      expect(view).not.toContain(`"initial_value":"${known.firstName}"`);
       // The same block ids: what the person typed meanwhile stays.
       expect(view).toContain(`"block_id":"${ids.blocks.firstName}"`);
     });

@@ -544,19 +544,69 @@ describe.each([sqlite, postgres])('$name store', (backend) => {
       });
     });
 
+    describe('observed cards', () => {
+      it('keep the last card seen at Sendblue, with when and how, beside the applied one', async () => {
+        expect(await store.observedCard(number)).toBeUndefined();
+        await store.observeCard(number, { card: alice, source: 'sync' });
+        const seenFirst = clock;
+        expect(await store.observedCard(number)).toEqual({
+          number,
+          card: { firstName: 'Alice', lastName: 'Ng', displayName: null },
+          seenAt: seenFirst,
+          source: 'sync',
+        });
+        tick(1_000);
+        await store.observeCard(number, { card: null, source: 'editor' });
+        expect(await store.observedCard(number)).toEqual({
+          number,
+          card: null,
+          seenAt: clock,
+          source: 'editor',
+        });
+        // The applied card is another thing: observing never touches it.
+        expect(await store.lastKnownCard(number)).toBeUndefined();
+        expect(await store.knownNumbers()).toEqual([number]);
+      });
+
+      it('an older read finishing late does not replace a newer observation', async () => {
+        const newer = new Date(clock.getTime() + 10_000);
+        await store.observeCard(number, { card: bob, source: 'drift', at: newer });
+        await store.observeCard(number, { card: alice, source: 'show', at: clock });
+        expect(await store.observedCard(number)).toMatchObject({ card: { firstName: 'Bob' }, seenAt: newer });
+        await store.observeCard(number, { card: alice, source: 'show', at: newer });
+        expect(await store.observedCard(number)).toMatchObject({
+          card: { firstName: 'Alice' },
+          source: 'show',
+        });
+      });
+
+      it('observedCards lists every observation by number', async () => {
+        await store.observeCard('+15550000002', { card: null, source: 'sync' });
+        await store.observeCard('+15550000001', { card: bob, source: 'list' });
+        expect(
+          (await store.observedCards()).map((seen) => [seen.number, seen.card?.displayName ?? null]),
+        ).toEqual([
+          ['+15550000001', 'Bobby'],
+          ['+15550000002', null],
+        ]);
+      });
+    });
+
     describe('the whole fleet at once', () => {
-      it('knownCards lists every card by number; latestChanges each number’s latest change', async () => {
+      it('knownCards lists every card by number; latestCardChanges each number’s latest set or delete', async () => {
         await store.rememberCard('+15550000002', alice, 'U1');
         await store.rememberCard('+15550000001', aliceWithPhoto, 'U2');
         const a1 = await store.beginChange({ action: 'set', number: '+15550000001', actorId: 'U1' });
         await store.completeChange(a1.id, { outcome: 'ok' });
         const a2 = await store.beginChange({ action: 'delete', number: '+15550000001', actorId: 'U2' });
         const b1 = await store.beginChange({ action: 'set', number: '+15550000002', actorId: 'U1' });
+        // An assignment is no change to the card.
+        await store.beginChange({ action: 'assign', number: '+15550000002', actorId: 'U1', subject: 'U3' });
         expect((await store.knownCards()).map((card) => [card.number, card.updatedBy])).toEqual([
           ['+15550000001', 'U2'],
           ['+15550000002', 'U1'],
         ]);
-        expect((await store.latestChanges()).map((entry) => [entry.number, entry.id])).toEqual([
+        expect((await store.latestCardChanges()).map((entry) => [entry.number, entry.id])).toEqual([
           ['+15550000001', a2.id],
           ['+15550000002', b1.id],
         ]);

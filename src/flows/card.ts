@@ -5,13 +5,14 @@ import type { ChangeRequest, ChangeResult } from '../changes/pipeline.js';
 import type { Deps } from '../deps.js';
 import { formatPhone } from '../phone.js';
 import type { ProfileState } from '../sendblue/schemas.js';
-import type { KnownCard } from '../store/types.js';
+import type { CardSnapshot } from '../store/types.js';
 import { type CardPrefill, cardFormView, changedOutsideNotice, noticeView } from '../views/card-modal.js';
 import { explainFailure, isHopeless } from '../views/explain.js';
 import { cardStateMessage, failureMessage, type Message, progressMessage } from '../views/messages.js';
 import type { ModalMetadata } from '../views/metadata.js';
 import { escapeMrkdwn } from '../views/text.js';
 import { convertLinkedPhoto } from './convert.js';
+import { remember } from './pictures.js';
 import type { Audience } from './ports.js';
 import { type Origin, presentChange, presentError, presentWaiting } from './present.js';
 
@@ -37,7 +38,7 @@ function unreadView(deps: Deps, target: FormTarget, error: unknown, prefill?: Ca
     .join(' ');
   // When the number itself is unusable, a form would only lead to the same refusal.
   if (isHopeless(error)) return noticeView({ metadata }, `:x: *${phone} cannot be edited.* ${reason}`);
-  const kept = prefill ? ' The form shows the last card set through contactcard.' : '';
+  const kept = prefill ? ' The form shows the last card known to contactcard.' : '';
   return cardFormView({
     metadata,
     prefill,
@@ -60,6 +61,7 @@ export async function loadCardForm(deps: Deps, target: FormTarget): Promise<void
   let view: ModalView;
   try {
     const state = await readState(deps, metadata.number);
+    await remember(deps, metadata.number, state, 'editor');
     view = cardFormView({ metadata, prefill: state, uploads: deps.photoHost !== undefined });
   } catch (error) {
     view = unreadView(deps, target, error);
@@ -68,19 +70,24 @@ export async function loadCardForm(deps: Deps, target: FormTarget): Promise<void
 }
 
 /**
- * The form opened filled in with the last card set here; Sendblue's state is read after the open,
- * and the form changes only when Sendblue shows another card or cannot be read.
+ * The form opened filled in with the freshest card known (null: Sendblue showed none); Sendblue's
+ * state is read after the open, remembered, and the form changes only when Sendblue shows another
+ * card or cannot be read.
  */
-export async function checkCardForm(deps: Deps, target: FormTarget & { known: KnownCard }): Promise<void> {
+export async function checkCardForm(
+  deps: Deps,
+  target: FormTarget & { known: CardSnapshot | null },
+): Promise<void> {
   const { metadata, known } = target;
   let state: ProfileState;
   try {
     state = await readState(deps, metadata.number);
   } catch (error) {
     // Same block ids: whatever the person has typed meanwhile stays.
-    return showForm(deps, target, unreadView(deps, target, error, known));
+    return showForm(deps, target, unreadView(deps, target, error, known ?? undefined));
   }
-  const shown = shownCard(state, known);
+  await remember(deps, metadata.number, state, 'editor');
+  const shown = shownCard(state, { photoUrl: known?.photoUrl ?? null });
   if (sameCard(shown, known)) return;
   // New block ids, so that Slack shows Sendblue's values instead of the ones it opened with.
   const revised = { ...metadata, revision: (metadata.revision ?? 0) + 1 };
@@ -179,10 +186,11 @@ export async function removeCard(
   await changeAndPresent(deps, { kind: 'delete', number, actorId }, { audience, replacesPrompt: true });
 }
 
-/** `show`: the card as Sendblue reports it, or why it could not be read. */
+/** `show`: the card as Sendblue reports it (remembered), or why it could not be read. */
 export async function describeCard(deps: Deps, number: string): Promise<Message> {
   try {
     const state = await deps.sendblue.getState(number);
+    await remember(deps, number, state, 'show');
     return cardStateMessage({ number, state });
   } catch (error) {
     const explanation = explainFailure(error);

@@ -1,8 +1,8 @@
 import { stringify } from 'csv-stringify/sync';
 import type { Deps } from '../deps.js';
 import { noteMessage } from '../views/messages.js';
-import { statusOf } from './home.js';
 import { manageable } from './numbers.js';
+import { picturesOf } from './pictures.js';
 import type { Audience } from './ports.js';
 
 /** The columns of an export; an import reads the first five (any order). */
@@ -13,6 +13,7 @@ export const exportColumns = [
   'display_name',
   'photo_url',
   'status',
+  'seen_at',
   'last_changed',
   'changed_by',
 ] as const;
@@ -36,24 +37,20 @@ export async function exportCsv(
   deps: Pick<Deps, 'access' | 'lines' | 'store'>,
   userId: string,
 ): Promise<{ csv: string; rows: number }> {
-  const numbers = await manageable(deps, userId);
-  const [cards, latest] = await Promise.all([deps.store.knownCards(), deps.store.latestChanges()]);
-  const cardOf = new Map(cards.map((card) => [card.number, card]));
-  const latestOf = new Map(latest.map((entry) => [entry.number, entry]));
-  const rows = numbers.map((number) => {
-    const card = cardOf.get(number);
-    const entry = latestOf.get(number);
-    return [
+  const pictures = await picturesOf(deps, await manageable(deps, userId));
+  const rows = pictures.map(({ number, card, status, seen, latest }) =>
+    [
       number,
       card?.firstName ?? '',
       card?.lastName ?? '',
       card?.displayName ?? '',
       card?.photoUrl ?? '',
-      statusOf(card, entry),
-      entry?.startedAt.toISOString() ?? '',
-      entry?.actorId ?? '',
-    ].map((cell) => spreadsheetSafe(cell));
-  });
+      status,
+      seen?.at.toISOString() ?? '',
+      latest?.startedAt.toISOString() ?? '',
+      latest?.actorId ?? '',
+    ].map((cell) => spreadsheetSafe(cell)),
+  );
   // A BOM so that spreadsheets read the file as UTF-8; CRLF as RFC 4180 has it.
   const csv = `\ufeff${stringify([[...exportColumns], ...rows], { record_delimiter: 'windows', quoted_match: /[",\r\n]/ })}`;
   return { csv, rows: rows.length };

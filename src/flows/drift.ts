@@ -5,15 +5,18 @@ import { SendblueApiError } from '../sendblue/errors.js';
 import type { ProfileState } from '../sendblue/schemas.js';
 import { type CardSnapshot, type KnownCard, OUTSIDE_ACTOR } from '../store/types.js';
 import { driftNotice } from '../views/messages.js';
+import { remember } from './pictures.js';
 
 // Gentle on one account's API: two reads at a time.
 const readConcurrency = 2;
 
 /**
  * Drift alerts: every CONTACTCARD_RECONCILE_INTERVAL, on one replica at a time, the state of every
- * number with a last known card is read. A card changed outside contactcard is recorded in the
- * history as such and announced once (in the notify channel, else to each admin) with Restore ours
- * and Accept. A 503 or 429 ends the round early: the next one tries again.
+ * number with a card applied (or accepted) here or seen at Sendblue is read and remembered. Where
+ * Sendblue shows another card than the one applied or accepted here, the change is recorded in the
+ * history as made outside contactcard and announced once (in the notify channel, else to each admin)
+ * with Restore ours and Accept. A card never applied nor accepted here is observed, never an alert.
+ * A 503 or 429 ends the round early: the next one tries again.
  */
 export class DriftCheck {
   private timer: NodeJS.Timeout | undefined;
@@ -46,19 +49,24 @@ export class DriftCheck {
 
   private async check(): Promise<number> {
     const { store, sendblue } = this.deps;
-    const cards = await store.knownCards();
+    const [cards, observed] = await Promise.all([store.knownCards(), store.observedCards()]);
+    const appliedOf = new Map(cards.map((card) => [card.number, card]));
+    const numbers = [...new Set([...appliedOf.keys(), ...observed.map((seen) => seen.number)])].sort();
     let backOff = false;
     let reported = 0;
-    await mapWithLimit(cards, readConcurrency, async (known) => {
+    await mapWithLimit(numbers, readConcurrency, async (number) => {
       if (backOff) return;
       let state: ProfileState;
       try {
-        state = await sendblue.getState(known.number);
+        state = await sendblue.getState(number);
       } catch (error) {
         if (error instanceof SendblueApiError && (error.status === 503 || error.status === 429))
           backOff = true;
         return;
       }
+      await remember(this.deps, number, state, 'drift');
+      const known = appliedOf.get(number);
+      if (known === undefined) return;
       const shown = shownCard(state, known);
       if (sameCard(shown, known)) return;
       // The same difference is reported once: the latest entry already records it.

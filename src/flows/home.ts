@@ -1,7 +1,8 @@
+import type { CardStatus } from '../card/picture.js';
 import type { Deps } from '../deps.js';
-import { type ChangeEntry, type KnownCard, OUTSIDE_ACTOR } from '../store/types.js';
-import { type CardStatus, type HomeNumber, homeView } from '../views/home.js';
+import { homeView } from '../views/home.js';
 import { manageable } from './numbers.js';
+import { picturesOf } from './pictures.js';
 
 /** What a person last looked at in their Home tab: kept per instance, for paging and re-publishing. */
 interface HomeState {
@@ -12,16 +13,6 @@ interface HomeState {
 
 // A Home tab opened this recently is re-published when one of its numbers changes.
 const republishForMs = 30 * 60_000;
-
-/** A number's status as the store knows it: no Sendblue call on any open. */
-export function statusOf(card: KnownCard | undefined, latest: ChangeEntry | undefined): CardStatus {
-  if (latest?.outcome === 'failed') return 'failed';
-  if (latest?.outcome === 'pending') return 'in progress';
-  if (latest?.outcome === 'unknown') return 'outcome unknown';
-  if (latest?.actorId === OUTSIDE_ACTOR) return 'changed outside contactcard';
-  if (!card) return 'no card';
-  return latest?.action === 'set' && latest.confirmedAt ? 'live' : 'submitted';
-}
 
 /**
  * The Home tab: the numbers the viewer may manage (admins and open mode: every known number),
@@ -48,19 +39,10 @@ export class HomeTabs {
     const { access, store } = this.deps;
     const everything = await access.managesEverything(userId);
     const numbers = await manageable(this.deps, userId);
-    const [cards, latest, assignments] = await Promise.all([
-      store.knownCards(),
-      store.latestChanges(),
-      store.assignments(),
-    ]);
-    const cardOf = new Map(cards.map((card) => [card.number, card]));
-    const latestOf = new Map(latest.map((entry) => [entry.number, entry]));
-    const fleet: HomeNumber[] = numbers.map((number) => ({
-      number,
-      card: cardOf.get(number),
-      latest: latestOf.get(number),
-      status: statusOf(cardOf.get(number), latestOf.get(number)),
-      owners: assignments.filter((a) => a.number === number).map((a) => a.userId),
+    const [pictures, assignments] = await Promise.all([picturesOf(this.deps, numbers), store.assignments()]);
+    const fleet = pictures.map((picture) => ({
+      ...picture,
+      owners: assignments.filter((a) => a.number === picture.number).map((a) => a.userId),
     }));
     const view = homeView({
       numbers: fleet,

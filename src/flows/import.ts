@@ -20,7 +20,14 @@ export interface ImportProblem {
 }
 
 const required = ['number', 'first_name', 'last_name', 'photo_url'] as const;
-const known = new Set<string>([...required, 'display_name', 'status', 'last_changed', 'changed_by']);
+const known = new Set<string>([
+  ...required,
+  'display_name',
+  'status',
+  'seen_at',
+  'last_changed',
+  'changed_by',
+]);
 
 /**
  * Reads an import file: a header naming the columns (any order; an export's extra columns are

@@ -2,6 +2,7 @@ import type { ProfileInput } from '../card/rules.js';
 import type { Deps } from '../deps.js';
 import type { ChangeEntry } from '../store/types.js';
 import type { Message } from '../views/blocks.js';
+import { remember } from './pictures.js';
 import type { Audience, Delivery } from './ports.js';
 
 /** After a set: first within 10 s, then backing off, for up to two minutes in all. */
@@ -48,7 +49,9 @@ export class LiveChecks {
           state.firstName === card.firstName &&
           state.lastName === card.lastName &&
           (state.displayName ?? null) === (card.displayName ?? null);
+        // Only a read that shows the card is remembered: until then Sendblue may simply lag behind.
         if (shows) {
+          await remember(deps, card.fromNumber, state, 'live');
           await deps.store.confirmChange(request.entry.id);
           await settle('live');
           await deps.homes.changed(card.fromNumber);

@@ -10,6 +10,7 @@ import {
 import { explainFailure } from '../views/explain.js';
 import type { Message } from '../views/messages.js';
 import { changeAndPresent } from './card.js';
+import { remember } from './pictures.js';
 import type { Audience } from './ports.js';
 
 // Enough to make a list of twenty feel quick without hammering one account's API.
@@ -37,7 +38,7 @@ export async function manageable(
   return [...new Set([...(deps.lines.numbers() ?? []), ...(await deps.store.knownNumbers())])].sort();
 }
 
-/** The numbers this person may manage, each with its current card (admins: every known number). */
+/** The numbers this person may manage, each with its current card, remembered (admins: every known number). */
 export async function listNumbers(deps: Deps, userId: string): Promise<Message> {
   const everything = await deps.access.managesEverything(userId);
   const numbers = await manageable(deps, userId);
@@ -45,7 +46,9 @@ export async function listNumbers(deps: Deps, userId: string): Promise<Message> 
   const listed = await mapWithLimit(shown, readConcurrency, async (number): Promise<ListedNumber> => {
     const owners = await deps.store.ownersOf(number);
     try {
-      return { number, owners, state: { ok: true, card: await deps.sendblue.getState(number) } };
+      const card = await deps.sendblue.getState(number);
+      await remember(deps, number, card, 'list');
+      return { number, owners, state: { ok: true, card } };
     } catch (error) {
       return { number, owners, state: { ok: false, error: explainFailure(error).headline } };
     }

@@ -1,14 +1,16 @@
 import type { CardDraft } from '../card/rules.js';
 import type { Deps } from '../deps.js';
 import { checkCardForm, loadCardForm } from '../flows/card.js';
+import { freshestCard } from '../flows/pictures.js';
 import type { Audience } from '../flows/ports.js';
 import { cardFormView, knownCardNotice, loadingView } from '../views/card-modal.js';
 import type { ModalMetadata } from '../views/metadata.js';
 import { afterAck, openModalOrSay } from './deps.js';
 
 /**
- * Opens the card modal inside the trigger window. With a number whose last card the store knows,
- * the form opens filled in with it; with a number it does not, a loading view goes up first. Either
+ * Opens the card modal inside the trigger window. With a number whose card the store knows (applied
+ * here, or seen at Sendblue), the form opens filled in with the freshest; with a number never read,
+ * a loading view goes up first. Either
  * way Sendblue is read only after the open, so it never delays `views.open`.
  * A draft (Try again) opens the form directly with what the person typed. If Slack refuses,
  * the person is told privately how to get it back (`again`: what to do).
@@ -27,18 +29,18 @@ export async function openCardModal(
   const { metadata, draft } = request;
   const number = metadata.number;
   const loadsCard = number !== undefined && draft === undefined;
-  // The store's last card opens the form filled in at once; Sendblue confirms it after the open.
-  const known = loadsCard ? await deps.store.lastKnownCard(number) : undefined;
+  // The freshest card known opens the form filled in at once; Sendblue confirms it after the open.
+  const known = loadsCard ? await freshestCard(deps, number) : undefined;
   const uploads = deps.photoHost !== undefined;
   const view =
     loadsCard && known === undefined
       ? loadingView({ metadata: { ...metadata, number } })
       : cardFormView({
           metadata,
-          prefill: draft ?? known ?? {},
+          prefill: draft ?? known?.card ?? {},
           numberChoices: request.numberChoices,
           uploads,
-          ...(known ? { notice: knownCardNotice } : {}),
+          ...(known ? { notice: knownCardNotice(known) } : {}),
         });
   const opened = await openModalOrSay(deps, {
     triggerId: request.triggerId,
@@ -52,6 +54,6 @@ export async function openCardModal(
   if (!loadsCard || viewId === undefined) return;
   const target = { viewId, hash, metadata: { ...metadata, number } };
   afterAck(deps, 'loading the card form', () =>
-    known ? checkCardForm(deps, { ...target, known }) : loadCardForm(deps, target),
+    known ? checkCardForm(deps, { ...target, known: known.card }) : loadCardForm(deps, target),
   );
 }

@@ -1,5 +1,5 @@
 // What both store implementations share, so that they check and record the same way.
-import type { Approval, CardSnapshot } from './types.js';
+import type { Approval, CardSnapshot, ObservationSource, ObservedCard, SeenCard } from './types.js';
 
 export const UNKNOWN_MESSAGE = 'the process stopped before the outcome was known';
 export const DEFAULT_MAX_WAITING = 50;
@@ -36,3 +36,29 @@ export function coveredRequests(numbers: readonly string[], waiting: readonly Ap
 }
 
 export const numbersOfChanges = (changes: Approval['changes']): string[] => changes.map((c) => c.number);
+
+/** An observations row as both stores read it (has_card is 0/1 in SQLite, a boolean in PostgreSQL). */
+export interface ObservationRow {
+  number: string;
+  has_card: number | boolean;
+  first_name: string | null;
+  last_name: string | null;
+  display_name: string | null;
+  seen_at: string | Date;
+  source: ObservationSource;
+}
+
+export function toObservedCard(row: ObservationRow): ObservedCard {
+  return {
+    number: row.number,
+    card: row.has_card
+      ? { firstName: row.first_name, lastName: row.last_name, displayName: row.display_name }
+      : null,
+    seenAt: new Date(row.seen_at),
+    source: row.source,
+  };
+}
+
+/** The columns of an observation, in the order both stores' upserts take them. */
+export const observationColumns = (card: SeenCard | null) =>
+  [card !== null, card?.firstName ?? null, card?.lastName ?? null, card?.displayName ?? null] as const;

@@ -130,6 +130,21 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX approvals_by_state ON approvals (state, expires_at);
     `,
   },
+  {
+    version: 8,
+    sql: `
+      CREATE TABLE observations (
+        number TEXT PRIMARY KEY,
+        has_card INTEGER NOT NULL CHECK (has_card IN (0, 1)),
+        first_name TEXT,
+        last_name TEXT,
+        display_name TEXT,
+        seen_at TEXT NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('editor', 'show', 'list', 'live', 'drift', 'sync'))
+      ) STRICT;
+      CREATE INDEX changes_card_number ON changes (number, id) WHERE action IN ('set', 'delete');
+    `,
+  },
 ];
 
 export function schemaVersion(db: Database.Database): number {

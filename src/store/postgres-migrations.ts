@@ -148,6 +148,21 @@ export const pgMigrations: readonly PgMigration[] = [
       CREATE INDEX approvals_by_number ON approvals USING gin (numbers);
     `,
   },
+  {
+    version: 8,
+    sql: `
+      CREATE TABLE observations (
+        number text PRIMARY KEY,
+        has_card boolean NOT NULL,
+        first_name text,
+        last_name text,
+        display_name text,
+        seen_at timestamptz NOT NULL,
+        source text NOT NULL CHECK (source IN ('editor', 'show', 'list', 'live', 'drift', 'sync'))
+      );
+      CREATE INDEX changes_card_number ON changes (number, id) WHERE action IN ('set', 'delete');
+    `,
+  },
 ];
 
 type Queryable = Pick<pg.ClientBase, 'query'>;

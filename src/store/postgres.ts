@@ -9,7 +9,10 @@ import {
   checkMaxWaiting,
   coveredRequests,
   numbersOfChanges,
+  type ObservationRow,
+  observationColumns,
   snapshot,
+  toObservedCard,
   UNKNOWN_MESSAGE,
 } from './common.js';
 import { lockSpace, migratePostgres, pgMigrations } from './postgres-migrations.js';
@@ -32,7 +35,10 @@ import {
   type NewApproval,
   type NewChange,
   type NumberTurns,
+  type ObservationSource,
+  type ObservedCard,
   type RequestedApproval,
+  type SeenCard,
   type Store,
   TooManyWaitingError,
 } from './types.js';
@@ -709,9 +715,9 @@ export class PostgresStore implements Store {
     return (await this.#query<CardRow>('SELECT * FROM cards ORDER BY number')).map(toKnownCard);
   }
 
-  async latestChanges(): Promise<ChangeEntry[]> {
+  async latestCardChanges(): Promise<ChangeEntry[]> {
     const rows = await this.#query<ChangeRow>(
-      'SELECT DISTINCT ON (number) * FROM changes ORDER BY number, id DESC',
+      "SELECT DISTINCT ON (number) * FROM changes WHERE action IN ('set', 'delete') ORDER BY number, id DESC",
     );
     return rows.map(toEntry);
   }
@@ -916,10 +922,36 @@ export class PostgresStore implements Store {
     ]);
   }
 
+  async observeCard(
+    number: string,
+    seen: { card: SeenCard | null; source: ObservationSource; at?: Date },
+  ): Promise<void> {
+    await this.#query(
+      `INSERT INTO observations (number, has_card, first_name, last_name, display_name, seen_at, source)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (number) DO UPDATE SET has_card = excluded.has_card, first_name = excluded.first_name,
+         last_name = excluded.last_name, display_name = excluded.display_name,
+         seen_at = excluded.seen_at, source = excluded.source
+       WHERE excluded.seen_at >= observations.seen_at`,
+      [number, ...observationColumns(seen.card), seen.at ?? this.#appNow(), seen.source],
+    );
+  }
+
+  async observedCard(number: string): Promise<ObservedCard | undefined> {
+    const [row] = await this.#query<ObservationRow>('SELECT * FROM observations WHERE number = $1', [number]);
+    return row && toObservedCard(row);
+  }
+
+  async observedCards(): Promise<ObservedCard[]> {
+    return (await this.#query<ObservationRow>('SELECT * FROM observations ORDER BY number')).map(
+      toObservedCard,
+    );
+  }
+
   async knownNumbers(): Promise<string[]> {
     const rows = await this.#query<{ number: string }>(
       `SELECT number FROM assignments UNION SELECT number FROM cards UNION SELECT number FROM changes
-       ORDER BY number`,
+       UNION SELECT number FROM observations ORDER BY number`,
     );
     return rows.map((row) => row.number);
   }

@@ -7,7 +7,10 @@ import {
   checkMaxWaiting,
   coveredRequests,
   numbersOfChanges,
+  type ObservationRow,
+  observationColumns,
   snapshot,
+  toObservedCard,
   UNKNOWN_MESSAGE,
 } from './common.js';
 import { migrate } from './migrations.js';
@@ -31,7 +34,10 @@ import {
   type NewApproval,
   type NewChange,
   type NumberTurns,
+  type ObservationSource,
+  type ObservedCard,
   type RequestedApproval,
+  type SeenCard,
   type Store,
   TooManyWaitingError,
 } from './types.js';
@@ -309,8 +315,9 @@ function prepare(db: Database.Database) {
     ping: db.prepare<[], number>('SELECT 1').pluck(),
     card: db.prepare<[string], CardRow>('SELECT * FROM cards WHERE number = ?'),
     cards: db.prepare<[], CardRow>('SELECT * FROM cards ORDER BY number'),
-    latestChanges: db.prepare<[], ChangeRow>(
-      'SELECT * FROM changes WHERE id IN (SELECT max(id) FROM changes GROUP BY number) ORDER BY number',
+    latestCardChanges: db.prepare<[], ChangeRow>(
+      `SELECT * FROM changes WHERE id IN (
+         SELECT max(id) FROM changes WHERE action IN ('set', 'delete') GROUP BY number) ORDER BY number`,
     ),
     rememberCard: db.prepare<[Record<string, string | null>]>(
       `INSERT INTO cards (number, first_name, last_name, display_name, photo_url, updated_at, updated_by)
@@ -320,10 +327,20 @@ function prepare(db: Database.Database) {
          updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
     ),
     forgetCard: db.prepare<[string]>('DELETE FROM cards WHERE number = ?'),
+    observeCard: db.prepare<[string, number, string | null, string | null, string | null, string, string]>(
+      `INSERT INTO observations (number, has_card, first_name, last_name, display_name, seen_at, source)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (number) DO UPDATE SET has_card = excluded.has_card, first_name = excluded.first_name,
+         last_name = excluded.last_name, display_name = excluded.display_name,
+         seen_at = excluded.seen_at, source = excluded.source
+       WHERE excluded.seen_at >= observations.seen_at`,
+    ),
+    observation: db.prepare<[string], ObservationRow>('SELECT * FROM observations WHERE number = ?'),
+    observations: db.prepare<[], ObservationRow>('SELECT * FROM observations ORDER BY number'),
     knownNumbers: db
       .prepare<[], string>(
         `SELECT number FROM assignments UNION SELECT number FROM cards UNION SELECT number FROM changes
-       ORDER BY number`,
+       UNION SELECT number FROM observations ORDER BY number`,
       )
       .pluck(),
   };
@@ -556,8 +573,8 @@ export class SqliteStore implements Store {
     return this.#sql.cards.all().map(toKnownCard);
   }
 
-  async latestChanges(): Promise<ChangeEntry[]> {
-    return this.#sql.latestChanges.all().map(toEntry);
+  async latestCardChanges(): Promise<ChangeEntry[]> {
+    return this.#sql.latestCardChanges.all().map(toEntry);
   }
 
   async rememberCard(number: string, card: CardSnapshot, updatedBy: string): Promise<void> {
@@ -571,6 +588,29 @@ export class SqliteStore implements Store {
 
   async forgetCard(number: string): Promise<void> {
     this.#sql.forgetCard.run(number);
+  }
+
+  async observeCard(
+    number: string,
+    seen: { card: SeenCard | null; source: ObservationSource; at?: Date },
+  ): Promise<void> {
+    const [hasCard, ...names] = observationColumns(seen.card);
+    this.#sql.observeCard.run(
+      number,
+      hasCard ? 1 : 0,
+      ...names,
+      (seen.at ?? this.#now()).toISOString(),
+      seen.source,
+    );
+  }
+
+  async observedCard(number: string): Promise<ObservedCard | undefined> {
+    const row = this.#sql.observation.get(number);
+    return row && toObservedCard(row);
+  }
+
+  async observedCards(): Promise<ObservedCard[]> {
+    return this.#sql.observations.all().map(toObservedCard);
   }
 
   async knownNumbers(): Promise<string[]> {

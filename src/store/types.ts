@@ -79,6 +79,25 @@ export interface KnownCard extends CardSnapshot {
   updatedBy: string;
 }
 
+/** How a card was seen at Sendblue: which read saw it. */
+export const observationSources = ['editor', 'show', 'list', 'live', 'drift', 'sync'] as const;
+export type ObservationSource = (typeof observationSources)[number];
+
+/** A card as Sendblue's state shows it: names only, since Sendblue never reports the photo. */
+export type SeenCard = Pick<CardSnapshot, 'firstName' | 'lastName' | 'displayName'>;
+
+/**
+ * The last card seen at Sendblue for a number, beside the last one contactcard applied (KnownCard):
+ * what customers see, which may have been set anywhere.
+ */
+export interface ObservedCard {
+  number: string;
+  /** null: Sendblue showed no card. */
+  card: SeenCard | null;
+  seenAt: Date;
+  source: ObservationSource;
+}
+
 export class DuplicateRequestError extends Error {
   readonly requestKey: string;
   readonly existing: ChangeEntry;
@@ -282,12 +301,23 @@ export interface Store {
   lastKnownCard(number: string): Promise<KnownCard | undefined>;
   rememberCard(number: string, card: CardSnapshot, updatedBy: string): Promise<void>;
   forgetCard(number: string): Promise<void>;
-  /** Every number with an assignment, a known card or any change, sorted. */
+  /**
+   * Remembers what a read of Sendblue's state saw. An observation older than the one kept (a slow
+   * read finishing after a newer one) changes nothing.
+   */
+  observeCard(
+    number: string,
+    seen: { card: SeenCard | null; source: ObservationSource; at?: Date },
+  ): Promise<void>;
+  observedCard(number: string): Promise<ObservedCard | undefined>;
+  /** Every observation, by number: one read for a whole fleet. */
+  observedCards(): Promise<ObservedCard[]>;
+  /** Every number with an assignment, a known card, an observation or any change, sorted. */
   knownNumbers(): Promise<string[]>;
   /** Every last known card, by number: one read for a whole fleet (the Home tab). */
   knownCards(): Promise<KnownCard[]>;
-  /** Each number's latest change, by number. */
-  latestChanges(): Promise<ChangeEntry[]>;
+  /** Each number's latest change to its card (a set or a delete, never an assignment), by number. */
+  latestCardChanges(): Promise<ChangeEntry[]>;
 
   /** Bulk jobs: recorded so that a restart can say what was not applied. */
   createBulkJob(

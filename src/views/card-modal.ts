@@ -1,9 +1,10 @@
 import type { KnownBlock, ModalView, SectionBlock } from '@slack/types';
 import { DISPLAY_NAME_MAX_LENGTH, NAME_MAX_LENGTH } from '../card/rules.js';
 import { formatPhone } from '../phone.js';
+import type { CardSnapshot } from '../store/types.js';
 import { ids, refillable } from './ids.js';
 import { encodeMetadata, type ModalMetadata } from './metadata.js';
-import { escapeMrkdwn, limits, plain, truncate } from './text.js';
+import { escapeMrkdwn, limits, plain, slackDate, truncate } from './text.js';
 
 /** What the form shows in its inputs: the current card, or what the person typed last time. */
 export interface CardPrefill {
@@ -42,8 +43,17 @@ export function loadingView(context: ModalContext & { metadata: { number: string
 }
 
 /** Above a form opened with the last card set here, while Sendblue's state is read. */
-export const knownCardNotice =
-  ':mag: Filled in with the last card set through contactcard. It is being checked with Sendblue: if Sendblue shows another card, this form will say so.';
+/** The form opened filled in before Sendblue was read: with what it showed when (seenAt), or the last card set here. */
+export function knownCardNotice(known: { card: CardSnapshot | null; seenAt: Date | undefined }): string {
+  const checking =
+    'It is being checked with Sendblue: if Sendblue shows another card, this form will say so.';
+  if (known.seenAt === undefined)
+    return `:mag: Filled in with the last card set through contactcard. ${checking}`;
+  const when = slackDate(known.seenAt);
+  if (known.card === null) return `:mag: Sendblue showed no card for this number ${when}. ${checking}`;
+  const photo = known.card.photoUrl ? '' : ' Sendblue does not report photos: give the photo link below.';
+  return `:mag: Filled in with the card Sendblue showed ${when}.${photo} ${checking}`;
+}
 
 /** The form after Sendblue showed a card other than the last one set here. */
 export function changedOutsideNotice(hasCard: boolean): string {

@@ -1,40 +1,20 @@
 import type { HomeView, KnownBlock } from '@slack/types';
+import { type CardStatus, type PicturedNumber, statuses } from '../card/picture.js';
 import { formatPhone } from '../phone.js';
-import type { ChangeEntry, KnownCard } from '../store/types.js';
+import type { ObservationSource } from '../store/types.js';
 import { actions, button, context, deleteButton, editButton, section } from './blocks.js';
 import { ids } from './ids.js';
 import { escapeMrkdwn, limits, plain, slackDate } from './text.js';
 
-export type CardStatus =
-  | 'live'
-  | 'submitted'
-  | 'changed outside contactcard'
-  | 'failed'
-  | 'in progress'
-  | 'outcome unknown'
-  | 'no card';
-
-export interface HomeNumber {
-  number: string;
-  card: KnownCard | undefined;
-  latest: ChangeEntry | undefined;
-  status: CardStatus;
+export interface HomeNumber extends PicturedNumber {
   owners: readonly string[];
 }
-
-export const statuses: readonly CardStatus[] = [
-  'submitted',
-  'changed outside contactcard',
-  'failed',
-  'in progress',
-  'outcome unknown',
-  'no card',
-];
 
 // Three blocks a number (card, buttons, divider) plus a header of at most six and the pager: within 100.
 export const numbersPerPage = 25;
 
 const statusIcon: Record<CardStatus, string> = {
+  'not read yet': ':hourglass:',
   live: ':large_green_circle:',
   'changed outside contactcard': ':warning:',
   submitted: ':white_check_mark:',
@@ -44,15 +24,27 @@ const statusIcon: Record<CardStatus, string> = {
   'no card': ':white_circle:',
 };
 
+const sourceWords: Record<ObservationSource, string> = {
+  editor: 'when the editor opened',
+  show: 'by show',
+  list: 'by list',
+  live: 'by the live check',
+  drift: 'by the drift check',
+  sync: 'by the sync',
+};
+
 function numberBlocks(entry: HomeNumber, showOwners: boolean): KnownBlock[] {
-  const { card, latest } = entry;
+  const { card, latest, seen } = entry;
   const names = card ? [card.firstName, card.lastName].filter(Boolean).join(' ') : '';
   const lines = [
     `*${formatPhone(entry.number)}*  ${statusIcon[entry.status]} ${entry.status}`,
     card
       ? `${escapeMrkdwn(names || 'no name')}${card.displayName ? ` · “${escapeMrkdwn(card.displayName)}”` : ''}`
-      : '_no contact card set through contactcard_',
+      : card === null
+        ? '_no contact card_'
+        : '_not read from Sendblue yet_',
   ];
+  if (seen) lines.push(`Seen at Sendblue ${slackDate(seen.at)} (${sourceWords[seen.source]})`);
   if (latest)
     lines.push(`Last change: ${latest.action} by <@${latest.actorId}> ${slackDate(latest.startedAt)}`);
   if (showOwners) {

@@ -1,9 +1,9 @@
 import type { BlockAction, ButtonAction, SlackActionMiddlewareArgs, StaticSelectAction } from '@slack/bolt';
+import { statuses } from '../../card/picture.js';
 import { appNumberSchema } from '../../card/rules.js';
 import type { Deps } from '../../deps.js';
 import { numberHistory } from '../../flows/numbers.js';
 import { refusalMessage } from '../../views/access-messages.js';
-import { statuses } from '../../views/home.js';
 import { ids } from '../../views/ids.js';
 import { afterAck, audienceOf, wholeNumberIn } from '../deps.js';
 import type { ListenerTable } from '../table.js';

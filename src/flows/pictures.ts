@@ -1,0 +1,75 @@
+import { type PicturedNumber, pictureOf } from '../card/picture.js';
+import type { Deps } from '../deps.js';
+import type { ProfileState } from '../sendblue/schemas.js';
+import type { CardSnapshot, ObservationSource, SeenCard } from '../store/types.js';
+
+/** What Sendblue's state shows, as an observation's card. */
+export const seenCardOf = (state: ProfileState): SeenCard | null =>
+  state.hasProfile
+    ? { firstName: state.firstName, lastName: state.lastName, displayName: state.displayName }
+    : null;
+
+/**
+ * Remembers what a read of Sendblue saw, so that the next look at the number starts from it. A
+ * store that cannot write it costs only that memory: the read itself was answered.
+ */
+export async function remember(
+  deps: Pick<Deps, 'store' | 'log'>,
+  number: string,
+  state: ProfileState,
+  source: ObservationSource,
+): Promise<void> {
+  try {
+    await deps.store.observeCard(number, { card: seenCardOf(state), source });
+  } catch (error) {
+    deps.log.warn(
+      `could not remember the card seen for a number (${error instanceof Error ? error.message : String(error)})`,
+    );
+  }
+}
+
+/** The pictures of many numbers from three reads of the store, whatever their count. */
+export async function picturesOf(
+  deps: Pick<Deps, 'store'>,
+  numbers: readonly string[],
+): Promise<PicturedNumber[]> {
+  const { store } = deps;
+  const [cards, observed, latest] = await Promise.all([
+    store.knownCards(),
+    store.observedCards(),
+    store.latestCardChanges(),
+  ]);
+  const cardOf = new Map(cards.map((card) => [card.number, card]));
+  const observedOf = new Map(observed.map((seen) => [seen.number, seen]));
+  const latestOf = new Map(latest.map((entry) => [entry.number, entry]));
+  return numbers.map((number) => {
+    const facts = {
+      applied: cardOf.get(number),
+      observed: observedOf.get(number),
+      latest: latestOf.get(number),
+    };
+    return { number, latest: facts.latest, ...pictureOf(facts) };
+  });
+}
+
+/** The freshest card known of a number: the one applied here, or the one Sendblue showed since. */
+export interface FreshestCard {
+  card: CardSnapshot | null;
+  /** Set when it is what Sendblue showed (not what contactcard applied): when it was seen. */
+  seenAt: Date | undefined;
+}
+
+/** undefined: the number was never read nor set here, so nothing can be shown before Sendblue answers. */
+export async function freshestCard(
+  deps: Pick<Deps, 'store'>,
+  number: string,
+): Promise<FreshestCard | undefined> {
+  const [applied, observed] = await Promise.all([
+    deps.store.lastKnownCard(number),
+    deps.store.observedCard(number),
+  ]);
+  const { card, seen } = pictureOf({ applied, observed, latest: undefined });
+  if (card === undefined) return undefined;
+  const fromSendblue = seen !== undefined && (applied === undefined || seen.at >= applied.updatedAt);
+  return { card, seenAt: fromSendblue ? seen.at : undefined };
+}
