@@ -34,6 +34,8 @@ export interface Config {
   publicUrl: string | undefined;
   /** Sendblue calls one bulk job makes at once. */
   bulkConcurrency: number;
+  /** Reads at once of the sync that reads every line not yet seen at Sendblue; 0: no sync. */
+  syncConcurrency: number;
   /** Read the state after a set, to say "live" once Sendblue shows the card. */
   liveCheck: boolean;
   /** How often every known card is compared with Sendblue's (drift alerts); undefined: off. */
@@ -140,6 +142,13 @@ const envSchema = z.object({
       .min(1, { error: 'expected 1 to 20' })
       .max(20, { error: 'expected 1 to 20' }),
   ),
+  CONTACTCARD_SYNC_CONCURRENCY: optional(
+    z.coerce
+      .number({ error: 'expected a number of reads at once' })
+      .int({ error: 'expected a whole number' })
+      .min(0, { error: 'expected 0 (no sync) to 20' })
+      .max(20, { error: 'expected 0 (no sync) to 20' }),
+  ),
   CONTACTCARD_PUBLIC_URL: optional(
     z
       .url({
@@ -212,6 +221,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       metricsPort: vars.CONTACTCARD_METRICS_PORT,
       publicUrl: vars.CONTACTCARD_PUBLIC_URL,
       bulkConcurrency: vars.CONTACTCARD_BULK_CONCURRENCY ?? 4,
+      syncConcurrency: vars.CONTACTCARD_SYNC_CONCURRENCY ?? 4,
       liveCheck: vars.CONTACTCARD_LIVE_CHECK !== 'false',
       reconcileIntervalMs:
         vars.CONTACTCARD_RECONCILE_INTERVAL === 'off'

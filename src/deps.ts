@@ -9,6 +9,7 @@ import type { HomeTabs } from './flows/home.js';
 import type { LinesDirectory } from './flows/lines.js';
 import type { LiveChecks } from './flows/live.js';
 import type { SlackOutbox } from './flows/ports.js';
+import type { CardSync } from './flows/sync.js';
 import type { InFlight } from './operations.js';
 import type { PhotoHost } from './photo/hosting.js';
 import type { PhotoChecker } from './photo/index.js';
@@ -44,6 +45,8 @@ export interface Deps {
   live: LiveChecks;
   /** Drift alerts: cards changed outside contactcard. */
   drift: DriftCheck;
+  /** The initial sync: every line whose card was never seen at Sendblue is read, in the background. */
+  sync: CardSync;
   /** Four-eyes approval: held changes told to their requesters and posted to the approvers. */
   approvals: ApprovalDesk;
   /** Bulk changes: one card for many numbers. */

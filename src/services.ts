@@ -11,6 +11,7 @@ import { DriftCheck } from './flows/drift.js';
 import { HomeTabs } from './flows/home.js';
 import { LinesDirectory } from './flows/lines.js';
 import { defaultLiveDelaysMs, LiveChecks } from './flows/live.js';
+import { CardSync } from './flows/sync.js';
 import { InstanceLease } from './instance.js';
 import type { Metrics } from './metrics.js';
 import { InFlight } from './operations.js';
@@ -105,6 +106,8 @@ export async function openServices(
     config.reconcileIntervalMs,
   );
   drift.start();
+  const sync = new CardSync({ sendblue: sendblue.client, store, log, lines, homes }, config.syncConcurrency);
+  lines.onChange(() => sync.request());
   const changes = new ChangePipeline({
     access,
     store,
@@ -148,6 +151,7 @@ export async function openServices(
     homes,
     live,
     drift,
+    sync,
     operations,
     approvals,
     now,
@@ -171,6 +175,8 @@ export async function openServices(
       lines.stop();
       live.stop();
       drift.stop();
+      sync.stop();
+      await sync.idle();
       approvals.stop();
       photoHost?.stop();
       await new Promise((resolve) => (metricsServer ? metricsServer.close(resolve) : resolve(undefined)));

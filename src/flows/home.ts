@@ -55,6 +55,15 @@ export class HomeTabs {
     if (!delivery.ok) this.deps.log.warn(`Home tab not published (${delivery.error})`);
   }
 
+  /** After many numbers were read at once (the sync): every Home tab opened recently, once. */
+  async refreshOpen(): Promise<void> {
+    const recent = Date.now() - republishForMs;
+    for (const [userId, state] of this.states) {
+      if (state.openedAt < recent) this.states.delete(userId);
+      else await this.publish(userId, {}, false);
+    }
+  }
+
   /** After a change: every Home tab opened in the last 30 minutes that shows the number again. */
   async changed(number: string): Promise<void> {
     const recent = Date.now() - republishForMs;

@@ -11,6 +11,7 @@ const refreshEveryMs = 5 * 60_000;
 export class LinesDirectory {
   private known: string[] | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private readonly changeListeners: Array<() => void> = [];
 
   constructor(
     private readonly api: Pick<SendblueClient, 'listLines'>,
@@ -26,11 +27,20 @@ export class LinesDirectory {
     return this.known === undefined || this.known.includes(number);
   }
 
+  /** Told when the list becomes known or changes (the initial sync reads the new lines). */
+  onChange(listener: () => void): void {
+    this.changeListeners.push(listener);
+  }
+
   async refresh(): Promise<void> {
     try {
       const lines = await this.api.listLines({ signal: AbortSignal.timeout(15_000) });
       const numbers = [...new Set(lines.map((line) => line.number))].sort();
+      const before = this.known?.join(',');
       this.known = numbers.length > 0 ? numbers : undefined;
+      if (this.known !== undefined && this.known.join(',') !== before) {
+        for (const listener of this.changeListeners) listener();
+      }
     } catch (error) {
       // Keep the last good list: a passing outage should not reopen every typed number.
       this.log.warn(

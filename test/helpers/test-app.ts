@@ -10,6 +10,7 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import type { PhotoCheckerOptions } from '../../src/photo/index.js';
 import type { SendblueClientOptions } from '../../src/sendblue/client.js';
+import type { StoredProfile } from '../../src/sendblue/simulator.js';
 import { openServices } from '../../src/services.js';
 import { type FakeSendblue, startFakeSendblue } from '../fakes/fake-sendblue.js';
 import { type FakeSlack, startFakeSlack } from '../fakes/fake-slack.js';
@@ -25,6 +26,10 @@ export interface TestAppOptions {
   photos?: Partial<PhotoCheckerOptions>;
   /** The account's lines the fake Sendblue lists at start-up; null: the endpoint is unavailable. */
   lines?: string[] | null;
+  /** Cards the fake Sendblue already shows when the app starts: set outside contactcard. */
+  cards?: ReadonlyMap<string, StoredProfile>;
+  /** Runs against the fake Sendblue before the app starts (faults for the start-up sync, holds). */
+  beforeStart?: (sendblue: FakeSendblue) => void;
   /**
    * Sendblue client tuning merged over the test defaults (fast retries), e.g. short
    * `attemptTimeoutMs`/`deadlineMs` so that injected hangs resolve quickly.
@@ -44,6 +49,8 @@ export async function startTestApp(options: TestAppOptions = {}) {
   const slack = await startFakeSlack();
   const sendblue = await startFakeSendblue();
   if (options.lines !== undefined) sendblue.setLines(options.lines ?? undefined);
+  for (const [number, card] of options.cards ?? []) sendblue.profiles.set(number, card);
+  options.beforeStart?.(sendblue);
   const credentials = options.sandbox
     ? {}
     : {
@@ -59,6 +66,8 @@ export async function startTestApp(options: TestAppOptions = {}) {
     CONTACTCARD_DB: ':memory:',
     // Photo links in tests point nowhere real; photo tests turn the check on with a local server.
     CONTACTCARD_PHOTO_CHECK: 'false',
+    // Tests count Sendblue calls: the initial sync's reads are theirs only where a test turns it on.
+    CONTACTCARD_SYNC_CONCURRENCY: '0',
     ...credentials,
     ...options.env,
   });
@@ -157,13 +166,21 @@ export async function freePort(): Promise<number> {
 /**
  * The real entry point (src/index.ts through tsx) as a child process in HTTP mode on 127.0.0.1, in an
  * empty working directory so no developer's .env leaks in. `env` is the whole environment besides
- * PATH, HOME, PORT and HOST; SLACK_SIGNING_SECRET in it signs `postSigned`.
+ * PATH, HOME, PORT and HOST (and CONTACTCARD_SYNC_CONCURRENCY=0, as in startTestApp, unless `env`
+ * sets it); SLACK_SIGNING_SECRET in it signs `postSigned`.
  */
 export async function spawnEntryPoint(env: Record<string, string>, options: { port?: number } = {}) {
   const port = options.port ?? (await freePort());
   const child: ChildProcess = spawn(process.execPath, ['--import', tsxLoader, entryPoint], {
     cwd: mkdtempSync(join(tmpdir(), 'contactcard-child-')),
-    env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), PORT: String(port), HOST: '127.0.0.1', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: tmpdir(),
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      CONTACTCARD_SYNC_CONCURRENCY: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
