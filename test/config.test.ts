@@ -32,6 +32,7 @@ describe('loadConfig', () => {
         metricsPort: undefined,
         publicUrl: undefined,
         bulkConcurrency: 4,
+        syncConcurrency: 4,
         liveCheck: true,
         reconcileIntervalMs: 3_600_000,
         approval: { mode: 'off', channel: undefined, ttlMs: 604_800_000 },
@@ -117,6 +118,11 @@ describe('loadConfig', () => {
     [{ CONTACTCARD_DEFAULT_REGION: 'XX' }, 'CONTACTCARD_DEFAULT_REGION: expected a two-letter ISO region'],
     [{ CONTACTCARD_PHOTO_CHECK: 'yes' }, 'CONTACTCARD_PHOTO_CHECK: expected true or false'],
     [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL: expected debug, info, warn or error'],
+    [{ CONTACTCARD_SYNC_CONCURRENCY: '21' }, 'CONTACTCARD_SYNC_CONCURRENCY: expected 0 (no sync) to 20'],
+    [
+      { CONTACTCARD_SYNC_CONCURRENCY: 'many' },
+      'CONTACTCARD_SYNC_CONCURRENCY: expected a number of reads at once',
+    ],
   ])('reports %o as "%s"', (change, expected) => {
     const env: Record<string, string | undefined> = { ...minimal, ...change };
     const problems = problemsOf(
