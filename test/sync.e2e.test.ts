@@ -225,5 +225,13 @@ describe('a card set outside contactcard', () => {
       card: { lastName: 'Shown' },
       source: 'show',
     });
+
+    // When Sendblue cannot be read, show says what it showed last, and when.
+    app.sendblue.inject(withCard, faults.error(500, 'down'));
+    await app.command(`show ${withCard}`, { user: admin, responseId: 'show-down' });
+    await app.settle();
+    const shown = JSON.stringify(app.slack.responsePosts.filter((post) => post.path.endsWith('show-down')));
+    expect(shown).toContain('Could not read the contact card');
+    expect(shown).toContain('Sendblue last showed First3 Shown, <!date^');
   });
 });

@@ -8,7 +8,13 @@ import type { ProfileState } from '../sendblue/schemas.js';
 import type { CardSnapshot } from '../store/types.js';
 import { type CardPrefill, cardFormView, changedOutsideNotice, noticeView } from '../views/card-modal.js';
 import { explainFailure, isHopeless } from '../views/explain.js';
-import { cardStateMessage, failureMessage, type Message, progressMessage } from '../views/messages.js';
+import {
+  cardStateMessage,
+  failureMessage,
+  lastSeenNote,
+  type Message,
+  progressMessage,
+} from '../views/messages.js';
 import type { ModalMetadata } from '../views/metadata.js';
 import { escapeMrkdwn } from '../views/text.js';
 import { convertLinkedPhoto } from './convert.js';
@@ -194,6 +200,8 @@ export async function describeCard(deps: Deps, number: string): Promise<Message>
     return cardStateMessage({ number, state });
   } catch (error) {
     const explanation = explainFailure(error);
-    return failureMessage({ number, action: 'read', explanation, retry: undefined });
+    const failure = failureMessage({ number, action: 'read', explanation, retry: undefined });
+    const seen = await deps.store.observedCard(number).catch(() => undefined);
+    return seen ? { ...failure, blocks: [...failure.blocks, lastSeenNote(seen)] } : failure;
   }
 }

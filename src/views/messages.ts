@@ -1,14 +1,15 @@
-import type { KnownBlock } from '@slack/types';
+import type { ContextBlock, KnownBlock } from '@slack/types';
 import type { CardDraft, ProfileInput } from '../card/rules.js';
 import { formatPhone } from '../phone.js';
 import type { ProfileState } from '../sendblue/schemas.js';
-import type { CardSnapshot } from '../store/types.js';
+import type { CardSnapshot, ObservedCard } from '../store/types.js';
 import {
   actions,
   button,
   cardFields,
   context,
   deleteButton,
+  describeCard,
   editButton,
   type Message,
   message,
@@ -96,6 +97,12 @@ export function cardStateMessage(options: { number: string; state: ProfileState 
     context('Sendblue does not report the photo; it is the one set with the card.'),
     actions(editButton(number), deleteButton(number)),
   ]);
+}
+
+/** Under a failed read: what Sendblue showed the last time it was read, and when. */
+export function lastSeenNote(observed: ObservedCard): ContextBlock {
+  const shown = observed.card ? describeCard({ ...observed.card, photoUrl: null }) : 'no card';
+  return context(`Sendblue last showed ${shown}, ${slackDate(observed.seenAt)}.`);
 }
 
 export function deletePromptMessage(options: { number: string }): Message {
