@@ -16,6 +16,7 @@ import {
   commandNumber,
   type FakesReady,
   knownCard,
+  outsideNumber,
   type SendblueTarget,
   sendblueTargets,
   serveAsks,
@@ -27,7 +28,7 @@ const slack = await startFakeSlack({ botToken: botTokenOf('app') });
 const sendblues = Object.fromEntries(
   await Promise.all(sendblueTargets.map(async (name) => [name, await startFakeSendblue()] as const)),
 ) as Record<SendblueTarget, FakeSendblue>;
-let lines: readonly string[] = [...SANDBOX_LINES, ...submissionNumbers];
+let lines: readonly string[] = [...SANDBOX_LINES, outsideNumber, ...submissionNumbers];
 let latencyMs = 0;
 
 /** Each fake Sendblue as the bench wants it: its lines, the command number's known card, the latency. */
@@ -37,6 +38,7 @@ function resetSendblue(): void {
     sendblue.reset();
     sendblue.setLines(lines);
     sendblue.profiles.set(commandNumber, { ...knownCard });
+    sendblue.profiles.set(outsideNumber, { ...knownCard });
     if (latencyMs > 0) sendblue.inject(ANY_NUMBER, faults.latency(latencyMs));
   }
 }

@@ -91,8 +91,8 @@ export async function drive(
   return { latencies, sentAt, errors, wallMs };
 }
 
-/** `/contactcard set +1 415 555 1234` as Slack sends it, with the given trigger_id. */
-export function commandRequests(responseUrl: string) {
+/** `/contactcard set +1 415 555 1234` (or `text`) as Slack sends it, with the given trigger_id. */
+export function commandRequests(responseUrl: string, text = commandText) {
   const base = new URLSearchParams({
     token: 'legacy-verification-token',
     team_id: 'T0TEST',
@@ -101,7 +101,7 @@ export function commandRequests(responseUrl: string) {
     user_id: 'U0ALICE',
     user_name: 'alice',
     command: '/contactcard',
-    text: commandText,
+    text,
     response_url: responseUrl,
     api_app_id: 'A0APP',
   }).toString();

@@ -26,5 +26,7 @@ export const plan = {
   // The bound (numbers / concurrency × 1 s) is exact only for a multiple of the concurrency.
   bulk: { concurrency: 4, numbers: scale === 1 ? 100 : Math.max(8, 4 * Math.round((100 * scale) / 4)) },
   photoRounds: Math.max(2, Math.round(8 * scale)),
+  // The default CONTACTCARD_SYNC_CONCURRENCY (4).
+  sync: { lines: n(1_000), latencyMs: 50, concurrency: 4 },
 };
 export type Plan = typeof plan;

@@ -26,6 +26,13 @@ export const commandText = 'set +1 415 555 1234';
 export const channelId = 'C0CHANNEL';
 
 /**
+ * A line whose card was set in Sendblue's dashboard, never through contactcard: every number is one
+ * on the day the app is installed. The fake Sendblue shows it the same card as the command number.
+ */
+export const outsideNumber = '+14155551235';
+export const outsideCommandText = 'set +1 415 555 1235';
+
+/**
  * The card the app's store knows for the command's number (set through the app before) and the one
  * the fake Sendblue reports for it: the same, so that `set` opens the filled-in form at once and
  * needs no views.update. Sendblue never reports the photo URL; the store's fills it in.

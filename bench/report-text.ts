@@ -20,7 +20,7 @@ import {
   usableOrOpen,
   type Views,
 } from './rounds.js';
-import type { BulkResult, PhotoResult } from './side-runs.js';
+import type { BulkResult, PhotoResult, SyncResult } from './side-runs.js';
 import { median, ms } from './stats.js';
 import { apartTable, type Counts, callsTable, heapTable, throughputTable, unchangedTable } from './tables.js';
 
@@ -40,6 +40,9 @@ export interface Results {
   home: HomeMs;
   bulk: BulkResult;
   photo: PhotoResult;
+  /** A number whose card was set outside contactcard, opened again and again. */
+  outside: { ack: ({ concurrency: number; rounds: Rounds } & Views)[]; slow: { rounds: Rounds } & Views };
+  sync: SyncResult;
 }
 
 const memoryRow = (key: string, metric: string, values: PerTarget<number>, max?: number): Row => ({
@@ -123,6 +126,7 @@ export function mainRows(results: Results, plan: Plan): Row[] {
       ),
     );
   }
+  rows.push(...outsideRows(results.outside, pace));
   const { rss, commands } = results;
   const count = (value: number) => value.toLocaleString('en-US');
   rows.push(
@@ -159,6 +163,54 @@ export function mainRows(results: Results, plan: Plan): Row[] {
   return rows;
 }
 
+/** 2c: the number whose card was set outside contactcard (issue 18's goals). */
+function outsideRows(outside: Results['outside'], pace: string): Row[] {
+  const rows: Row[] = [];
+  const what = 'card set outside contactcard';
+  for (const level of outside.ack) {
+    rows.push(
+      ...latencyRows(
+        `outside ack c=${level.concurrency}`,
+        (q, count) => `2c. ${what}: ack ${q}, concurrency ${level.concurrency} (${count})`,
+        acks(level.rounds),
+        ['p50'],
+        { p50: goal(1.1) },
+      ),
+      ...latencyRows(
+        `outside usable c=${level.concurrency}`,
+        (q, count) => `2c. ${what}: command → usable form ${q}, concurrency ${level.concurrency} (${count})`,
+        usableOrOpen(level),
+        ['p50', 'p99'],
+        { p50: goal(1.1) },
+        '†',
+      ),
+    );
+  }
+  rows.push(
+    ...latencyRows(
+      'outside usable paced slow',
+      (q, count) => `2c. ${what}: command → usable form ${q}, ${pace}, Sendblue 5 s (${count})`,
+      usableOrOpen(outside.slow),
+      ['p50', 'p99'],
+      { p50: goal(1.1) },
+      '†',
+    ),
+  );
+  const all = [...outside.ack.map((level) => level.rounds), outside.slow.rounds];
+  const cpu = perTarget((name) => {
+    const own = all.reduce((sum, rounds) => sum + rounds[name].cpu.own, 0);
+    return own / all.reduce((sum, rounds) => sum + rounds[name].cpu.requests, 0);
+  });
+  rows.push({
+    key: 'outside cpu per command',
+    metric: `2c. ${what}: CPU of the target's process per command, all of 2c (ms)`,
+    unit: 'ms',
+    values: cpu,
+    goal: goal(1.25),
+  });
+  return rows;
+}
+
 export function reportText(
   results: Results,
   context: { plan: Plan; scale: number; minutes: string; foreignShare: number; previous: Judged | undefined },
@@ -189,7 +241,7 @@ export function reportText(
       max: 1.15,
     },
   ]);
-  const apart = apartTable(results.home, homeNumbers.length, results.bulk, results.photo);
+  const apart = apartTable(results.home, homeNumbers.length, results.bulk, results.photo, results.sync);
   const missed = [main, heap, unchanged, apart].flatMap((table) => table.missed);
   const allRuns = (name: Name) => [
     ...results.ack.flatMap((level) => level.rounds[name].runs),

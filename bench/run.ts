@@ -29,7 +29,13 @@ import {
 import { measureHome } from './home-tab.js';
 import { commandRequests, drive, poolFor, type Request, submissionRequest, type Target } from './load.js';
 import { plan, scale } from './plan.js';
-import { type FakesReady, responseUrlOf, submissionNumbers, targetEnv } from './protocol.js';
+import {
+  type FakesReady,
+  outsideCommandText,
+  responseUrlOf,
+  submissionNumbers,
+  targetEnv,
+} from './protocol.js';
 import { readPrevious, writeJudged } from './report.js';
 import { mainRows, type Results, reportText } from './report-text.js';
 import {
@@ -42,7 +48,7 @@ import {
   type Rounds,
   type Views,
 } from './rounds.js';
-import { runBulk, runPhoto } from './side-runs.js';
+import { runBulk, runPhoto, runSync } from './side-runs.js';
 import { median, ms, ratio } from './stats.js';
 import type { Counts } from './tables.js';
 
@@ -325,6 +331,39 @@ const countsAfter = await readCounts();
 const commandsAtBatches = { ...commandsSent };
 progress(`resident memory 2 s after the batches, before their collection: ${mib(rssAfterBatches)}`);
 
+// 2c. The case every number is in on the day the app is installed: its card was set in Sendblue's
+// dashboard, never through contactcard. The app's store has only what the start-up sync saw; the
+// warm-up of each round includes the number's first open. Same levels, then paced with a 5 s Sendblue.
+const outsideSent = perTarget(() => 0);
+const outsideCommand = (name: Name) => {
+  const commands = commandRequests(responseUrlOf(ready, name), outsideCommandText);
+  return () => {
+    outsideSent[name] += 1;
+    return commands(`to${name[0]}${outsideSent[name]}`);
+  };
+};
+const outsideAck: Results['outside']['ack'] = [];
+for (const level of plan.ack) {
+  progress(
+    `card set outside contactcard: ack and command → usable form at concurrency ${level.concurrency}: ${plan.ackRounds} rounds of ${level.measured}`,
+  );
+  const rounds = await rotate(`outside c=${level.concurrency}`, level, outsideCommand, true, plan.ackRounds);
+  outsideAck.push({ concurrency: level.concurrency, rounds, ...(await viewLatencies(rounds)) });
+}
+await fakes.ask('latency', { ms: 5_000 });
+progress(
+  `card set outside contactcard: command → usable form, Sendblue 5 s, one every ${plan.paced.pauseMs} ms: ${plan.pacedSlowRounds} rounds of ${plan.paced.measured}`,
+);
+const outsideSlow = await rotate(
+  'outside paced slow',
+  plan.paced,
+  outsideCommand,
+  true,
+  plan.pacedSlowRounds,
+);
+const outside = { ack: outsideAck, slow: { rounds: outsideSlow, ...(await viewLatencies(outsideSlow)) } };
+await fakes.ask('latency', { ms: 0 });
+
 // 2b. command → usable form paced (a pause after each ack, so that no command overlaps the previous
 // one's follow-up work), with Sendblue answering at once and then after 5 s: with the card known,
 // Sendblue must never sit in front of the usable form.
@@ -417,6 +456,13 @@ progress(
 const bulk = runBulk(script('bulk'), baseEnv, root, plan.bulk);
 progress(`bulk job: ${ms(bulk.wallMs)} ms against the bound ${ms(bulk.limitMs)} ms (${ratio(bulk.ratio)}×)`);
 
+// 9. The initial sync of 1,000 lines at 50 ms per read, in a process of its own.
+progress(`initial sync: ${plan.sync.lines} lines, Sendblue ${plan.sync.latencyMs} ms per read`);
+const sync = runSync(script('sync'), baseEnv, root, plan.sync);
+progress(
+  `initial sync: ${ms(sync.wallMs)} ms against the bound ${ms(sync.boundMs)} ms (${ratio(sync.ratio)}×); ack p50 ${ms(sync.ackDuring.p50)} ms during, ${ms(sync.ackAfter.p50)} ms after`,
+);
+
 // 8. The photo pipeline, in a process of its own.
 progress('photo pipeline: a 12-megapixel JPEG, the app’s processing vs a bare sharp resize (ABBA)');
 const photo = runPhoto(script('photo-pipeline'), baseEnv, root, plan.photoRounds);
@@ -443,6 +489,8 @@ const results: Results = {
   home: home.ms,
   bulk,
   photo,
+  outside,
+  sync,
 };
 const rows = mainRows(results, plan);
 // The goals judged over two runs compare with the previous run at the same scale.

@@ -14,6 +14,18 @@ export interface BulkResult {
   ratio: number;
 }
 
+export interface SyncResult {
+  lines: number;
+  latencyMs: number;
+  concurrency: number;
+  observed: number;
+  wallMs: number;
+  boundMs: number;
+  ratio: number;
+  ackDuring: { n: number; p50: number; p99: number; max: number };
+  ackAfter: { n: number; p50: number; p99: number; max: number };
+}
+
 export interface PhotoResult {
   photoBytes: number;
   appMs: number[];
@@ -39,6 +51,24 @@ export const runBulk = (
     'bulk bench',
     script,
     { ...env, BENCH_BULK_NUMBERS: String(job.numbers), BENCH_BULK_CONCURRENCY: String(job.concurrency) },
+    cwd,
+  );
+
+export const runSync = (
+  script: string,
+  env: Record<string, string>,
+  cwd: string,
+  sync: { lines: number; latencyMs: number; concurrency: number },
+) =>
+  runJson<SyncResult>(
+    'sync bench',
+    script,
+    {
+      ...env,
+      BENCH_SYNC_LINES: String(sync.lines),
+      BENCH_SYNC_LATENCY_MS: String(sync.latencyMs),
+      BENCH_SYNC_CONCURRENCY: String(sync.concurrency),
+    },
     cwd,
   );
 

@@ -7,7 +7,7 @@ import type { HomeMs } from './home-tab.js';
 import type { Plan } from './plan.js';
 import { met } from './report.js';
 import { cpuPerRequest, label, type Name, names, type Rounds } from './rounds.js';
-import type { BulkResult, PhotoResult } from './side-runs.js';
+import type { BulkResult, PhotoResult, SyncResult } from './side-runs.js';
 import { median, ms, quantiles, ratio, spread } from './stats.js';
 
 export type Counts = Record<string, Record<string, number>>;
@@ -133,7 +133,13 @@ export function unchangedTable(
 }
 
 /** The Home tab, the bulk job and the photo pipeline, each against its own reference. */
-export function apartTable(home: HomeMs, homeNumbers: number, bulk: BulkResult, photo: PhotoResult): Table {
+export function apartTable(
+  home: HomeMs,
+  homeNumbers: number,
+  bulk: BulkResult,
+  photo: PhotoResult,
+  sync: SyncResult,
+): Table {
   const missed: string[] = [];
   const verdict = (value: number, max: number, what: string) => {
     const result = met(value, max);
@@ -158,6 +164,8 @@ export function apartTable(home: HomeMs, homeNumbers: number, bulk: BulkResult, 
       `| 7. bulk job: ${bulk.numbers} numbers, Sendblue 1 s per call, concurrency ${bulk.concurrency}; reference: the bound ${bulk.numbers} / ${bulk.concurrency} × 1 s | ${ms(bulk.wallMs)} ms | ${ms(bulk.limitMs)} ms | ${ratio(bulk.ratio)} |  | ≤ 1.15 | ${verdict(bulk.ratio, 1.15, 'bulk job within 1.15× of its bound')} |`,
       `| 8. photo: one 12-megapixel JPEG (${(photo.photoBytes / 1024 / 1024).toFixed(1)} MB) to a square JPEG; reference: a bare sharp resize (median of ${photo.appMs.length}) | ${ms(median(photo.appMs))} ms | ${ms(median(photo.bareMs))} ms | ${ratio(photoRatio)} | ${perRound(photoRounds)} | ≤ 1.20 | ${verdict(photoRatio, 1.2, 'photo processing within 1.20× of a bare resize')} |`,
       `| 8. photo: peak resident memory while 4 are processed at once | ${photo.appPeakMiB.toFixed(1)} MiB | ${photo.barePeakMiB.toFixed(1)} MiB | ${ratio(photo.appPeakMiB / photo.barePeakMiB)} |  |  |  |`,
+      `| 9. initial sync: ${sync.lines} lines (${sync.observed} read), Sendblue ${sync.latencyMs} ms per read, concurrency ${sync.concurrency}; reference: the bound ${sync.lines} / ${sync.concurrency} × ${sync.latencyMs} ms | ${ms(sync.wallMs)} ms | ${ms(sync.boundMs)} ms | ${ratio(sync.ratio)} |  |  |  |`,
+      `| 9. ack of \`/contactcard set\` while the sync reads (n=${sync.ackDuring.n}, p50 / p99 / max); reference: the same once it is done (n=${sync.ackAfter.n}) | ${ms(sync.ackDuring.p50)} / ${ms(sync.ackDuring.p99)} / ${ms(sync.ackDuring.max)} ms | ${ms(sync.ackAfter.p50)} / ${ms(sync.ackAfter.p99)} / ${ms(sync.ackAfter.max)} ms | ${ratio(sync.ackDuring.p50 / sync.ackAfter.p50)} |  |  |  |`,
     ],
     missed,
   };

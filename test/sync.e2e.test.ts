@@ -129,7 +129,7 @@ describe('the initial sync', () => {
 });
 
 describe('a card set outside contactcard', () => {
-  it('opens the editor filled in once it was seen, and the read after the open is remembered', async () => {
+  it('opens the editor filled in once it was seen, then confirms it with one read', async () => {
     await start({ CONTACTCARD_SYNC_CONCURRENCY: '4' });
     await app.services.sync.idle();
     app.sendblue.requests.splice(0);
@@ -143,7 +143,8 @@ describe('a card set outside contactcard', () => {
     // One read after the open; Sendblue shows the same card, so the form is not touched again.
     expect(app.sendblue.requests.map((r) => r.method)).toEqual(['GET']);
     expect(app.slack.callsTo('views.update')).toEqual([]);
-    expect(await app.services.store.observedCard(withCard)).toMatchObject({ source: 'editor' });
+    // The same card seen a moment ago by the sync: its seen time is not written again on every open.
+    expect(await app.services.store.observedCard(withCard)).toMatchObject({ source: 'sync' });
   });
 
   it('opens with a loading view only the first time, when it was never read', async () => {
@@ -154,6 +155,7 @@ describe('a card set outside contactcard', () => {
     expect(JSON.stringify(app.slack.callsTo('views.update')[0]?.args.view)).toContain(
       '"initial_value":"First3"',
     );
+    expect(await app.services.store.observedCard(withCard)).toMatchObject({ source: 'editor' });
     app.slack.reset();
     await app.command(`set ${withCard}`, { user: admin });
     await app.settle();

@@ -5,7 +5,6 @@ import type { ChangeRequest, ChangeResult } from '../changes/pipeline.js';
 import type { Deps } from '../deps.js';
 import { formatPhone } from '../phone.js';
 import type { ProfileState } from '../sendblue/schemas.js';
-import type { CardSnapshot } from '../store/types.js';
 import { type CardPrefill, cardFormView, changedOutsideNotice, noticeView } from '../views/card-modal.js';
 import { explainFailure, isHopeless } from '../views/explain.js';
 import {
@@ -18,7 +17,7 @@ import {
 import type { ModalMetadata } from '../views/metadata.js';
 import { escapeMrkdwn } from '../views/text.js';
 import { convertLinkedPhoto } from './convert.js';
-import { remember } from './pictures.js';
+import { type FreshestCard, remember } from './pictures.js';
 import type { Audience } from './ports.js';
 import { type Origin, presentChange, presentError, presentWaiting } from './present.js';
 
@@ -75,16 +74,18 @@ export async function loadCardForm(deps: Deps, target: FormTarget): Promise<void
   await showForm(deps, target, view);
 }
 
+// Opening the same card again and again re-reads Sendblue each time; its seen time is written again
+// only once it is this old (every write is work on the path of each command).
+const seenAgainAfterMs = 60_000;
+
 /**
  * The form opened filled in with the freshest card known (null: Sendblue showed none); Sendblue's
  * state is read after the open, remembered, and the form changes only when Sendblue shows another
  * card or cannot be read.
  */
-export async function checkCardForm(
-  deps: Deps,
-  target: FormTarget & { known: CardSnapshot | null },
-): Promise<void> {
-  const { metadata, known } = target;
+export async function checkCardForm(deps: Deps, target: FormTarget & { known: FreshestCard }): Promise<void> {
+  const { metadata } = target;
+  const { card: known, seenAt } = target.known;
   let state: ProfileState;
   try {
     state = await readState(deps, metadata.number);
@@ -92,9 +93,11 @@ export async function checkCardForm(
     // Same block ids: whatever the person has typed meanwhile stays.
     return showForm(deps, target, unreadView(deps, target, error, known ?? undefined));
   }
-  await remember(deps, metadata.number, state, 'editor');
   const shown = shownCard(state, { photoUrl: known?.photoUrl ?? null });
-  if (sameCard(shown, known)) return;
+  const same = sameCard(shown, known);
+  if (!same || seenAt === undefined || deps.now().getTime() - seenAt.getTime() >= seenAgainAfterMs)
+    await remember(deps, metadata.number, state, 'editor');
+  if (same) return;
   // New block ids, so that Slack shows Sendblue's values instead of the ones it opened with.
   const revised = { ...metadata, revision: (metadata.revision ?? 0) + 1 };
   await showForm(

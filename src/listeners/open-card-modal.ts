@@ -54,6 +54,6 @@ export async function openCardModal(
   if (!loadsCard || viewId === undefined) return;
   const target = { viewId, hash, metadata: { ...metadata, number } };
   afterAck(deps, 'loading the card form', () =>
-    known ? checkCardForm(deps, { ...target, known: known.card }) : loadCardForm(deps, target),
+    known ? checkCardForm(deps, { ...target, known }) : loadCardForm(deps, target),
   );
 }
