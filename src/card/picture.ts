@@ -94,7 +94,12 @@ function statusOf(
     if (applied && !sameCard(card ?? null, applied)) return 'changed outside contactcard';
     return card ? 'live' : 'no card';
   }
-  if (applied) return latest?.action === 'set' && latest.confirmedAt ? 'live' : 'submitted';
+  if (applied) {
+    // Confirmed by the live check, or a card Sendblue was already seen showing (an accepted one).
+    const seenBefore =
+      facts.observed !== undefined && sameCard(observedSnapshot(facts.observed, applied), applied);
+    return (latest?.action === 'set' && latest.confirmedAt) || seenBefore ? 'live' : 'submitted';
+  }
   if (latest?.action === 'delete' && latest.outcome === 'ok') return 'no card';
   return 'not read yet';
 }
