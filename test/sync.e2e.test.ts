@@ -110,6 +110,10 @@ describe('the initial sync', () => {
     const afterFirst = (await app.services.store.observedCards()).length;
     expect(afterFirst).toBe(10);
     app.sendblue.requests.splice(0);
+    // Backing off: a change of the lines meanwhile does not start a round before the wait is over.
+    app.services.sync.request();
+    await app.services.sync.idle();
+    expect(app.sendblue.requests.length).toBe(0);
     const round = await app.services.sync.round();
     expect(round).toMatchObject({ left: 0, stoppedBy: undefined });
     expect(round?.read).toBe(30 - afterFirst);

@@ -29,6 +29,7 @@ const describe = (error: unknown) => (error instanceof Error ? error.message : S
 export class CardSync {
   private running: Promise<void> | undefined;
   private again = false;
+  /** Set while backing off after a 429 or 503: the timer starts the next round, nothing sooner. */
   private retryTimer: NodeJS.Timeout | undefined;
   private backOffMs = firstBackOffMs;
   private stopped = false;
@@ -40,12 +41,11 @@ export class CardSync {
 
   /** Starts a round now, or right after the one running (the lines may have changed meanwhile). */
   request(): void {
-    if (this.concurrency === 0 || this.stopped) return;
+    if (this.concurrency === 0 || this.stopped || this.retryTimer !== undefined) return;
     if (this.running) {
       this.again = true;
       return;
     }
-    clearTimeout(this.retryTimer);
     this.running = this.round()
       .then((round) => this.after(round))
       .catch((error: unknown) => this.deps.log.warn(`card sync failed: ${describe(error)}`))
@@ -115,7 +115,10 @@ export class CardSync {
     }
     const waitMs = Math.max(round.retryAfterMs, this.backOffMs * (0.8 + Math.random() * 0.4));
     this.backOffMs = Math.min(this.backOffMs * 2, maxBackOffMs);
-    this.retryTimer = setTimeout(() => this.request(), waitMs);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.request();
+    }, waitMs);
     this.retryTimer.unref();
   }
 }
