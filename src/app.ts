@@ -5,9 +5,11 @@ import type { Config } from './config.js';
 import type { Deps } from './deps.js';
 import { registerListeners } from './listeners/index.js';
 import { answerStoreOutages } from './listeners/store-outage.js';
+import { libraryLogger } from './slack/log-rules.js';
 import { ackUnhandledPayloads, guardHttpReceiver, guardSocketModeReceiver } from './slack/receiver-guards.js';
 import {
   answerRequestErrors,
+  answerSocketModeErrors,
   extractRequestTimestamp,
   rejectFutureRequests,
   rejectionIn,
@@ -83,10 +85,12 @@ function photoRoute(deps: Deps): CustomRoute {
 /** Wires Bolt to the app: receiver, request guards, shutdown tracking, listeners. Nothing else. */
 export function createApp(deps: Deps): ContactcardApp {
   const { config, log } = deps;
+  // Bolt, its receivers and its Web API client log through the rule for request data (log-rules.ts).
+  const boltLog = libraryLogger(log);
   const app = new App({
-    receiver: createReceiver(config, log, [healthRoute(deps), photoRoute(deps)]),
+    receiver: createReceiver(config, boltLog, [healthRoute(deps), photoRoute(deps)]),
     token: config.slack.botToken,
-    logger: log,
+    logger: boltLog,
     // Without it Bolt resets its logger to INFO.
     logLevel: log.getLevel(),
     clientOptions: { slackApiUrl: config.slack.apiUrl },
@@ -119,6 +123,7 @@ function createReceiver(config: Config, log: Logger, routes: CustomRoute[]): Rec
       customRoutes: routes,
       // The Socket Mode client opens its connection through the Web API too (GovSlack, tests).
       installerOptions: { port: config.http.port, clientOptions: { slackApiUrl: config.slack.apiUrl } },
+      processEventErrorHandler: answerSocketModeErrors,
     });
     return guardSocketModeReceiver(receiver, log);
   }

@@ -19,6 +19,7 @@ import { PhotoHost } from './photo/hosting.js';
 import { createPhotoChecker, type PhotoCheckerOptions } from './photo/index.js';
 import { connectSendblue } from './sendblue/connect.js';
 import { deadlineFetch } from './slack/fetch.js';
+import { libraryLogger } from './slack/log-rules.js';
 import { WebApiOutbox } from './slack/outbox.js';
 import { guardedStore } from './store/guarded.js';
 import { openStore } from './store/open.js';
@@ -75,7 +76,8 @@ export async function openServices(
   photoHost?.start();
   const slackOptions = {
     slackApiUrl: config.slack.apiUrl,
-    logger: log,
+    // At debug the client logs every request body and result: what it logs keeps to log-rules.ts.
+    logger: libraryLogger(log),
   };
   const quickClient = new webApi.WebClient(config.slack.botToken, {
     ...slackOptions,

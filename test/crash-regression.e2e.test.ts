@@ -130,6 +130,22 @@ const unhandledPayloads: Array<{ name: string; payload: Record<string, unknown> 
 const interactivity = (payload: unknown) =>
   new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 
+/**
+ * Signed bodies whose kind Bolt cannot tell (its getTypeAndConversation finds none): Bolt would
+ * leave them unacknowledged, so over HTTP they waited 3 s for a 404 and an ERROR line, and in
+ * Socket Mode Slack would send them again. The last is a slash command's form with a `payload`
+ * beside it, which Bolt reads instead of the command.
+ */
+const noActions = { type: 'block_actions', ...alice };
+const untellable = [
+  { name: 'a block_actions with no actions', body: interactivity(noActions) },
+  { name: 'a payload of an unknown type', body: interactivity({ type: 'surprise', ...alice }) },
+  {
+    name: "a slash command's form carrying a payload",
+    body: `${commandBody('help', 'http://127.0.0.1:9/never')}&${interactivity(noActions)}`,
+  },
+];
+
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown) => unhandled.push(reason);
 let consoleError: MockInstance<typeof console.error>;
@@ -336,6 +352,21 @@ describe('the same requests through the real entry point (a crash would exit the
     expect(child.output()).not.toMatch(/TypeError|Unhandled promise rejection|Uncaught exception/);
   });
 
+  it('answers the payloads Bolt cannot route in under 100 ms with a 400, and no ERROR line', async () => {
+    const before = child.output().length;
+    for (const { name, body } of untellable) {
+      const started = performance.now();
+      const answer = await post(body);
+      const ms = performance.now() - started;
+      expect({ name, status: answer.status, fast: ms < 100 }).toEqual({ name, status: 400, fast: true });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const output = child.output().slice(before);
+    expect(output).not.toContain('[ERROR]');
+    expect(output).not.toContain('not acknowledged');
+    await stillServing();
+  });
+
   it('acknowledges unhandled interactivity at once, with no ERROR line', async () => {
     const before = child.output().length;
     for (const { name, payload } of unhandledPayloads) {
@@ -440,6 +471,42 @@ describe('Socket Mode envelopes the client could crash on, through the real entr
       expect(output).not.toMatch(
         /TypeError|\[ERROR\]|WebSocket error|Could not handle a Socket Mode message/,
       );
+    },
+  );
+
+  const typedWords = 'words-a-person-typed-9f2k';
+  const refused: Array<[string, Record<string, unknown>]> = [
+    ['interactive: a block_actions with no actions', { type: 'interactive', payload: noActions }],
+    [
+      'interactive: a payload of an unknown type',
+      { type: 'interactive', payload: { type: 'surprise', ...alice } },
+    ],
+    ['slash_commands: a payload with no command', { type: 'slash_commands', payload: { text: 'help' } }],
+    // These pass the envelope check; the app's payload check refuses them inside Bolt.
+    [
+      'interactive: a block_actions with an empty actions list',
+      { type: 'interactive', payload: { ...noActions, actions: [] } },
+    ],
+    [
+      'interactive: a view_submission whose view has no callback_id',
+      { type: 'interactive', payload: { type: 'view_submission', ...alice, view: { id: 'V0X' } } },
+    ],
+  ];
+
+  it.each(refused)(
+    '%s: acknowledged at once, no ERROR line, the app keeps serving',
+    async (name, envelope) => {
+      const before = child.output().length;
+      const id = `refused-${++serial}`;
+      const payload = { ...(envelope.payload as object), message: { text: typedWords } };
+      sockets.send(JSON.stringify({ ...envelope, payload, envelope_id: id }));
+      const ack = await sockets.waitForAck(id, 1_000);
+      expect({ name, ack }).toEqual({ name, ack: { envelope_id: id, payload: {} } });
+      await stillServing();
+      const output = child.output().slice(before);
+      expect(output).not.toMatch(/\[ERROR\]|An unhandled error occurred|TypeError/);
+      // At debug the Socket Mode client logs each message it gets and sends: never their contents.
+      expect(output).not.toContain(typedWords);
     },
   );
 

@@ -177,6 +177,9 @@ it('no byte of any secret reaches Slack, Sendblue bodies, HTTP answers or the pr
   // Sendblue's echoes of the credentials were quoted to the person, with the credentials cut out.
   expect(JSON.stringify(slack.responsePosts).match(/\[redacted\]/g)?.length).toBeGreaterThanOrEqual(4);
   expect(leaks(haystacks)).toEqual([]);
+  // Nor, at debug, does the output carry what was typed into the card (log-rules.ts).
+  const typed = [card.firstName, card.lastName, card.displayName, card.photoUrl];
+  expect(typed.filter((value) => app.output().includes(value))).toEqual([]);
   // The bot token did go where it belongs: in the Authorization header of every Web API call.
   expect(slack.calls.filter((c) => c.token !== secrets.SLACK_BOT_TOKEN)).toEqual([]);
   const tokenArgs = slack.calls.filter((c) => 'token' in c.args).map((c) => [c.method, c.args.token]);

@@ -7,9 +7,12 @@ import {
   type Middleware,
   type SocketModeReceiver,
 } from '@slack/bolt';
+// Bolt's own test of what a body is; its package exports no map, so the helper is reachable.
+import { getTypeAndConversation } from '@slack/bolt/dist/helpers.js';
 import { z } from 'zod';
 import type { Log } from '../logger.js';
 import { describeError } from '../process-errors.js';
+import { jsonKind, label } from './log-rules.js';
 
 // Guards in front of Bolt 5.1's receivers for the requests they would crash on, and a middleware for
 // the signed payloads no listener handles. Each guard lets everything else through untouched.
@@ -32,19 +35,29 @@ const maxSkewSeconds = 5 * 60;
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** What Bolt can route: an object naming its kind (events and interactivity `type`, slash commands `command`). */
+/**
+ * Whether Bolt can tell what a body is (an event, a command, an action, a view, options, a shortcut)
+ * by its own test. Bolt leaves a body it cannot tell unacknowledged: over HTTP it waits 3 s, answers
+ * 404 and logs an error; in Socket Mode, Slack sends it again.
+ */
+function boltCanRoute(body: unknown): boolean {
+  if (!isPlainObject(body)) return false;
+  try {
+    return getTypeAndConversation(body).type !== undefined;
+  } catch {
+    // It reads `event.channel` with `in`, which throws on an event that is not an object.
+    return false;
+  }
+}
+
+/** What the HTTP receiver answers: Slack's two checks (which it answers itself), or a payload Bolt can route. */
 const isRoutable = (value: unknown): boolean =>
   isPlainObject(value) &&
-  (typeof value.type === 'string' || typeof value.command === 'string' || 'ssl_check' in value);
+  (value.ssl_check === '1' || value.type === 'url_verification' || boltCanRoute(value));
 
-const jsonKind = (value: unknown) =>
-  value === null
-    ? 'null'
-    : Array.isArray(value)
-      ? 'an array'
-      : isPlainObject(value)
-        ? 'an object with no type or command'
-        : typeof value;
+/** A body for a log line: its type when it is an object, else its kind; never its contents. */
+const kindOf = (value: unknown) =>
+  isPlainObject(value) ? `an object of type ${label(value.type)}` : jsonKind(value);
 
 function pathOf(url: string | undefined): string | undefined {
   // The usual target, /slack/events, needs no URL parser; anything unusual gets the real one.
@@ -110,7 +123,7 @@ export function guardHttpReceiver<R extends HTTPReceiver>(receiver: R, options: 
           HTTPModuleFunctions.buildNoBodyResponse(res, 401);
           return;
         }
-        log.warn(`Refused a signed request whose body is ${jsonKind(parsed.value)}, not a Slack payload`);
+        log.debug(`Refused a signed request Bolt cannot route (${kindOf(parsed.value)})`);
         HTTPModuleFunctions.buildNoBodyResponse(res, 400);
         return;
       }
@@ -173,7 +186,8 @@ const clientEventNames = new Set([
   'interactive',
 ]);
 
-const objectPayload = z.looseObject({});
+// A command or interactivity payload Bolt cannot tell would never be acknowledged (see boltCanRoute).
+const routablePayload = z.custom<Record<string, unknown>>(boltCanRoute);
 const envelopeId = z.string().optional();
 const envelopeSchema = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('hello') }),
@@ -185,8 +199,8 @@ const envelopeSchema = z.discriminatedUnion('type', [
       event: z.looseObject({ type: z.string().refine((type) => !clientEventNames.has(type)) }),
     }),
   }),
-  z.looseObject({ type: z.literal('slash_commands'), envelope_id: envelopeId, payload: objectPayload }),
-  z.looseObject({ type: z.literal('interactive'), envelope_id: envelopeId, payload: objectPayload }),
+  z.looseObject({ type: z.literal('slash_commands'), envelope_id: envelopeId, payload: routablePayload }),
+  z.looseObject({ type: z.literal('interactive'), envelope_id: envelopeId, payload: routablePayload }),
 ]);
 
 /** What the guard needs of the client beyond its public API (both exist in @slack/socket-mode 3.x). */
@@ -298,13 +312,4 @@ function unhandledKind(args: Record<string, unknown>, known: HandledPayloads): s
   if ('options' in args) return `an options request (${label(body.type)})`;
   if ('shortcut' in args) return `a ${label(body.type)} shortcut ${label(body.callback_id)}`;
   return undefined;
-}
-
-// ---------------------------------------------------------------------------------------------
-
-/** An id or type for a log line: a string quoted (escaped, at most 60 characters), else its kind. */
-function label(value: unknown): string {
-  if (typeof value !== 'string') return value === undefined ? 'none' : jsonKind(value);
-  const quoted = JSON.stringify(value);
-  return quoted.length > 60 ? `${quoted.slice(0, 59)}…` : quoted;
 }

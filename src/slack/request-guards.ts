@@ -3,9 +3,11 @@ import type {
   BufferedIncomingMessage,
   Middleware,
   ReceiverProcessEventErrorHandlerArgs,
+  SocketModeReceiverProcessEventErrorHandlerArgs,
 } from '@slack/bolt';
 import { HTTPModuleFunctions } from '@slack/bolt';
 import { z } from 'zod';
+import { label } from './log-rules.js';
 
 // Bolt rejects requests more than five minutes old but accepts any timestamp in the future, which
 // would let a captured request be replayed for as long as the clock skew allows.
@@ -61,6 +63,12 @@ export function rejectMalformedPayloads(): Middleware<AnyMiddlewareArgs> {
   };
 }
 
+/** An error for a log line: its name and Slack error code, never its message (Bolt's can quote a body). */
+function kindOfError(error: Error): string {
+  const code = 'code' in error && typeof error.code === 'string' ? ` (${error.code})` : '';
+  return `${error.name}${code}`;
+}
+
 /**
  * Answers a rejected request with its status. Any other error before the ack means a signed
  * payload that Bolt or a listener could not make sense of: 400 (logged), never a 5xx that Slack
@@ -69,14 +77,31 @@ export function rejectMalformedPayloads(): Middleware<AnyMiddlewareArgs> {
 export async function answerRequestErrors(args: ReceiverProcessEventErrorHandlerArgs): Promise<boolean> {
   const rejection = rejectionIn(args.error);
   if (rejection) {
-    args.logger.warn(`Rejected a Slack request: ${rejection.message}`);
+    // A bad signature or timestamp is worth a warning; a malformed payload from Slack is not.
+    const write = rejection.status === 401 ? args.logger.warn : args.logger.debug;
+    write.call(args.logger, `Rejected a Slack request: ${rejection.message}`);
     HTTPModuleFunctions.buildNoBodyResponse(args.response, rejection.status);
     return false;
   }
   if (args.response.headersSent) return HTTPModuleFunctions.defaultProcessEventErrorHandler(args);
-  args.logger.error(`Could not process a signed request: ${args.error.message}`);
+  args.logger.warn(`Could not process a signed request: ${kindOfError(args.error)}`);
   HTTPModuleFunctions.buildNoBodyResponse(args.response, 400);
   return false;
+}
+
+/**
+ * The Socket Mode side of answerRequestErrors: an envelope refused, or one Bolt failed on, is
+ * acknowledged (true), so that Slack does not deliver it again; it would fail the same way.
+ */
+export async function answerSocketModeErrors(
+  args: SocketModeReceiverProcessEventErrorHandlerArgs,
+): Promise<boolean> {
+  const rejection = rejectionIn(args.error);
+  const type = label(args.event.body?.type);
+  if (rejection) args.logger.debug(`Rejected a Socket Mode payload of type ${type}: ${rejection.message}`);
+  else
+    args.logger.warn(`Could not process a Socket Mode payload of type ${type}: ${kindOfError(args.error)}`);
+  return true;
 }
 
 export function rejectionIn(error: unknown): RequestRejection | undefined {

@@ -14,6 +14,7 @@ import type { StoredProfile } from '../../src/sendblue/simulator.js';
 import { openServices } from '../../src/services.js';
 import { type FakeSendblue, startFakeSendblue } from '../fakes/fake-sendblue.js';
 import { type FakeSlack, startFakeSlack } from '../fakes/fake-slack.js';
+import { LogAudit } from './log-audit.js';
 import { signedHeaders } from './slack-signing.js';
 
 export const signingSecret = 'test-signing-secret-0123456789';
@@ -73,7 +74,13 @@ export async function startTestApp(options: TestAppOptions = {}) {
   });
   if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
   const config = loaded.config;
-  const log = createLogger(config.logLevel);
+  // Debug lines are recorded and checked at stop (log-audit.ts); printed as LOG_LEVEL says.
+  const audit = new LogAudit(createLogger(config.logLevel));
+  audit.forbid(slack.botToken, 'the bot token');
+  audit.forbid(signingSecret, 'the signing secret');
+  audit.forbid(sendblue.keyId, 'the Sendblue key id');
+  audit.forbid(sendblue.secret, 'the Sendblue secret');
+  const log = audit.logger();
   const services = await openServices(config, log, {
     // Fast retries keep fault tests short; the policy itself is tested in sendblue-client.test.ts.
     client: {
@@ -97,6 +104,7 @@ export async function startTestApp(options: TestAppOptions = {}) {
     body: string,
     headers: Record<string, string> = signedHeaders(signingSecret, body),
   ) {
+    audit.forbidTypedIn(typedPayload(body));
     const response = await fetch(`${url}/slack/events`, { method: 'POST', headers, body });
     const text = await response.text();
     return { status: response.status, text, json: () => JSON.parse(text) as Record<string, unknown> };
@@ -118,17 +126,35 @@ export async function startTestApp(options: TestAppOptions = {}) {
     },
     /** Waits for everything the app does after its acks (Sendblue calls, follow-up messages). */
     settle: () => services.operations.drain(10_000),
+    /** Every line the app logged, at debug, whatever LOG_LEVEL printed. */
+    logs: audit,
+    /** Stops everything, then fails if any logged line carried a secret or a typed card value. */
     async stop() {
       await app.stop();
       await services.operations.drain(5_000);
       await services.close();
       await slack.close();
+      // Cards set at the fake (outside contactcard, or by the app) are values customers typed too.
+      for (const card of sendblue.profiles.values()) audit.forbidTypedIn(card);
       await sendblue.close();
+      audit.assertClean();
     },
   };
 }
 
 export type TestApp = Awaited<ReturnType<typeof startTestApp>>;
+
+/** The JSON a signed body carries (a form's payload, or the body itself), if any. */
+function typedPayload(body: string): unknown {
+  try {
+    if (body.trimStart().startsWith('{')) return JSON.parse(body);
+    const payload = new URLSearchParams(body).get('payload');
+    return payload === null ? undefined : JSON.parse(payload);
+  } catch {
+    return undefined;
+  }
+}
+
 export type { FakeSendblue, FakeSlack };
 
 /** The form body of a `/contactcard` invocation as Slack sends it. */
