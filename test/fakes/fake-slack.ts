@@ -140,7 +140,7 @@ const imageRefusal = {
   },
 };
 
-const jsonFields = new Set(['view', 'blocks', 'attachments']);
+const jsonFields = new Set(['view', 'blocks', 'attachments', 'outputs']);
 
 /**
  * A fake Slack Web API on 127.0.0.1: records every call, answers like Slack (`{ok: true, …}`),
