@@ -153,32 +153,41 @@ export async function applyCard(
     photoHosted?: boolean;
   },
 ): Promise<void> {
-  const { metadata, actorId } = submission;
+  const { metadata } = submission;
   const number = submission.card.fromNumber;
-  const origin = {
+  await setCard(deps, submission, {
     audience: submission.audience,
     modal: { viewId: submission.viewId, metadata: { ...metadata, number } },
-  };
+  });
+}
+
+/**
+ * Sets a card wherever it was asked for (the editor, a workflow step): a linked photo is converted
+ * first when it needs to be, then the change runs and is presented. Undefined: the pipeline broke.
+ */
+export async function setCard(
+  deps: Deps,
+  submission: { card: ProfileInput; actorId: string; requestKey: string; photoHosted?: boolean },
+  origin: Origin,
+): Promise<ChangeResult | undefined> {
+  const { actorId } = submission;
   // With hosting, a link to another format, an oversized or a far-from-square image is converted first.
   const linked = submission.photoHosted
     ? { ok: true as const, card: submission.card, photoHosted: true }
     : await convertLinkedPhoto(deps, submission.card, actorId);
   const request = {
     kind: 'set' as const,
-    number,
+    number: submission.card.fromNumber,
     card: submission.card,
     actorId,
     requestKey: submission.requestKey,
   };
   if (!linked.ok) {
-    return presentChange(
-      deps,
-      request,
-      { status: 'invalid', problem: linked.problem, photo: 'link' },
-      origin,
-    );
+    const invalid = { status: 'invalid' as const, problem: linked.problem, photo: 'link' as const };
+    await presentChange(deps, request, invalid, origin);
+    return invalid;
   }
-  await changeAndPresent(deps, { ...request, card: linked.card, photoHosted: linked.photoHosted }, origin);
+  return changeAndPresent(deps, { ...request, card: linked.card, photoHosted: linked.photoHosted }, origin);
 }
 
 /** Runs after the confirmed Delete click was acknowledged; replaces the prompt with the outcome. */

@@ -55,7 +55,8 @@ export async function fillFromProfile(
     deps.log.info(`profile not filled in (${delivery.error}): the modal was probably closed or changed`);
 }
 
-async function hostedProfileImage(
+/** A profile image as a card's photo: hosted like an upload when the app hosts photos, else its own link. */
+export async function hostedProfileImage(
   deps: Deps,
   image: string,
   number: string | undefined,

@@ -8,6 +8,7 @@ import * as photoUrl from './actions/photo-url.js';
 import * as profilePick from './actions/profile-pick.js';
 import * as contactcardCommand from './commands/contactcard.js';
 import * as appHome from './events/app-home.js';
+import * as workflowSteps from './functions/workflow-steps.js';
 import { ListenerTable } from './table.js';
 import * as bulkSubmission from './views/bulk-submission.js';
 import * as cardSubmission from './views/card-submission.js';
@@ -28,5 +29,6 @@ export function registerListeners(bolt: App, deps: Deps): void {
   importSubmission.register(app, deps);
   approvalButtons.register(app, deps);
   rejectSubmission.register(app, deps);
+  workflowSteps.register(app, deps);
   app.install();
 }

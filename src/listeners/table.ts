@@ -22,6 +22,7 @@ export class ListenerTable {
   constructor(private readonly app: App) {
     this.command = app.command.bind(app);
     this.event = app.event.bind(app);
+    this.function = app.function.bind(app);
   }
 
   action<A extends SlackAction = SlackAction>(actionId: string, listener: ActionListener<A>): void {
@@ -34,9 +35,10 @@ export class ListenerTable {
     this.#views.set(callbackId, listener as unknown as ViewListener<SlackViewAction>);
   }
 
-  /** Commands and events go to Bolt as they are: there is one of each. */
+  /** Commands, events and workflow steps go to Bolt as they are: there is one of each. */
   readonly command: App['command'];
   readonly event: App['event'];
+  readonly function: App['function'];
 
   /** After every register(): one Bolt listener for all actions, one for all view submissions. */
   install(): void {

@@ -59,6 +59,8 @@ export const ids = {
     approve: 'contactcard_approve',
     reject: 'contactcard_reject_open',
   },
+  /** Workflow Builder steps: the callback ids of manifest.yml's `functions`. */
+  functions: { setCard: 'set_contact_card', readCard: 'read_contact_card' },
 } as const;
 
 export type InputField = keyof typeof ids.blocks;

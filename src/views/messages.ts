@@ -41,6 +41,7 @@ export function helpMessage(options: {
     '*`/contactcard assign <number> @person`* (admins): let someone manage a number, e.g. `/contactcard assign +1 415 555 1234 @jane`',
     '*`/contactcard unassign <number> [@person]`* (admins): take it back from one person, or from everyone',
     '*`/contactcard help`*: this message',
+    'In Workflow Builder: the steps *Set a contact card* and *Read a contact card* (see the README)',
   ].join('\n');
   const blocks: KnownBlock[] = [];
   if (options.problem) blocks.push(section(`:warning: ${escapeMrkdwn(options.problem)}`));

@@ -140,7 +140,7 @@ const imageRefusal = {
   },
 };
 
-const jsonFields = new Set(['view', 'blocks', 'attachments']);
+const jsonFields = new Set(['view', 'blocks', 'attachments', 'outputs']);
 
 /**
  * A fake Slack Web API on 127.0.0.1: records every call, answers like Slack (`{ok: true, …}`),
@@ -243,11 +243,24 @@ export async function startFakeSlack(options: { botToken?: string } = {}) {
       ok: true,
       channel: { id: `D${String(call.args.users ?? '').slice(1)}` },
     }),
+    // A workflow step ends once, with the token its function_executed event carried (see functionExecuted).
+    'functions.completeSuccess': (call) => completeStep(call, call.args.outputs !== undefined),
+    'functions.completeError': (call) => completeStep(call, typeof call.args.error === 'string'),
     'files.info': (call) => {
       const file = fileObject(String(call.args.file));
       return file ? { ok: true, file } : { ok: false, error: 'file_not_found' };
     },
   };
+
+  const endedSteps = new Set<string>();
+  function completeStep(call: SlackCall, argumentsOk: boolean): MethodAnswer {
+    const id = call.args.function_execution_id;
+    if (typeof id !== 'string' || !argumentsOk) return { ok: false, error: 'invalid_arguments' };
+    if (call.token !== workflowToken(id)) return { ok: false, error: 'invalid_auth' };
+    if (endedSteps.has(id)) return { ok: false, error: 'execution_not_in_running_state' };
+    endedSteps.add(id);
+    return { ok: true };
+  }
 
   const fake = await listenOnLoopback((req, res) => void handle(req, res));
 
@@ -392,6 +405,11 @@ export async function startFakeSlack(options: { botToken?: string } = {}) {
 }
 
 export type FakeSlack = Awaited<ReturnType<typeof startFakeSlack>>;
+
+/** The bot_access_token Slack gives one workflow step execution (only it may complete the step). */
+export function workflowToken(executionId: string): string {
+  return `xwfp-test-${executionId}`;
+}
 
 let tsCounter = 0;
 function nextTs(): string {

@@ -1,4 +1,5 @@
 import { ids } from '../../src/views/ids.js';
+import { workflowToken } from '../fakes/fake-slack.js';
 
 /** The number and card most tests use: one of the fake Sendblue's lines and a complete card. */
 export const sampleNumber = '+14155551234';
@@ -90,3 +91,54 @@ export function modalOf(call: { args: Record<string, unknown> } | undefined): {
   if (call === undefined || view === undefined) throw new Error('no modal was opened or updated');
   return { id: String(call.args.view_id ?? 'V1'), private_metadata: view.private_metadata ?? '' };
 }
+
+let executions = 0;
+
+/**
+ * A function_executed event (a Workflow Builder step of the app), as Slack's Events API delivers it
+ * (the shape of Slack's function_executed reference and Bolt's own tests): the step's inputs and
+ * the execution's id and token.
+ */
+export function functionExecuted(
+  callbackId: string,
+  inputs: unknown,
+  executionId = `Fx${Date.now()}${++executions}`,
+) {
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    token: 'legacy-verification-token',
+    team_id: 'T0TEST',
+    api_app_id: 'A0APP',
+    event: {
+      type: 'function_executed',
+      function: {
+        id: `Fn${callbackId.length}APP`,
+        callback_id: callbackId,
+        title: callbackId,
+        description: '',
+        type: 'app',
+        input_parameters: [],
+        output_parameters: [],
+        app_id: 'A0APP',
+        date_created: now - 86_400,
+        date_updated: now - 3_600,
+        date_deleted: 0,
+      },
+      inputs,
+      function_execution_id: executionId,
+      workflow_execution_id: `Wx${executionId}`,
+      event_ts: `${now}.000100`,
+      bot_access_token: workflowToken(executionId),
+    },
+    type: 'event_callback',
+    event_id: `Ev${executionId}`,
+    event_time: now,
+    authorizations: [
+      { enterprise_id: null, team_id: 'T0TEST', user_id: 'UBOT', is_bot: true, is_enterprise_install: false },
+    ],
+    is_ext_shared_channel: false,
+  };
+}
+
+/** The user_context Slack sets for the person running a workflow. */
+export const runBy = (id: string) => ({ id, secret: `secret-of-${id}` });

@@ -124,6 +124,17 @@ export async function startTestApp(options: TestAppOptions = {}) {
     interact(payload: Record<string, unknown>) {
       return postSigned(new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
     },
+    /** An Events API event (JSON), as Slack delivers it; `retryNum` marks a redelivery. */
+    deliver(event: Record<string, unknown>, options: { retryNum?: number } = {}) {
+      const body = JSON.stringify(event);
+      return postSigned(body, {
+        ...signedHeaders(signingSecret, body),
+        'content-type': 'application/json',
+        ...(options.retryNum
+          ? { 'x-slack-retry-num': String(options.retryNum), 'x-slack-retry-reason': 'http_timeout' }
+          : {}),
+      });
+    },
     /** Waits for everything the app does after its acks (Sendblue calls, follow-up messages). */
     settle: () => services.operations.drain(10_000),
     /** Every line the app logged, at debug, whatever LOG_LEVEL printed. */
