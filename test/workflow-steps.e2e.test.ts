@@ -136,6 +136,30 @@ describe('Read a contact card', () => {
       photo_url: sampleCard.photoUrl,
     });
   });
+
+  it('outputs a card set outside contactcard without the old photo, and remembers what it saw', async () => {
+    await runStep(app, functionExecuted(ids.functions.setCard, setInputs()));
+    app.sendblue.profiles.set(sampleNumber, {
+      firstName: 'Maria',
+      lastName: 'Garcia',
+      displayName: null,
+      photoUrl: 'https://example.com/elsewhere.jpg',
+    });
+    const end = await runStep(
+      app,
+      functionExecuted(ids.functions.readCard, { actor: runBy(other), number: sampleNumber }),
+    );
+    expect(end.args.outputs).toEqual({
+      status: 'set',
+      number: sampleNumber,
+      first_name: 'Maria',
+      last_name: 'Garcia',
+    });
+    expect(await app.services.store.observedCard(sampleNumber)).toMatchObject({
+      card: { firstName: 'Maria', lastName: 'Garcia' },
+      source: 'show',
+    });
+  });
 });
 
 describe('with approval on', () => {

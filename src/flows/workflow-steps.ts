@@ -7,6 +7,7 @@ import { refusalMessage, refusalText } from '../views/access-messages.js';
 import { explainFailure } from '../views/explain.js';
 import { failureReason, stepError, stepTexts } from '../views/workflow-steps.js';
 import { setCard } from './card.js';
+import { freshestCard, remember } from './pictures.js';
 import type { Origin } from './present.js';
 import { hostedProfileImage, namesOf } from './profile.js';
 
@@ -178,8 +179,8 @@ function setStepEnd(number: string, result: ChangeResult | undefined): StepEnd {
 }
 
 /**
- * "Read a contact card": the card as Sendblue reports it, with the photo the app last set (Sendblue
- * never reports the photo). `status` is `set` or `none`.
+ * "Read a contact card": the card as Sendblue reports it (remembered, like a `show`), with the photo
+ * the app last set while the names agree (Sendblue never reports the photo). `status` is `set` or `none`.
  */
 export async function runReadCardStep(deps: Deps, execution: StepExecution): Promise<StepEnd> {
   const parsed = readInputs(deps, readInputsSchema, execution.inputs);
@@ -193,8 +194,10 @@ export async function runReadCardStep(deps: Deps, execution: StepExecution): Pro
   } catch (error) {
     return fail(stepTexts.unread(number, explainFailure(error)));
   }
+  await remember(deps, number, state, 'show');
   if (!state.hasProfile) return complete({ status: 'none', number });
-  const known = await deps.store.lastKnownCard(number);
+  // The photo applied here, only while Sendblue's names are still the ones it went with.
+  const photoUrl = (await freshestCard(deps, number))?.card?.photoUrl;
   const present = (entries: Record<string, string | null | undefined>): StepOutputs =>
     Object.fromEntries(Object.entries(entries).filter((entry): entry is [string, string] => !!entry[1]));
   return complete({
@@ -204,7 +207,7 @@ export async function runReadCardStep(deps: Deps, execution: StepExecution): Pro
       first_name: state.firstName,
       last_name: state.lastName,
       display_name: state.displayName,
-      photo_url: known?.photoUrl,
+      photo_url: photoUrl,
     }),
   });
 }
