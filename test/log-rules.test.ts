@@ -45,6 +45,16 @@ describe('withoutContents', () => {
     );
   });
 
+  it('passes a line on only at the level the app logs at', () => {
+    const lines: string[] = [];
+    const keep = (line: unknown) => void lines.push(String(line));
+    const atInfo = { debug: keep, info: keep, warn: keep, error: keep, setLevel() {}, setName() {} };
+    const log = libraryLogger({ ...atInfo, getLevel: () => LogLevel.INFO });
+    log.debug('http request body: {"a":1}');
+    log.info('Will retry in 3 seconds');
+    expect(lines).toEqual(['Will retry in 3 seconds']);
+  });
+
   it('cuts tokens and quoted text from a plain line, and keeps its words', () => {
     expect(withoutContents("apiCall('views.open') start with xoxb-123-abc")).toBe(
       'apiCall("…") start with [token]',

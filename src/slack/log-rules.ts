@@ -1,4 +1,4 @@
-import type { Logger, LogLevel } from '@slack/logger';
+import { type Logger, LogLevel } from '@slack/logger';
 
 // The one rule for what may be logged from a request: ids and types, never a body, a value a person
 // typed or a token, at every level. Our own lines keep to it by what they write; Bolt, the Web API
@@ -6,6 +6,7 @@ import type { Logger, LogLevel } from '@slack/logger';
 // acks and API results), so everything they log goes through `withoutContents` first.
 
 const omitted = '(contents not logged)';
+const severity = [LogLevel.DEBUG, LogLevel.INFO, LogLevel.WARN, LogLevel.ERROR];
 
 // Where a library line starts quoting data: JSON, or a labelled body, payload, result or error.
 const contentStart = /[{[]|\b(?:body|payload|data|details|result|error)\b\s*[:=]/i;
@@ -32,15 +33,17 @@ const lineOf = (parts: readonly unknown[]): string =>
  * `withoutContents`. Its name stays the app's (the clients would rename a shared logger).
  */
 export function libraryLogger(log: Logger): Logger {
+  // The clients call debug() on every request: a line the level drops is not cleaned first.
   const cleaned =
-    (write: (line: string) => void) =>
-    (...parts: unknown[]) =>
-      write(withoutContents(lineOf(parts)));
+    (level: LogLevel, write: (line: string) => void) =>
+    (...parts: unknown[]) => {
+      if (severity.indexOf(level) >= severity.indexOf(log.getLevel())) write(withoutContents(lineOf(parts)));
+    };
   return {
-    debug: cleaned((line) => log.debug(line)),
-    info: cleaned((line) => log.info(line)),
-    warn: cleaned((line) => log.warn(line)),
-    error: cleaned((line) => log.error(line)),
+    debug: cleaned(LogLevel.DEBUG, (line) => log.debug(line)),
+    info: cleaned(LogLevel.INFO, (line) => log.info(line)),
+    warn: cleaned(LogLevel.WARN, (line) => log.warn(line)),
+    error: cleaned(LogLevel.ERROR, (line) => log.error(line)),
     setLevel: (level: LogLevel) => log.setLevel(level),
     getLevel: () => log.getLevel(),
     setName: () => {},
