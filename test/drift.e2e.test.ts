@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OUTSIDE_ACTOR } from '../src/store/types.js';
 import { ids } from '../src/views/ids.js';
-import { encodeMetadata } from '../src/views/metadata.js';
-import { buttonClick, formValues, sampleCard, sampleNumber, viewSubmission } from './helpers/payloads.js';
+import { buttonClick, sampleCard, sampleNumber } from './helpers/payloads.js';
 import { startTestApp, type TestApp } from './helpers/test-app.js';
 
 // Drift alerts through the real app: a card changed in the fake Sendblue behind the app's back is
@@ -13,15 +12,7 @@ const admin = 'U0ADMIN';
 let app: TestApp;
 beforeAll(async () => {
   app = await startTestApp({ env: { CONTACTCARD_ADMINS: admin, CONTACTCARD_NOTIFY_CHANNEL: 'C0NOTIFY' } });
-  const metadata = encodeMetadata({
-    number: sampleNumber,
-    channel: 'C0CHANNEL',
-    responseUrl: app.slack.responseUrl('set'),
-  });
-  await app.interact(
-    viewSubmission({ id: 'VSET', private_metadata: metadata }, formValues(sampleCard), admin),
-  );
-  await app.settle();
+  await app.setThroughEditor(sampleNumber, sampleCard, admin);
 });
 afterAll(() => app.stop());
 

@@ -3,9 +3,8 @@ import type { KnownBlock } from '@slack/types';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StoredProfile } from '../src/sendblue/simulator.js';
 import { ids } from '../src/views/ids.js';
-import { encodeMetadata } from '../src/views/metadata.js';
 import { faults } from './fakes/fake-sendblue.js';
-import { formValues, sampleCard, viewSubmission } from './helpers/payloads.js';
+import { sampleCard } from './helpers/payloads.js';
 import { signedHeaders } from './helpers/slack-signing.js';
 import { signingSecret, startTestApp, type TestApp } from './helpers/test-app.js';
 
@@ -185,15 +184,7 @@ describe('a card set outside contactcard', () => {
     expect(home).toContain('21 live · 9 no card');
 
     // Applied here, then changed in Sendblue's dashboard: that is drift.
-    const metadata = encodeMetadata({
-      number: withoutCard,
-      channel: 'C0CHANNEL',
-      responseUrl: app.slack.responseUrl('set'),
-    });
-    await app.interact(
-      viewSubmission({ id: 'VSET', private_metadata: metadata }, formValues(sampleCard), admin),
-    );
-    await app.settle();
+    await app.setThroughEditor(withoutCard, sampleCard, admin);
     expect(await app.services.store.lastKnownCard(withoutCard)).toMatchObject({
       firstName: sampleCard.firstName,
     });

@@ -122,12 +122,12 @@ describe('Set a contact card', () => {
 });
 
 describe('Read a contact card', () => {
+  const readBy = (actor: string) =>
+    runStep(app, functionExecuted(ids.functions.readCard, { actor: runBy(actor), number: sampleNumber }));
+
   it('outputs the card Sendblue shows, with the photo last set here', async () => {
     await runStep(app, functionExecuted(ids.functions.setCard, setInputs()));
-    const end = await runStep(
-      app,
-      functionExecuted(ids.functions.readCard, { actor: runBy(other), number: sampleNumber }),
-    );
+    const end = await readBy(other);
     expect(end.args.outputs).toEqual({
       status: 'set',
       number: sampleNumber,
@@ -145,10 +145,7 @@ describe('Read a contact card', () => {
       displayName: null,
       photoUrl: 'https://example.com/elsewhere.jpg',
     });
-    const end = await runStep(
-      app,
-      functionExecuted(ids.functions.readCard, { actor: runBy(other), number: sampleNumber }),
-    );
+    const end = await readBy(other);
     expect(end.args.outputs).toEqual({
       status: 'set',
       number: sampleNumber,

@@ -12,9 +12,11 @@ import type { PhotoCheckerOptions } from '../../src/photo/index.js';
 import type { SendblueClientOptions } from '../../src/sendblue/client.js';
 import type { StoredProfile } from '../../src/sendblue/simulator.js';
 import { openServices } from '../../src/services.js';
+import { encodeMetadata } from '../../src/views/metadata.js';
 import { type FakeSendblue, startFakeSendblue } from '../fakes/fake-sendblue.js';
 import { type FakeSlack, startFakeSlack } from '../fakes/fake-slack.js';
 import { LogAudit } from './log-audit.js';
+import { formValues, type TypedCard, viewSubmission } from './payloads.js';
 import { signedHeaders } from './slack-signing.js';
 
 export const signingSecret = 'test-signing-secret-0123456789';
@@ -123,6 +125,17 @@ export async function startTestApp(options: TestAppOptions = {}) {
     /** An interactivity payload (block_actions, view_submission) as Slack sends it. */
     interact(payload: Record<string, unknown>) {
       return postSigned(new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
+    },
+    /** A card set through the editor: its submission by `user`, signed; waits for what follows it. */
+    async setThroughEditor(number: string, card: TypedCard, user: string) {
+      const metadata = encodeMetadata({
+        number,
+        channel: 'C0CHANNEL',
+        responseUrl: slack.responseUrl('set'),
+      });
+      const submission = viewSubmission({ id: 'VSET', private_metadata: metadata }, formValues(card), user);
+      await postSigned(new URLSearchParams({ payload: JSON.stringify(submission) }).toString());
+      await services.operations.drain(10_000);
     },
     /** An Events API event (JSON), as Slack delivers it; `retryNum` marks a redelivery. */
     deliver(event: Record<string, unknown>, options: { retryNum?: number } = {}) {
