@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OUTSIDE_ACTOR } from '../src/store/types.js';
 import { ids } from '../src/views/ids.js';
+import { faults } from './fakes/fake-sendblue.js';
 import { buttonClick, sampleCard, sampleNumber } from './helpers/payloads.js';
 import { startTestApp, type TestApp } from './helpers/test-app.js';
 
@@ -88,5 +89,43 @@ describe('drift alerts', () => {
       message: 'accepted the card shown in Sendblue',
     });
     expect(await app.services.drift.round()).toBe(0);
+  });
+});
+
+describe('a round over a fleet', () => {
+  const fleet = Array.from({ length: 40 }, (_, i) => `+1415557${String(1000 + i).padStart(4, '0')}`);
+  let big: TestApp;
+  beforeAll(async () => {
+    big = await startTestApp({ env: { CONTACTCARD_ADMINS: admin }, lines: fleet });
+    for (const number of fleet) await big.services.store.observeCard(number, { card: null, source: 'sync' });
+  });
+  afterAll(() => big.stop());
+  const reads = () =>
+    big.sendblue.requests.filter((r) => r.path.endsWith('/state')).map((r) => r.fromNumber as string);
+
+  it('spreads its reads over the budget it is given, two at a time at most', async () => {
+    big.sendblue.reset();
+    const started = Date.now();
+    expect(await big.services.drift.round(400)).toBe(0);
+    const took = Date.now() - started;
+    expect(reads()).toHaveLength(40);
+    // 40 reads 10 ms apart: the last starts 390 ms in, not all at once.
+    expect(took).toBeGreaterThanOrEqual(380);
+    expect(took).toBeLessThan(2_000);
+    for (const number of fleet) expect(big.sendblue.maxInFlight(number)).toBeLessThanOrEqual(1);
+  });
+
+  it('stopped by a 429, the next round starts with the numbers it did not reach', async () => {
+    big.sendblue.reset();
+    const cut = fleet[10] as string;
+    big.sendblue.inject(cut, faults.failTimes(100, 429));
+    await big.services.drift.round();
+    const first = new Set(reads());
+    expect(first.size).toBeLessThan(40);
+    const unread = fleet.filter((number) => !first.has(number) || number === cut);
+    big.sendblue.reset();
+    await big.services.drift.round();
+    expect(reads().slice(0, unread.length).sort()).toEqual(unread.sort());
+    expect(reads()).toHaveLength(40);
   });
 });
