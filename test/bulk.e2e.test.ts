@@ -171,3 +171,45 @@ describe('bulk changes', () => {
     });
   });
 });
+
+describe('a fleet past the 100 options a select can hold', () => {
+  const owner = 'U0OWNER';
+  const fleet = Array.from({ length: 150 }, (_, i) => `+1415558${String(1000 + i).padStart(4, '0')}`);
+  let big: TestApp;
+  beforeAll(async () => {
+    big = await startTestApp({ env: { CONTACTCARD_ADMINS: admin }, lines: fleet });
+    for (const number of fleet.slice(0, 120)) await big.services.store.assign(number, owner, admin);
+  });
+  afterAll(() => big.stop());
+  const submit = (user: string, pasted: string) =>
+    big.interact(bulkSubmission({ user, pasted, responseUrl: big.slack.responseUrl('bulk') }));
+
+  it('the form takes pasted numbers instead of a select, and applies exactly those', async () => {
+    await big.command('bulk', { user: admin });
+    await big.settle();
+    const view = text(big.slack.callsTo('views.open').at(-1)?.args.view);
+    expect(view).toContain(ids.bulk.pastedBlock);
+    expect(view).not.toContain('multi_static_select');
+    const chosen = fleet.slice(140, 143);
+    const ack = await submit(admin, `${chosen[0]}\n(415) 558-1141 ;\n\n${chosen[2]}, ${chosen[0]}`);
+    expect(ack.text).toContain('Applying the card to 3 numbers');
+    await big.settle();
+    const posted = big.sendblue.requests.filter((r) => r.method === 'POST').map((r) => r.fromNumber);
+    expect(posted.sort()).toEqual([...chosen].sort());
+  });
+
+  it('names what it cannot read, and numbers the person may not manage, with who can help', async () => {
+    const unreadable = await submit(admin, `${fleet[0]}\nnot a number\n12`);
+    expect(unreadable.json()).toMatchObject({
+      response_action: 'errors',
+      errors: { [ids.bulk.pastedBlock]: expect.stringContaining('Not phone numbers: not a number, 12.') },
+    });
+    const foreign = await submit(owner, `${fleet[0]}\n${fleet[130]}`);
+    expect(foreign.json()).toMatchObject({
+      response_action: 'errors',
+      errors: {
+        [ids.bulk.pastedBlock]: expect.stringMatching(/may not manage \+1 415 558 1130.*ask an admin/),
+      },
+    });
+  });
+});
