@@ -2,6 +2,7 @@ import dotenv from 'dotenv';
 import { createApp } from './app.js';
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
+import { nativeModuleProblems } from './native-modules.js';
 import { handleProcessErrors } from './process-errors.js';
 import { openServices } from './services.js';
 
@@ -11,11 +12,11 @@ dotenv.config({ quiet: true });
 const shutdownGraceMs = 30_000;
 
 const loaded = loadConfig(process.env);
-if (!loaded.ok) {
-  for (const problem of loaded.problems) console.error(`contactcard: ${problem}`);
-  process.exit(1);
-}
+if (!loaded.ok) refuseToStart(loaded.problems);
 const config = loaded.config;
+// Before anything opens: a native module that will not load is an install problem, said in one line.
+const missing = await nativeModuleProblems(config);
+if (missing.length > 0) refuseToStart(missing);
 const log = createLogger(config.logLevel);
 
 let services: Awaited<ReturnType<typeof openServices>>;
@@ -73,6 +74,12 @@ async function shutdown(signal: string): Promise<void> {
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+/** A configuration or an install this process cannot run with: one line per problem, exit 1. */
+function refuseToStart(problems: string[]): never {
+  for (const problem of problems) console.error(`contactcard: ${problem}`);
+  process.exit(1);
+}
 
 function describeSlackStartupError(error: unknown): string {
   const code = (error as { data?: { error?: unknown } }).data?.error;

@@ -1,5 +1,4 @@
 import type { Log } from '../logger.js';
-import { openSqliteStore } from './sqlite.js';
 import type { Store } from './types.js';
 
 export interface OpenStoreOptions {
@@ -33,6 +32,9 @@ export function storeKind(databaseUrl: string | undefined): StoreKind {
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const kind = storeKind(options.databaseUrl);
   if (kind === 'sqlite') {
+    // Loaded only when asked for, like node-postgres below: a PostgreSQL set-up starts even where
+    // better-sqlite3 is not installed.
+    const { openSqliteStore } = await import('./sqlite.js');
     return openSqliteStore(options.sqlitePath, { now: options.now, maxWaiting: options.maxWaiting });
   }
   const url = (options.databaseUrl ?? '').trim();
