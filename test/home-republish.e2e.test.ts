@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { faults } from './fakes/fake-sendblue.js';
 import type { SlackCall } from './fakes/fake-slack.js';
-import { bulkSubmission } from './helpers/payloads.js';
+import { appHomeOpened, bulkSubmission } from './helpers/payloads.js';
 import { signedHeaders } from './helpers/slack-signing.js';
 import { signingSecret, startTestApp, type TestApp } from './helpers/test-app.js';
 
@@ -27,15 +27,7 @@ beforeAll(async () => {
 afterAll(() => app.stop());
 
 async function openHome(user: string): Promise<void> {
-  const body = JSON.stringify({
-    token: 'legacy-verification-token',
-    team_id: 'T0TEST',
-    api_app_id: 'A0APP',
-    type: 'event_callback',
-    event_id: `Ev${user}`,
-    event_time: Math.floor(Date.now() / 1000),
-    event: { type: 'app_home_opened', user, channel: 'D0HOME', tab: 'home', event_ts: '1700000000.1' },
-  });
+  const body = JSON.stringify(appHomeOpened(user));
   const answer = await app.postSigned(body, {
     ...signedHeaders(signingSecret, body),
     'content-type': 'application/json',

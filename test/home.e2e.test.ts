@@ -2,7 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ids } from '../src/views/ids.js';
 import { encodeMetadata } from '../src/views/metadata.js';
-import { buttonClick, formValues, sampleCard, viewSubmission } from './helpers/payloads.js';
+import { appHomeOpened, buttonClick, formValues, sampleCard, viewSubmission } from './helpers/payloads.js';
 import { signedHeaders } from './helpers/slack-signing.js';
 import { signingSecret, startTestApp, type TestApp } from './helpers/test-app.js';
 
@@ -23,16 +23,7 @@ beforeAll(async () => {
 });
 afterAll(() => app.stop());
 
-const event = (user: string) =>
-  JSON.stringify({
-    token: 'legacy-verification-token',
-    team_id: 'T0TEST',
-    api_app_id: 'A0APP',
-    type: 'event_callback',
-    event_id: `Ev${Date.now()}${user}`,
-    event_time: Math.floor(Date.now() / 1000),
-    event: { type: 'app_home_opened', user, channel: 'D0HOME', tab: 'home', event_ts: '1700000000.1' },
-  });
+const event = (user: string) => JSON.stringify(appHomeOpened(user));
 
 async function open(user: string) {
   const before = app.slack.callsTo('views.publish').length;

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import {
   copyFileSync,
   cpSync,
@@ -14,14 +13,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeSlack } from './fakes/fake-slack.js';
-import { freePort } from './helpers/test-app.js';
+import { freePort, spawnEntryPoint } from './helpers/test-app.js';
 
 // The real entry point, run from a temporary install in which a native module is hidden: the
 // app's source and package.json copied, every package a link to the real one except those a case
 // rebuilds or leaves out. Nothing is ever written into the real node_modules.
 const root = fileURLToPath(new URL('..', import.meta.url));
 const realModules = join(root, 'node_modules');
-const tsxLoader = new URL('../node_modules/tsx/dist/esm/index.mjs', import.meta.url).href;
+const _tsxLoader = new URL('../node_modules/tsx/dist/esm/index.mjs', import.meta.url).href;
 
 /** How a case installs one package in the copy: built by a function, or left out. */
 type Install = ((dir: string, real: string) => void) | 'absent';
@@ -79,39 +78,16 @@ const withoutSharpBinary: Record<string, Install> = {
 };
 
 async function start(dir: string, env: Record<string, string> = {}) {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', tsxLoader, join(dir, 'src', 'index.ts')], {
-    cwd: dir,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: tmpdir(),
-      SLACK_BOT_TOKEN: 'xoxb-test-token',
-      SLACK_SIGNING_SECRET: 'native-modules-test-secret',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      CONTACTCARD_SYNC_CONCURRENCY: '0',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  cleanups.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await exited;
-  });
+  const app = await spawnEntryPoint(
+    { SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_SIGNING_SECRET: 'native-modules-test-secret', ...env },
+    { checkout: dir },
+  );
+  cleanups.push(() => app.kill());
   return {
-    port,
-    child,
-    exited,
+    ...app,
+    exited: app.exited.then(({ code }) => code),
     /** stdout and stderr so far, one entry per line. */
-    lines: () => output.trim().split('\n'),
+    lines: () => app.output().trim().split('\n'),
   };
 }
 

@@ -194,3 +194,16 @@ export function bulkSubmission(options: {
     },
   };
 }
+
+/** An app_home_opened event (Events API, JSON) for the Home tab of `user`. */
+export function appHomeOpened(user: string) {
+  return {
+    token: 'legacy-verification-token',
+    team_id: 'T0TEST',
+    api_app_id: 'A0APP',
+    type: 'event_callback',
+    event_id: `Ev${Date.now()}${user}`,
+    event_time: Math.floor(Date.now() / 1000),
+    event: { type: 'app_home_opened', user, channel: 'D0HOME', tab: 'home', event_ts: '1700000000.1' },
+  };
+}

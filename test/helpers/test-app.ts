@@ -223,10 +223,17 @@ export async function freePort(): Promise<number> {
  * PATH, HOME, PORT and HOST (and CONTACTCARD_SYNC_CONCURRENCY=0, as in startTestApp, unless `env`
  * sets it); SLACK_SIGNING_SECRET in it signs `postSigned`.
  */
-export async function spawnEntryPoint(env: Record<string, string>, options: { port?: number } = {}) {
+export async function spawnEntryPoint(
+  env: Record<string, string>,
+  options: {
+    port?: number /** Another copy of the app to run, from its own folder. */;
+    checkout?: string;
+  } = {},
+) {
   const port = options.port ?? (await freePort());
-  const child: ChildProcess = spawn(process.execPath, ['--import', tsxLoader, entryPoint], {
-    cwd: mkdtempSync(join(tmpdir(), 'contactcard-child-')),
+  const entry = options.checkout === undefined ? entryPoint : join(options.checkout, 'src', 'index.ts');
+  const child: ChildProcess = spawn(process.execPath, ['--import', tsxLoader, entry], {
+    cwd: options.checkout ?? mkdtempSync(join(tmpdir(), 'contactcard-child-')),
     env: {
       PATH: process.env.PATH ?? '',
       HOME: tmpdir(),
