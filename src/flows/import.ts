@@ -1,13 +1,12 @@
 import { CsvError, parse } from 'csv-parse/sync';
-import { stringify } from 'csv-stringify/sync';
 import type { CountryCode } from 'libphonenumber-js';
 import { type ProfileInput, profileInputSchema } from '../card/rules.js';
 import type { Deps } from '../deps.js';
 import { parsePhone } from '../phone.js';
 import { downloadSlackFile, type SlackFile } from '../slack/files.js';
 import { refusalText } from '../views/access-messages.js';
-import { type ImportProblemKind, importPreviewView, listsEveryProblem } from '../views/bulk.js';
-import { spreadsheetSafe, unescapeSpreadsheet } from './csv.js';
+import { importPreviewView } from '../views/bulk.js';
+import { unescapeSpreadsheet } from './csv.js';
 
 export interface ImportRow {
   /** The line of the file the row ends on (the header is line 1). */
@@ -17,7 +16,6 @@ export interface ImportRow {
 
 export interface ImportProblem {
   line: number;
-  kind: ImportProblemKind;
   reason: string;
 }
 
@@ -54,20 +52,13 @@ export function readImport(
     return {
       rows: [],
       problems: [
-        {
-          line,
-          kind: 'file',
-          reason: `The file cannot be read as CSV: ${(error as Error).message.split('\n')[0]}`,
-        },
+        { line, reason: `The file cannot be read as CSV: ${(error as Error).message.split('\n')[0]}` },
       ],
     };
   }
   const header = Object.keys(records[0]?.record ?? {});
   if (records.length === 0)
-    return {
-      rows: [],
-      problems: [{ line: 1, kind: 'file', reason: 'The file has no rows under its header.' }],
-    };
+    return { rows: [], problems: [{ line: 1, reason: 'The file has no rows under its header.' }] };
   const missing = required.filter((column) => !header.includes(column));
   if (missing.length > 0) {
     return {
@@ -75,7 +66,6 @@ export function readImport(
       problems: [
         {
           line: 1,
-          kind: 'file',
           reason: `The header lacks ${missing.join(', ')} (it needs number, first_name, last_name, photo_url and may have display_name).`,
         },
       ],
@@ -87,7 +77,6 @@ export function readImport(
       ? [
           {
             line: 1,
-            kind: 'columns',
             reason: `Unknown column${unknown.length > 1 ? 's' : ''} ignored: ${unknown.join(', ')}.`,
           },
         ]
@@ -99,7 +88,7 @@ export function readImport(
     const cell = (column: string) => unescapeSpreadsheet(record[column] ?? '');
     const phone = parsePhone(cell('number'), region);
     if (!phone.ok) {
-      problems.push({ line, kind: 'number', reason: phone.error });
+      problems.push({ line, reason: phone.error });
       continue;
     }
     const parsed = profileInputSchema.safeParse({
@@ -110,20 +99,12 @@ export function readImport(
       displayName: cell('display_name'),
     });
     if (!parsed.success) {
-      problems.push({
-        line,
-        kind: 'card',
-        reason: parsed.error.issues.map((issue) => issue.message).join('; '),
-      });
+      problems.push({ line, reason: parsed.error.issues.map((issue) => issue.message).join('; ') });
       continue;
     }
     const earlier = firstLine.get(phone.e164);
     if (earlier !== undefined) {
-      problems.push({
-        line,
-        kind: 'duplicate',
-        reason: `${phone.e164} is already on line ${earlier}: one card a number.`,
-      });
+      problems.push({ line, reason: `${phone.e164} is already on line ${earlier}: one card a number.` });
       continue;
     }
     firstLine.set(phone.e164, line);
@@ -147,12 +128,12 @@ export async function previewImport(
   );
   const { rows, problems } = downloaded.ok
     ? readImport(downloaded.bytes.toString('utf8'), deps.config.defaultRegion)
-    : { rows: [], problems: [{ line: 1, kind: 'file' as const, reason: downloaded.reason }] };
+    : { rows: [], problems: [{ line: 1, reason: downloaded.reason }] };
   const allowed: ImportRow[] = [];
   for (const row of rows) {
     const decision = await deps.access.decide('set', request.userId, row.card.fromNumber);
     if (decision.allowed) allowed.push(row);
-    else problems.push({ line: row.line, kind: 'refused', reason: refusalText(decision.refusal) });
+    else problems.push({ line: row.line, reason: refusalText(decision.refusal) });
   }
   problems.sort((a, b) => a.line - b.line);
   const job =
@@ -173,24 +154,7 @@ export async function previewImport(
           ),
         })
       : undefined;
-  const listSent = !listsEveryProblem(problems) && (await sendProblemList(deps, request.userId, problems));
-  const view = importPreviewView({ jobId: job?.id, valid: allowed.length, problems, listSent });
+  const view = importPreviewView({ jobId: job?.id, valid: allowed.length, problems });
   const delivery = await deps.slack.updateModal(request.viewId, view);
   if (!delivery.ok) deps.log.info(`import preview not shown (${delivery.error})`);
-}
-
-/** Every problem of a long preview, as a CSV in the person's DM; false when it could not be sent. */
-async function sendProblemList(
-  deps: Deps,
-  userId: string,
-  problems: readonly ImportProblem[],
-): Promise<boolean> {
-  const rows = problems.map(({ line, kind, reason }) => [String(line), kind, spreadsheetSafe(reason)]);
-  const uploaded = await deps.slack.uploadPrivately(userId, {
-    filename: 'import-problems.csv',
-    content: `\ufeff${stringify([['line', 'kind', 'reason'], ...rows], { record_delimiter: 'windows' })}`,
-    comment: `The ${problems.length} rows of your import that cannot be applied, and why.`,
-  });
-  if (!uploaded.ok) deps.log.info(`import problem list not sent (${uploaded.error})`);
-  return uploaded.ok;
 }

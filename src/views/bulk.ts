@@ -216,62 +216,27 @@ export function importModalView(metadata: ModalMetadata): ModalView {
   };
 }
 
-/** Each kind of problem an import row can have, as the preview titles its group. */
-export const importProblemTitles = {
-  file: 'the file itself',
-  columns: 'its columns',
-  number: 'not a valid phone number',
-  card: 'a card the rules refuse',
-  duplicate: 'a number already on an earlier line',
-  refused: 'a number you may not change',
-} as const;
-export type ImportProblemKind = keyof typeof importProblemTitles;
-
-// Each kind shows its count and its first rows: thousands of bad rows stay within a modal.
-const shownPerKind = 10;
-
-/** Problems by kind, the kinds in the order they first appear. */
-function byKind<P extends { kind: ImportProblemKind }>(problems: readonly P[]): Map<ImportProblemKind, P[]> {
-  const groups = new Map<ImportProblemKind, P[]>();
-  for (const problem of problems) {
-    const group = groups.get(problem.kind);
-    if (group) group.push(problem);
-    else groups.set(problem.kind, [problem]);
-  }
-  return groups;
-}
-
-/** Whether the preview lists every problem, or only the first of each kind. */
-export const listsEveryProblem = (problems: readonly { kind: ImportProblemKind }[]): boolean =>
-  [...byKind(problems).values()].every((group) => group.length <= shownPerKind);
-
-/**
- * What the file holds: how many rows are valid, and the bad ones counted by kind with the first
- * lines of each (the whole list is sent as a file when it is longer); Apply starts the import.
- */
+/** What the file holds: how many rows are valid, each bad row by its line; Apply starts the import. */
 export function importPreviewView(options: {
   jobId: number | undefined;
   valid: number;
-  problems: ReadonlyArray<{ line: number; kind: ImportProblemKind; reason: string }>;
-  /** The whole list of problems was sent to the person as a file. */
-  listSent?: boolean;
+  problems: ReadonlyArray<{ line: number; reason: string }>;
 }): ModalView {
-  const { problems } = options;
+  const lines = options.problems.map((problem) => `*Line ${problem.line}:* ${escapeMrkdwn(problem.reason)}`);
   const blocks: KnownBlock[] = [
     section(
-      `*${options.valid} row${options.valid === 1 ? '' : 's'} can be applied.*${problems.length > 0 ? ` ${problems.length} cannot:` : ''}`,
+      `*${options.valid} row${options.valid === 1 ? '' : 's'} can be applied.*${options.problems.length > 0 ? ` ${options.problems.length} cannot:` : ''}`,
     ),
   ];
-  for (const [kind, group] of byKind(problems)) {
-    const lines = group
-      .slice(0, shownPerKind)
-      .map((problem) => `*Line ${problem.line}:* ${escapeMrkdwn(problem.reason)}`);
-    const more = group.length > shownPerKind ? `\n…and ${group.length - shownPerKind} more` : '';
-    const title = `*${group.length} row${group.length === 1 ? '' : 's'}: ${importProblemTitles[kind]}*`;
-    blocks.push(section(truncate(`${title}\n${lines.join('\n')}${more}`, limits.sectionText)));
+  let chunk = '';
+  for (const line of lines) {
+    if (chunk && chunk.length + line.length + 1 > limits.sectionText) {
+      if (blocks.length >= limits.modalBlocks - 2) break;
+      blocks.push(section(chunk));
+      chunk = line;
+    } else chunk = chunk ? `${chunk}\n${line}` : line;
   }
-  if (options.listSent)
-    blocks.push(context('The whole list, line by line, is in your direct messages with contactcard.'));
+  if (chunk) blocks.push(section(chunk));
   const canApply = options.jobId !== undefined && options.valid > 0;
   return {
     type: 'modal',
