@@ -48,24 +48,3 @@ export function formatPhone(e164: string): string {
   if (known !== undefined) return known;
   return remember(formattedMemo, e164, parsePhoneNumberFromString(e164)?.formatInternational() ?? e164);
 }
-
-/** Numbers pasted into one field: one a line, or separated by commas or semicolons. */
-export interface PastedNumbers {
-  /** Each valid number once, in E.164, in the order first pasted. */
-  numbers: string[];
-  /** What could not be read as a number, as it was typed (trimmed). */
-  invalid: string[];
-}
-
-export function parsePastedNumbers(text: string, defaultRegion: CountryCode): PastedNumbers {
-  const numbers = new Set<string>();
-  const invalid: string[] = [];
-  for (const token of text.split(/[\n\r,;]+/)) {
-    const typed = token.trim();
-    if (typed === '') continue;
-    const parsed = parsePhone(typed, defaultRegion);
-    if (parsed.ok) numbers.add(parsed.e164);
-    else invalid.push(typed);
-  }
-  return { numbers: [...numbers], invalid };
-}

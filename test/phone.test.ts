@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { getCountries, getExampleNumber } from 'libphonenumber-js/max';
 import examples from 'libphonenumber-js/mobile/examples';
 import { describe, expect, it } from 'vitest';
-import { formatPhone, parsePastedNumbers, parsePhone } from '../src/phone.js';
+import { formatPhone, parsePhone } from '../src/phone.js';
 
 describe('parsePhone', () => {
   it.each([
@@ -77,42 +77,5 @@ describe('formatPhone', () => {
   });
   it('leaves what it cannot parse untouched', () => {
     expect(formatPhone('not a number')).toBe('not a number');
-  });
-});
-
-describe('parsePastedNumbers', () => {
-  const valid = fc.constantFrom('+14155551234', '+1 415 555 1235', '(415) 555-1236', '+44 20 7946 0958');
-  const separator = fc.constantFrom('\n', ',', ';', ' , ', '\r\n', ',\n');
-
-  it('never throws: every token is a number once or kept as typed, whatever is pasted', () => {
-    fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (text) => {
-        const { numbers, invalid } = parsePastedNumbers(text, 'US');
-        expect(new Set(numbers).size).toBe(numbers.length);
-        for (const number of numbers) expect(parsePhone(number, 'US')).toEqual({ ok: true, e164: number });
-        for (const typed of invalid) expect(typed).toBe(typed.trim());
-        expect(invalid.every((typed) => typed !== '')).toBe(true);
-      }),
-    );
-  });
-
-  it('finds every valid number among others, whatever the separators', () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.oneof(valid, fc.constantFrom('12', 'abc', 'x+1')), { maxLength: 20 }),
-        separator,
-        (tokens, between) => {
-          const { numbers, invalid } = parsePastedNumbers(tokens.join(between), 'US');
-          const expected = new Set(
-            tokens.flatMap((t) => {
-              const parsed = parsePhone(t, 'US');
-              return parsed.ok ? [parsed.e164] : [];
-            }),
-          );
-          expect(new Set(numbers)).toEqual(expected);
-          expect(invalid).toEqual(tokens.filter((t) => !parsePhone(t, 'US').ok));
-        },
-      ),
-    );
   });
 });

@@ -5,37 +5,17 @@ import { actions, button, context, type Message, message, section } from './bloc
 import { textInput } from './card-modal.js';
 import { ids } from './ids.js';
 import { encodeMetadata, type ModalMetadata } from './metadata.js';
-import { escapeMrkdwn, limits, plain, truncate } from './text.js';
+import { escapeMrkdwn, limits, plain } from './text.js';
 
 /** Where a number of a bulk job is: not started, running, or how it ended. */
 export type BulkItem =
   | { status: 'waiting' | 'running' | 'done' | 'cancelled' | 'not applied' }
   | { status: 'failed'; reason: string };
 
-// A multi_static_select holds at most 100 options; past that, numbers are pasted (or "all of them").
+// A multi_static_select holds at most 100 options; "all of them" covers larger fleets.
 const maxChoices = 100;
 // Failures listed in the final message, in sections of at most 3000 characters, within 50 blocks.
 const maxListedFailures = 200;
-
-/** Why the bulk form's numbers cannot be used, next to the field that holds them. */
-export const bulkTexts = {
-  noneChosen: 'Choose at least one number, or all of them.',
-  unreadable: (typed: readonly string[]) =>
-    truncate(
-      `Not phone numbers: ${typed
-        .slice(0, 5)
-        .map((t) => truncate(t, 30))
-        .join(
-          ', ',
-        )}${typed.length > 5 ? ` and ${typed.length - 5} more` : ''}. Type them in international form, like +1 415 555 1234.`,
-      limits.inputError,
-    ),
-  notYours: (numbers: readonly string[]) =>
-    truncate(
-      `You may not manage ${numbers.slice(0, 5).join(', ')}${numbers.length > 5 ? ` and ${numbers.length - 5} more` : ''}. Take them out, or ask an admin to assign them to you.`,
-      limits.inputError,
-    ),
-};
 
 /** Which numbers, and one card for all of them (the editor's fields and rules). */
 export function bulkModalView(options: { metadata: ModalMetadata; choices: readonly string[] }): ModalView {
@@ -54,21 +34,6 @@ export function bulkModalView(options: { metadata: ModalMetadata; choices: reado
         action_id: ids.bulk.numbers,
         placeholder: plain('Choose numbers'),
         options: choices.map((number) => ({ text: plain(formatPhone(number), 75), value: number })),
-      },
-    });
-  } else if (choices.length > maxChoices) {
-    blocks.push({
-      type: 'input',
-      block_id: ids.bulk.pastedBlock,
-      optional: true,
-      label: plain('Numbers'),
-      hint: plain('Paste them: one a line, or separated by commas. Or tick all of them below.'),
-      element: {
-        type: 'plain_text_input',
-        action_id: ids.bulk.pasted,
-        multiline: true,
-        max_length: limits.inputText,
-        placeholder: plain('+1 415 555 1234, +1 415 555 1235'),
       },
     });
   }

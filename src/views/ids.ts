@@ -8,15 +8,7 @@ export const ids = {
   rejectModal: 'contactcard_reject',
   rejectReason: { block: 'reject_reason', input: 'reason' },
   importFile: { block: 'import_file', input: 'file' },
-  bulk: {
-    numbersBlock: 'bulk_numbers',
-    numbers: 'numbers',
-    /** Above 100 numbers (a static select's limit) the form takes pasted numbers instead. */
-    pastedBlock: 'bulk_pasted',
-    pasted: 'pasted',
-    allBlock: 'bulk_all',
-    all: 'all',
-  },
+  bulk: { numbersBlock: 'bulk_numbers', numbers: 'numbers', allBlock: 'bulk_all', all: 'all' },
   blocks: {
     number: 'card_number',
     firstName: 'card_first_name',

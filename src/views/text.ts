@@ -12,10 +12,6 @@ export const limits = {
   messageBlocks: 50,
   altText: 2000,
   contextText: 3000,
-  /** A plain_text_input's max_length. */
-  inputText: 3000,
-  /** What we allow an input's error (response_action errors) to say. */
-  inputError: 300,
 } as const;
 
 /**

@@ -150,8 +150,6 @@ export function bulkSubmission(options: {
   responseUrl: string;
   all?: boolean;
   numbers?: string[];
-  /** What was pasted into the numbers field a fleet of more than 100 gets. */
-  pasted?: string;
   firstName?: string;
 }) {
   const metadata = encodeMetadata({ channel: 'C0CHANNEL', responseUrl: options.responseUrl });
@@ -177,9 +175,6 @@ export function bulkSubmission(options: {
               selected_options: (options.numbers ?? []).map((value) => ({ value })),
             },
           },
-          ...(options.pasted === undefined
-            ? {}
-            : { [ids.bulk.pastedBlock]: { [ids.bulk.pasted]: input(options.pasted) } }),
           [ids.bulk.allBlock]: {
             [ids.bulk.all]: { type: 'checkboxes', selected_options: options.all ? [{ value: 'all' }] : [] },
           },

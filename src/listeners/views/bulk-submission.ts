@@ -3,8 +3,7 @@ import { appNumberSchema, profileInputSchema } from '../../card/rules.js';
 import type { Deps } from '../../deps.js';
 import { manageable } from '../../flows/numbers.js';
 import type { ViewStateValues } from '../../flows/submission.js';
-import { formatPhone, parsePastedNumbers } from '../../phone.js';
-import { bulkTexts } from '../../views/bulk.js';
+import { formatPhone } from '../../phone.js';
 import { noticeView } from '../../views/card-modal.js';
 import { ids } from '../../views/ids.js';
 import { decodeMetadata } from '../../views/metadata.js';
@@ -66,22 +65,12 @@ export async function handleBulkSubmission(
   const all =
     raw[ids.bulk.allBlock]?.[ids.bulk.all]?.selected_options?.some((option) => option.value === 'all') ??
     false;
-  const selected = (raw[ids.bulk.numbersBlock]?.[ids.bulk.numbers]?.selected_options ?? [])
+  const chosen = (raw[ids.bulk.numbersBlock]?.[ids.bulk.numbers]?.selected_options ?? [])
     .map((option) => appNumberSchema.safeParse(option.value))
     .flatMap((number) => (number.success ? [number.data] : []));
-  const pastedText = raw[ids.bulk.pastedBlock]?.[ids.bulk.pasted]?.value;
-  const pasted = parsePastedNumbers(
-    typeof pastedText === 'string' ? pastedText : '',
-    deps.config.defaultRegion,
-  );
   const mine = await manageable(deps, body.user.id);
-  const chosen = [...new Set([...selected, ...pasted.numbers])];
-  const foreign = chosen.filter((number) => !mine.includes(number));
-  if (!all && pasted.invalid.length > 0) errors[ids.bulk.pastedBlock] = bulkTexts.unreadable(pasted.invalid);
-  else if (!all && foreign.length > 0)
-    errors[ids.bulk.pastedBlock] = bulkTexts.notYours(foreign.map(formatPhone));
   const numbers = all ? mine : chosen.filter((number) => mine.includes(number));
-  if (numbers.length === 0) errors[ids.bulk.allBlock] = bulkTexts.noneChosen;
+  if (numbers.length === 0) errors[ids.bulk.allBlock] = 'Choose at least one number, or all of them.';
   if (Object.keys(errors).length > 0 || !parsed.success) return ack({ response_action: 'errors', errors });
 
   const where = metadata.channel.startsWith('U') ? 'a direct message' : `<#${metadata.channel}>`;
