@@ -32,8 +32,6 @@ type Tuning = NonNullable<Parameters<typeof connectSendblue>[2]> & {
   photos?: Partial<PhotoCheckerOptions>;
   /** Test-only: the clock requests for approval are made, decided and expired on. */
   now?: () => Date;
-  /** Test-only: the least time between two re-publishes of one Home tab (the default is 2 s). */
-  homeRepublishGapMs?: number;
 };
 
 // views.open must land inside the 3 s trigger window: a retry or a long wait only produces an
@@ -98,7 +96,7 @@ export async function openServices(
     sandbox: sendblue.sandbox,
   });
   const access = createAccess(config, log, store, lines, quickClient);
-  const homes = new HomeTabs({ access, store, lines, slack, log }, tuning?.homeRepublishGapMs);
+  const homes = new HomeTabs({ access, store, lines, slack, log });
   const live = new LiveChecks(
     { sendblue: sendblue.client, store, slack, log, homes },
     config.liveCheck ? (tuning?.liveDelaysMs ?? defaultLiveDelaysMs) : [],

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ids } from '../src/views/ids.js';
+import { encodeMetadata } from '../src/views/metadata.js';
 import { faults } from './fakes/fake-sendblue.js';
-import { bulkSubmission, buttonClick } from './helpers/payloads.js';
+import { buttonClick } from './helpers/payloads.js';
 import { startTestApp, type TestApp } from './helpers/test-app.js';
 
 // Bulk changes through the real app: the modal, one pipeline run per number (audited on its own),
@@ -29,9 +30,42 @@ afterAll(() => app.stop());
 const text = (value: unknown) => JSON.stringify(value);
 
 function submitBulk(options: { all?: boolean; numbers?: string[]; firstName?: string }) {
-  return app.interact(
-    bulkSubmission({ ...options, user: admin, responseUrl: app.slack.responseUrl('bulk') }),
-  );
+  const metadata = encodeMetadata({ channel: 'C0CHANNEL', responseUrl: app.slack.responseUrl('bulk') });
+  const input = (value: string | null) => ({ type: 'plain_text_input', value });
+  return app.interact({
+    type: 'view_submission',
+    team: { id: 'T0TEST', domain: 'test' },
+    user: { id: admin, username: 'admin', name: 'admin', team_id: 'T0TEST' },
+    api_app_id: 'A0APP',
+    token: 'legacy-verification-token',
+    trigger_id: `trigger-${Date.now()}`,
+    view: {
+      id: `VBULK${Date.now()}`,
+      hash: `h${Math.random()}`,
+      type: 'modal',
+      callback_id: ids.bulkModal,
+      private_metadata: metadata,
+      state: {
+        values: {
+          [ids.bulk.numbersBlock]: {
+            [ids.bulk.numbers]: {
+              type: 'multi_static_select',
+              selected_options: (options.numbers ?? []).map((value) => ({ value })),
+            },
+          },
+          [ids.bulk.allBlock]: {
+            [ids.bulk.all]: { type: 'checkboxes', selected_options: options.all ? [{ value: 'all' }] : [] },
+          },
+          [ids.blocks.firstName]: { [ids.inputs.firstName]: input(options.firstName ?? 'Team') },
+          [ids.blocks.lastName]: { [ids.inputs.lastName]: input('Acme') },
+          [ids.blocks.photoUrl]: {
+            [ids.inputs.photoUrl]: { type: 'url_text_input', value: 'https://example.com/acme.jpg' },
+          },
+          [ids.blocks.displayName]: { [ids.inputs.displayName]: input(null) },
+        },
+      },
+    },
+  });
 }
 
 const jobMessages = () =>

@@ -15,71 +15,27 @@ interface HomeState {
 const republishForMs = 30 * 60_000;
 
 /**
- * After a change, a person's tab is published again at most once in this long: a bulk job of
- * thousands of numbers would otherwise publish every open tab once a number, and Slack rate-limits
- * views.publish. Changes that land meanwhile fold into the next publish.
- */
-export const republishGapMs = 2_000;
-
-/**
  * The Home tab: the numbers the viewer may manage (admins and open mode: every known number),
- * each with its card, status, last change and owners, a page at a time. Per person at most one
- * publish is in flight and one more owed: it shows whatever is newest when it starts.
+ * each with its card, status, last change and owners, a page at a time.
  */
 export class HomeTabs {
   private readonly states = new Map<string, HomeState>();
-  private readonly publishing = new Map<string, Promise<void>>();
-  private readonly owed = new Set<string>();
-  /** Ends a person's wait between re-publishes early: they opened or paged the tab themselves. */
-  private readonly wakers = new Map<string, () => void>();
 
-  constructor(
-    private readonly deps: Pick<Deps, 'access' | 'store' | 'lines' | 'slack' | 'log'>,
-    private readonly gapMs = republishGapMs,
-  ) {}
+  constructor(private readonly deps: Pick<Deps, 'access' | 'store' | 'lines' | 'slack' | 'log'>) {}
 
   /** `looked`: the person opened or paged the tab (a re-publish after a change is not a look). */
-  publish(
+  async publish(
     userId: string,
     change: Partial<Pick<HomeState, 'page' | 'filter'>> = {},
     looked = true,
   ): Promise<void> {
     const previous = this.states.get(userId);
-    this.states.set(userId, {
+    const state: HomeState = {
       page: change.page ?? (change.filter !== undefined ? 0 : (previous?.page ?? 0)),
       filter: change.filter ?? previous?.filter ?? 'all',
       openedAt: looked || previous === undefined ? Date.now() : previous.openedAt,
-    });
-    if (looked) this.wakers.get(userId)?.();
-    const running = this.publishing.get(userId);
-    if (running) {
-      this.owed.add(userId);
-      return running;
-    }
-    const run = this.publishWhileOwed(userId).finally(() => this.publishing.delete(userId));
-    this.publishing.set(userId, run);
-    return run;
-  }
-
-  private async publishWhileOwed(userId: string): Promise<void> {
-    for (;;) {
-      this.owed.delete(userId);
-      await this.publishNow(userId);
-      if (!this.owed.has(userId)) return;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.gapMs);
-        this.wakers.set(userId, () => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-      this.wakers.delete(userId);
-    }
-  }
-
-  private async publishNow(userId: string): Promise<void> {
-    const state = this.states.get(userId);
-    if (state === undefined) return;
+    };
+    this.states.set(userId, state);
     const { access, store } = this.deps;
     const everything = await access.managesEverything(userId);
     const numbers = await manageable(this.deps, userId);
@@ -102,18 +58,15 @@ export class HomeTabs {
   /** After many numbers were read at once (the sync): every Home tab opened recently, once. */
   async refreshOpen(): Promise<void> {
     const recent = Date.now() - republishForMs;
-    const publishes: Promise<void>[] = [];
     for (const [userId, state] of this.states) {
       if (state.openedAt < recent) this.states.delete(userId);
-      else publishes.push(this.publish(userId, {}, false));
+      else await this.publish(userId, {}, false);
     }
-    await Promise.all(publishes);
   }
 
   /** After a change: every Home tab opened in the last 30 minutes that shows the number again. */
   async changed(number: string): Promise<void> {
     const recent = Date.now() - republishForMs;
-    const publishes: Promise<void>[] = [];
     for (const [userId, state] of this.states) {
       if (state.openedAt < recent) {
         this.states.delete(userId);
@@ -122,8 +75,7 @@ export class HomeTabs {
       const shows =
         (await this.deps.access.managesEverything(userId)) ||
         (await this.deps.access.numbersOf(userId)).includes(number);
-      if (shows) publishes.push(this.publish(userId, {}, false));
+      if (shows) await this.publish(userId, {}, false);
     }
-    await Promise.all(publishes);
   }
 }

@@ -9,8 +9,6 @@ export interface SlackCall {
   at: number;
   /** Set when the fake refused the call's blocks (invalid_blocks): the rules it broke. */
   refusedFor?: string[];
-  /** Set when the fake answered it 429 ratelimited (see limitPublishes). */
-  rateLimited?: boolean;
 }
 
 export interface ResponseUrlPost {
@@ -264,19 +262,6 @@ export async function startFakeSlack(options: { botToken?: string } = {}) {
     return { ok: true };
   }
 
-  // Like Slack, views.publish to one user answers 429 once they come too fast (limitPublishes).
-  let publishLimit: { perUser: number; windowMs: number } | undefined;
-  const publishedAt = new Map<string, number[]>();
-  function publishTooFast(userId: string, at: number): boolean {
-    const limit = publishLimit;
-    if (limit === undefined) return false;
-    const recent = (publishedAt.get(userId) ?? []).filter((t) => t > at - limit.windowMs);
-    const tooFast = recent.length >= limit.perUser;
-    if (!tooFast) recent.push(at);
-    publishedAt.set(userId, recent);
-    return tooFast;
-  }
-
   const fake = await listenOnLoopback((req, res) => void handle(req, res));
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -353,12 +338,6 @@ export async function startFakeSlack(options: { botToken?: string } = {}) {
       });
       return;
     }
-    if (method === 'views.publish' && publishTooFast(String(call.args.user_id), call.at)) {
-      call.rateLimited = true;
-      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' });
-      res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
-      return;
-    }
     const handler = handlers.get(method) ?? defaults[method];
     const answer = handler ? await handler(call) : { ok: true };
     if (isHttpAnswer(answer)) {
@@ -382,11 +361,6 @@ export async function startFakeSlack(options: { botToken?: string } = {}) {
     /** Replaces the answer of one Web API method until `reset()`; `httpAnswer()`/`rateLimited()` set the HTTP status. */
     on(method: string, handler: MethodHandler) {
       handlers.set(method, handler);
-    },
-    /** From now until `reset()`: more than `perUser` publishes to one user within `windowMs` get 429 ratelimited. */
-    limitPublishes(limit: { perUser: number; windowMs: number }) {
-      publishLimit = limit;
-      publishedAt.clear();
     },
     /** Replaces how `response_url` posts are answered until `reset()`. */
     onResponseUrl(handler: ResponseUrlHandler) {
@@ -424,7 +398,6 @@ export async function startFakeSlack(options: { botToken?: string } = {}) {
       responsePosts.length = 0;
       handlers.clear();
       responseHandler = undefined;
-      publishLimit = undefined;
       fileDownloads.length = 0;
     },
     close: fake.close,

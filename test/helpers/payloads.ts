@@ -1,5 +1,4 @@
 import { ids } from '../../src/views/ids.js';
-import { encodeMetadata } from '../../src/views/metadata.js';
 import { workflowToken } from '../fakes/fake-slack.js';
 
 /** The number and card most tests use: one of the fake Sendblue's lines and a complete card. */
@@ -143,52 +142,6 @@ export function functionExecuted(
 
 /** The user_context Slack sets for the person running a workflow. */
 export const runBy = (id: string) => ({ id, secret: `secret-of-${id}` });
-
-/** The bulk form's submission: one card for the numbers chosen, or for all of them. */
-export function bulkSubmission(options: {
-  user: string;
-  responseUrl: string;
-  all?: boolean;
-  numbers?: string[];
-  firstName?: string;
-}) {
-  const metadata = encodeMetadata({ channel: 'C0CHANNEL', responseUrl: options.responseUrl });
-  const input = (value: string | null) => ({ type: 'plain_text_input', value });
-  return {
-    type: 'view_submission',
-    team: { id: 'T0TEST', domain: 'test' },
-    user: { id: options.user, username: 'admin', name: 'admin', team_id: 'T0TEST' },
-    api_app_id: 'A0APP',
-    token: 'legacy-verification-token',
-    trigger_id: `trigger-${Date.now()}`,
-    view: {
-      id: `VBULK${Date.now()}`,
-      hash: `h${Math.random()}`,
-      type: 'modal',
-      callback_id: ids.bulkModal,
-      private_metadata: metadata,
-      state: {
-        values: {
-          [ids.bulk.numbersBlock]: {
-            [ids.bulk.numbers]: {
-              type: 'multi_static_select',
-              selected_options: (options.numbers ?? []).map((value) => ({ value })),
-            },
-          },
-          [ids.bulk.allBlock]: {
-            [ids.bulk.all]: { type: 'checkboxes', selected_options: options.all ? [{ value: 'all' }] : [] },
-          },
-          [ids.blocks.firstName]: { [ids.inputs.firstName]: input(options.firstName ?? 'Team') },
-          [ids.blocks.lastName]: { [ids.inputs.lastName]: input('Acme') },
-          [ids.blocks.photoUrl]: {
-            [ids.inputs.photoUrl]: { type: 'url_text_input', value: 'https://example.com/acme.jpg' },
-          },
-          [ids.blocks.displayName]: { [ids.inputs.displayName]: input(null) },
-        },
-      },
-    },
-  };
-}
 
 /** An app_home_opened event (Events API, JSON) for the Home tab of `user`. */
 export function appHomeOpened(user: string) {

@@ -40,8 +40,6 @@ export interface TestAppOptions {
   client?: Pick<Partial<SendblueClientOptions>, 'retry' | 'attemptTimeoutMs' | 'deadlineMs'>;
   /** When the reads after a set run ("live"); none unless asked, so tests count only their own Sendblue calls. */
   liveDelaysMs?: readonly number[];
-  /** The least time between two re-publishes of one Home tab (20 ms unless a test asks). */
-  homeRepublishGapMs?: number;
   /** The app's clock (approvals are requested, decided and expired on it). */
   now?: () => Date;
 }
@@ -93,8 +91,6 @@ export async function startTestApp(options: TestAppOptions = {}) {
     },
     simulator: { latencyMs: { get: 0, post: 0, delete: 0 } },
     liveDelaysMs: options.liveDelaysMs ?? [],
-    // Short, so that waiting for what follows a change does not wait out the production gap.
-    homeRepublishGapMs: options.homeRepublishGapMs ?? 20,
     ...(options.now ? { now: options.now } : {}),
     ...(options.photos ? { photos: options.photos } : {}),
   });
