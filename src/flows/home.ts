@@ -1,8 +1,7 @@
-import type { CardStatus } from '../card/picture.js';
+import { type CardStatus, pictureOf } from '../card/picture.js';
 import type { Deps } from '../deps.js';
-import { homeView } from '../views/home.js';
+import { homePaging, homeView } from '../views/home.js';
 import { manageable } from './numbers.js';
-import { picturesOf } from './pictures.js';
 
 /** What a person last looked at in their Home tab: kept per instance, for paging and re-publishing. */
 interface HomeState {
@@ -39,14 +38,24 @@ export class HomeTabs {
     const { access, store } = this.deps;
     const everything = await access.managesEverything(userId);
     const numbers = await manageable(this.deps, userId);
-    const [pictures, assignments] = await Promise.all([picturesOf(this.deps, numbers), store.assignments()]);
-    const fleet = pictures.map((picture) => ({
-      ...picture,
-      owners: assignments.filter((a) => a.number === picture.number).map((a) => a.userId),
-    }));
+    // Counted in the database, then one page read: the cost of a page does not grow with the fleet's rows.
+    const counts = await store.statusCounts(numbers);
+    const paging = homePaging(counts, state.filter, state.page);
+    state.page = paging.page;
+    const records = await store.fleetPage(numbers, {
+      status: state.filter === 'all' ? undefined : state.filter,
+      offset: paging.offset,
+      limit: paging.limit,
+    });
     const view = homeView({
-      numbers: fleet,
-      page: state.page,
+      numbers: records.map(({ owners, ...facts }) => ({
+        number: facts.number,
+        latest: facts.latest,
+        owners,
+        ...pictureOf(facts),
+      })),
+      counts,
+      page: paging.page,
       filter: state.filter,
       showOwners: everything,
       openMode: await access.isOpenMode(),
