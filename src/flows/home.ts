@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type CardStatus, pictureOf } from '../card/picture.js';
 import type { Deps } from '../deps.js';
 import { homePaging, homeView } from '../views/home.js';
@@ -13,32 +14,75 @@ interface HomeState {
 // A Home tab opened this recently is re-published when one of its numbers changes.
 const republishForMs = 30 * 60_000;
 
+/** One person's publishing: the publish in flight, and whether another must follow it. */
+interface Publishing {
+  /** Settles once no publish is left to do: the one in flight and the one that follows. */
+  done: Promise<void>;
+  pending: boolean;
+  /** The one that follows answers a look (open, page, filter): it does not wait for the gap. */
+  looked: boolean;
+}
+
 /**
  * The Home tab: the numbers the viewer may manage (admins and open mode: every known number),
  * each with its card, status, last change and owners, a page at a time.
+ *
+ * Publishes to one person never overlap: while one is in flight, any number of changes leave one
+ * publish pending, which reads the state as it is then. A re-publish that nobody asked for waits
+ * `republishGapMs` after the previous one ended, so a bulk job of thousands of numbers costs each
+ * open tab a publish a second at most, within Slack's rate limits (a `ratelimited` answer is
+ * retried after its Retry-After by the Web API client).
  */
 export class HomeTabs {
   private readonly states = new Map<string, HomeState>();
+  private readonly publishing = new Map<string, Publishing>();
 
-  constructor(private readonly deps: Pick<Deps, 'access' | 'store' | 'lines' | 'slack' | 'log'>) {}
+  constructor(
+    private readonly deps: Pick<Deps, 'access' | 'store' | 'lines' | 'slack' | 'log'>,
+    private readonly republishGapMs = 1_000,
+  ) {}
 
   /** `looked`: the person opened or paged the tab (a re-publish after a change is not a look). */
-  async publish(
+  publish(
     userId: string,
     change: Partial<Pick<HomeState, 'page' | 'filter'>> = {},
     looked = true,
   ): Promise<void> {
     const previous = this.states.get(userId);
-    const state: HomeState = {
+    this.states.set(userId, {
       page: change.page ?? (change.filter !== undefined ? 0 : (previous?.page ?? 0)),
       filter: change.filter ?? previous?.filter ?? 'all',
       openedAt: looked || previous === undefined ? Date.now() : previous.openedAt,
-    };
-    this.states.set(userId, state);
+    });
+    const running = this.publishing.get(userId);
+    if (running) {
+      running.pending = true;
+      running.looked ||= looked;
+      return running.done;
+    }
+    const slot: Publishing = { done: Promise.resolve(), pending: false, looked: false };
+    slot.done = this.publishWhileAsked(userId, slot).finally(() => this.publishing.delete(userId));
+    this.publishing.set(userId, slot);
+    return slot.done;
+  }
+
+  private async publishWhileAsked(userId: string, slot: Publishing): Promise<void> {
+    for (;;) {
+      await this.render(userId);
+      if (!slot.pending) return;
+      if (!slot.looked) await sleep(this.republishGapMs);
+      slot.pending = false;
+      slot.looked = false;
+    }
+  }
+
+  /** Publishes the person's tab as their state says now: counted in the database, then one page read. */
+  private async render(userId: string): Promise<void> {
+    const state = this.states.get(userId);
+    if (!state) return;
     const { access, store } = this.deps;
     const everything = await access.managesEverything(userId);
     const numbers = await manageable(this.deps, userId);
-    // Counted in the database, then one page read: the cost of a page does not grow with the fleet's rows.
     const counts = await store.statusCounts(numbers);
     const paging = homePaging(counts, state.filter, state.page);
     state.page = paging.page;
@@ -67,15 +111,18 @@ export class HomeTabs {
   /** After many numbers were read at once (the sync): every Home tab opened recently, once. */
   async refreshOpen(): Promise<void> {
     const recent = Date.now() - republishForMs;
+    const publishes: Promise<void>[] = [];
     for (const [userId, state] of this.states) {
       if (state.openedAt < recent) this.states.delete(userId);
-      else await this.publish(userId, {}, false);
+      else publishes.push(this.publish(userId, {}, false));
     }
+    await Promise.all(publishes);
   }
 
   /** After a change: every Home tab opened in the last 30 minutes that shows the number again. */
   async changed(number: string): Promise<void> {
     const recent = Date.now() - republishForMs;
+    const publishes: Promise<void>[] = [];
     for (const [userId, state] of this.states) {
       if (state.openedAt < recent) {
         this.states.delete(userId);
@@ -84,7 +131,8 @@ export class HomeTabs {
       const shows =
         (await this.deps.access.managesEverything(userId)) ||
         (await this.deps.access.numbersOf(userId)).includes(number);
-      if (shows) await this.publish(userId, {}, false);
+      if (shows) publishes.push(this.publish(userId, {}, false));
     }
+    await Promise.all(publishes);
   }
 }
