@@ -4,7 +4,7 @@ import { formatPhone } from '../phone.js';
 import type { ObservationSource } from '../store/types.js';
 import { actions, button, context, deleteButton, editButton, section } from './blocks.js';
 import { ids } from './ids.js';
-import { escapeMrkdwn, limits, plain, slackDate } from './text.js';
+import { capitalised, escapeMrkdwn, limits, plain, slackDate } from './text.js';
 
 export interface HomeNumber extends PicturedNumber {
   owners: readonly string[];
@@ -110,7 +110,7 @@ export function homeView(options: {
         options: [
           { text: plain('All numbers', 75), value: 'all' },
           ...statuses.map((status) => ({
-            text: plain(`${status[0]?.toUpperCase()}${status.slice(1)}`, 75),
+            text: plain(capitalised(status), 75),
             value: status,
           })),
         ],
@@ -118,7 +118,7 @@ export function homeView(options: {
           ? {}
           : {
               initial_option: {
-                text: plain(`${options.filter[0]?.toUpperCase()}${options.filter.slice(1)}`, 75),
+                text: plain(capitalised(options.filter), 75),
                 value: options.filter,
               },
             }),
