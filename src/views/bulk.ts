@@ -1,12 +1,13 @@
 import type { KnownBlock, ModalView } from '@slack/types';
 import { type CardStatus, statuses } from '../card/picture.js';
 import { DISPLAY_NAME_MAX_LENGTH } from '../card/rules.js';
+import type { ImportProblemKind } from '../flows/import.js';
 import { formatPhone } from '../phone.js';
 import { actions, button, context, type Message, message, section } from './blocks.js';
 import { textInput } from './card-modal.js';
 import { ids } from './ids.js';
 import { encodeMetadata, type ModalMetadata } from './metadata.js';
-import { capitalised, escapeMrkdwn, limits, plain } from './text.js';
+import { capitalised, escapeMrkdwn, limits, plain, truncate } from './text.js';
 
 /** Where a number of a bulk job is: not started, running, or how it ended. */
 export type BulkItem =
@@ -230,27 +231,41 @@ export function importModalView(metadata: ModalMetadata): ModalView {
   };
 }
 
-/** What the file holds: how many rows are valid, each bad row by its line; Apply starts the import. */
+const problemHeadings: Record<ImportProblemKind, string> = {
+  file: 'About the file',
+  number: 'Not a phone number',
+  card: 'The card breaks a rule',
+  duplicate: 'A number already on an earlier line',
+  refused: 'Not a number you may change',
+};
+// The first bad rows of each kind: enough to see what to fix, short enough for any number of rows.
+const shownPerKind = 5;
+const maxReasonLength = 400;
+
+/**
+ * What the file holds: how many rows are valid, and the bad ones summed up by kind (how many, and
+ * the first lines of each), so that thousands of bad rows stay within Block Kit's limits.
+ */
 export function importPreviewView(options: {
   jobId: number | undefined;
   valid: number;
-  problems: ReadonlyArray<{ line: number; reason: string }>;
+  problems: ReadonlyArray<{ line: number; kind: ImportProblemKind; reason: string }>;
 }): ModalView {
-  const lines = options.problems.map((problem) => `*Line ${problem.line}:* ${escapeMrkdwn(problem.reason)}`);
   const blocks: KnownBlock[] = [
     section(
       `*${options.valid} row${options.valid === 1 ? '' : 's'} can be applied.*${options.problems.length > 0 ? ` ${options.problems.length} cannot:` : ''}`,
     ),
   ];
-  let chunk = '';
-  for (const line of lines) {
-    if (chunk && chunk.length + line.length + 1 > limits.sectionText) {
-      if (blocks.length >= limits.modalBlocks - 2) break;
-      blocks.push(section(chunk));
-      chunk = line;
-    } else chunk = chunk ? `${chunk}\n${line}` : line;
+  for (const kind of Object.keys(problemHeadings) as ImportProblemKind[]) {
+    const ofKind = options.problems.filter((problem) => problem.kind === kind);
+    if (ofKind.length === 0) continue;
+    const lines = ofKind
+      .slice(0, shownPerKind)
+      .map((problem) => `*Line ${problem.line}:* ${escapeMrkdwn(truncate(problem.reason, maxReasonLength))}`);
+    const more = ofKind.length - shownPerKind;
+    if (more > 0) lines.push(`_…and ${more} more line${more === 1 ? '' : 's'}_`);
+    blocks.push(section(`*${problemHeadings[kind]}: ${ofKind.length}*\n${lines.join('\n')}`));
   }
-  if (chunk) blocks.push(section(chunk));
   const canApply = options.jobId !== undefined && options.valid > 0;
   return {
     type: 'modal',
