@@ -9,6 +9,8 @@ interface HomeState {
   page: number;
   filter: CardStatus | 'all';
   openedAt: number;
+  /** When its last publish ended: a re-publish waits the gap after it. */
+  publishedAt: number | undefined;
 }
 
 // A Home tab opened this recently is re-published when one of its numbers changes.
@@ -53,6 +55,7 @@ export class HomeTabs {
       page: change.page ?? (change.filter !== undefined ? 0 : (previous?.page ?? 0)),
       filter: change.filter ?? previous?.filter ?? 'all',
       openedAt: looked || previous === undefined ? Date.now() : previous.openedAt,
+      publishedAt: previous?.publishedAt,
     });
     const running = this.publishing.get(userId);
     if (running) {
@@ -61,18 +64,19 @@ export class HomeTabs {
       return running.done;
     }
     const slot: Publishing = { done: Promise.resolve(), pending: false, looked: false };
-    slot.done = this.publishWhileAsked(userId, slot).finally(() => this.publishing.delete(userId));
+    slot.done = this.publishWhileAsked(userId, slot, looked).finally(() => this.publishing.delete(userId));
     this.publishing.set(userId, slot);
     return slot.done;
   }
 
-  private async publishWhileAsked(userId: string, slot: Publishing): Promise<void> {
-    for (;;) {
-      await this.render(userId);
-      if (!slot.pending) return;
-      if (!slot.looked) await sleep(this.republishGapMs);
+  private async publishWhileAsked(userId: string, slot: Publishing, looked: boolean): Promise<void> {
+    for (let look = looked; ; look = slot.looked) {
       slot.pending = false;
       slot.looked = false;
+      const wait = look ? 0 : (this.states.get(userId)?.publishedAt ?? 0) + this.republishGapMs - Date.now();
+      if (wait > 0) await sleep(wait);
+      await this.render(userId);
+      if (!slot.pending) return;
     }
   }
 
@@ -105,6 +109,9 @@ export class HomeTabs {
       openMode: await access.isOpenMode(),
     });
     const delivery = await this.deps.slack.publishHome(userId, view);
+    // The state may have been replaced meanwhile (a click): the publish is still the last one.
+    const current = this.states.get(userId);
+    if (current) current.publishedAt = Date.now();
     if (!delivery.ok) this.deps.log.warn(`Home tab not published (${delivery.error})`);
   }
 
