@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type CardStatus, pictureOf } from '../card/picture.js';
 import type { Deps } from '../deps.js';
 import { homePaging, homeView } from '../views/home.js';
-import { manageable } from './numbers.js';
+import { everyNumber, manageable } from './numbers.js';
 
 /** What a person last looked at in their Home tab: kept per instance, for paging and re-publishing. */
 interface HomeState {
@@ -38,6 +38,7 @@ interface Publishing {
 export class HomeTabs {
   private readonly states = new Map<string, HomeState>();
   private readonly publishing = new Map<string, Publishing>();
+  private sharedFleet: ReturnType<HomeTabs['fleetOf']> | undefined;
 
   constructor(
     private readonly deps: Pick<Deps, 'access' | 'store' | 'lines' | 'slack' | 'log'>,
@@ -80,14 +81,34 @@ export class HomeTabs {
     }
   }
 
+  /** The numbers a person may manage (undefined: every number), counted by status in the database. */
+  private async fleetOf(userId: string | undefined) {
+    const numbers = userId === undefined ? await everyNumber(this.deps) : await manageable(this.deps, userId);
+    return { numbers, counts: await this.deps.store.statusCounts(numbers) };
+  }
+
+  /**
+   * Every number, counted, once for all the admins' tabs rendered at the same time (a change
+   * re-publishes them together); a change forgets it, so that no tab is rendered from before it.
+   */
+  private wholeFleet(): ReturnType<HomeTabs['fleetOf']> {
+    if (this.sharedFleet) return this.sharedFleet;
+    const shared = this.fleetOf(undefined);
+    this.sharedFleet = shared;
+    const forget = () => {
+      if (this.sharedFleet === shared) this.sharedFleet = undefined;
+    };
+    shared.then(forget, forget);
+    return shared;
+  }
+
   /** Publishes the person's tab as their state says now: counted in the database, then one page read. */
   private async render(userId: string): Promise<void> {
     const state = this.states.get(userId);
     if (!state) return;
     const { access, store } = this.deps;
     const everything = await access.managesEverything(userId);
-    const numbers = await manageable(this.deps, userId);
-    const counts = await store.statusCounts(numbers);
+    const { numbers, counts } = everything ? await this.wholeFleet() : await this.fleetOf(userId);
     const paging = homePaging(counts, state.filter, state.page);
     state.page = paging.page;
     const records = await store.fleetPage(numbers, {
@@ -117,6 +138,7 @@ export class HomeTabs {
 
   /** After many numbers were read at once (the sync): every Home tab opened recently, once. */
   async refreshOpen(): Promise<void> {
+    this.sharedFleet = undefined;
     const recent = Date.now() - republishForMs;
     const publishes: Promise<void>[] = [];
     for (const [userId, state] of this.states) {
@@ -128,6 +150,7 @@ export class HomeTabs {
 
   /** After a change: every Home tab opened in the last 30 minutes that shows the number again. */
   async changed(number: string): Promise<void> {
+    this.sharedFleet = undefined;
     const recent = Date.now() - republishForMs;
     const publishes: Promise<void>[] = [];
     for (const [userId, state] of this.states) {

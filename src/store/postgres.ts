@@ -972,12 +972,18 @@ export class PostgresStore implements Store {
   }
 
   async fleetPage(numbers: readonly string[], query: FleetPageQuery): Promise<NumberRecord[]> {
+    // Without a status to match, a page needs no status at all.
     const page = (
-      await this.#query<{ number: string }>(
-        `${scopeSql} SELECT number FROM statuses WHERE $2::text IS NULL OR status = $2
-         ORDER BY number LIMIT $3 OFFSET $4`,
-        [numbers, query.status ?? null, query.limit, query.offset],
-      )
+      query.status === undefined
+        ? await this.#query<{ number: string }>(
+            `SELECT DISTINCT listed COLLATE "C" AS number FROM unnest($1::text[]) AS listed
+             ORDER BY 1 LIMIT $2 OFFSET $3`,
+            [numbers, query.limit, query.offset],
+          )
+        : await this.#query<{ number: string }>(
+            `${scopeSql} SELECT number FROM statuses WHERE status = $2 ORDER BY number LIMIT $3 OFFSET $4`,
+            [numbers, query.status, query.limit, query.offset],
+          )
     ).map((row) => row.number);
     const [cards, observations, latest, assignments] = await Promise.all([
       this.#query<CardRow>('SELECT * FROM cards WHERE number = ANY($1)', [page]),

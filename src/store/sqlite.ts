@@ -358,9 +358,14 @@ function prepare(db: Database.Database) {
       `${scopeSql} SELECT status, count(*) AS n FROM statuses GROUP BY status`,
     ),
     pageNumbers: db
-      .prepare<[Record<string, string | number | null>], string>(
-        `${scopeSql} SELECT number FROM statuses WHERE @status IS NULL OR status = @status
-         ORDER BY number LIMIT @limit OFFSET @offset`,
+      .prepare<[Record<string, string | number>], string>(
+        `${scopeSql} SELECT number FROM statuses WHERE status = @status ORDER BY number LIMIT @limit OFFSET @offset`,
+      )
+      .pluck(),
+    // Without a status to match, a page needs no status at all.
+    pageOfAll: db
+      .prepare<[Record<string, string | number>], string>(
+        `SELECT DISTINCT value FROM json_each(@scope) ORDER BY value LIMIT @limit OFFSET @offset`,
       )
       .pluck(),
     cardsOf: db.prepare<[string], CardRow>(`SELECT * FROM cards WHERE number IN ${listed}`),
@@ -655,12 +660,11 @@ export class SqliteStore implements Store {
   }
 
   async fleetPage(numbers: readonly string[], query: FleetPageQuery): Promise<NumberRecord[]> {
-    const page = this.#sql.pageNumbers.all({
-      scope: JSON.stringify(numbers),
-      status: query.status ?? null,
-      limit: query.limit,
-      offset: query.offset,
-    });
+    const where = { scope: JSON.stringify(numbers), limit: query.limit, offset: query.offset };
+    const page =
+      query.status === undefined
+        ? this.#sql.pageOfAll.all(where)
+        : this.#sql.pageNumbers.all({ ...where, status: query.status });
     const listedPage = JSON.stringify(page);
     return pageRecords(page, {
       cards: this.#sql.cardsOf.all(listedPage).map(toKnownCard),
