@@ -48,3 +48,28 @@ export function formatPhone(e164: string): string {
   if (known !== undefined) return known;
   return remember(formattedMemo, e164, parsePhoneNumberFromString(e164)?.formatInternational() ?? e164);
 }
+
+/** What a pasted list of numbers holds: the numbers read (each once, in order), and what was not one. */
+export interface PastedNumbers {
+  numbers: string[];
+  unreadable: string[];
+}
+
+/**
+ * Numbers pasted one a line, or separated by commas or semicolons (spaces may sit inside a number,
+ * as in +1 415 555 1234). Anything else is not guessed at: it is returned as unreadable.
+ */
+export function parsePastedNumbers(
+  text: string | null | undefined,
+  defaultRegion: CountryCode,
+): PastedNumbers {
+  const numbers = new Set<string>();
+  const unreadable: string[] = [];
+  for (const piece of (text ?? '').split(/[\n\r,;]+/)) {
+    if (piece.trim() === '') continue;
+    const phone = parsePhone(piece, defaultRegion);
+    if (phone.ok) numbers.add(phone.e164);
+    else unreadable.push(piece.trim());
+  }
+  return { numbers: [...numbers], unreadable };
+}

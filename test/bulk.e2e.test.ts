@@ -29,10 +29,13 @@ afterAll(() => app.stop());
 
 const text = (value: unknown) => JSON.stringify(value);
 
-function submitBulk(options: { all?: boolean; numbers?: string[]; firstName?: string }) {
-  const metadata = encodeMetadata({ channel: 'C0CHANNEL', responseUrl: app.slack.responseUrl('bulk') });
+function submitBulk(
+  options: { all?: boolean; numbers?: string[]; firstName?: string; pasted?: string; status?: string },
+  target = app,
+) {
+  const metadata = encodeMetadata({ channel: 'C0CHANNEL', responseUrl: target.slack.responseUrl('bulk') });
   const input = (value: string | null) => ({ type: 'plain_text_input', value });
-  return app.interact({
+  return target.interact({
     type: 'view_submission',
     team: { id: 'T0TEST', domain: 'test' },
     user: { id: admin, username: 'admin', name: 'admin', team_id: 'T0TEST' },
@@ -55,6 +58,13 @@ function submitBulk(options: { all?: boolean; numbers?: string[]; firstName?: st
           },
           [ids.bulk.allBlock]: {
             [ids.bulk.all]: { type: 'checkboxes', selected_options: options.all ? [{ value: 'all' }] : [] },
+          },
+          [ids.bulk.pasteBlock]: { [ids.bulk.paste]: input(options.pasted ?? null) },
+          [ids.bulk.statusBlock]: {
+            [ids.bulk.status]: {
+              type: 'static_select',
+              selected_option: options.status ? { value: options.status } : null,
+            },
           },
           [ids.blocks.firstName]: { [ids.inputs.firstName]: input(options.firstName ?? 'Team') },
           [ids.blocks.lastName]: { [ids.inputs.lastName]: input('Acme') },
@@ -202,6 +212,61 @@ describe('bulk changes', () => {
     expect(ack.json()).toMatchObject({
       response_action: 'errors',
       errors: { [ids.bulk.allBlock]: expect.stringContaining('at least one') },
+    });
+  });
+});
+
+describe('bulk changes past the 100 options of a select', () => {
+  const fleet = Array.from({ length: 150 }, (_, i) => `+1415556${String(1000 + i).padStart(4, '0')}`);
+  let big: TestApp;
+  beforeAll(async () => {
+    big = await startTestApp({ env: { CONTACTCARD_ADMINS: admin }, lines: fleet });
+  });
+  afterAll(() => big.stop());
+
+  const jobNumbers = async () => (await big.services.store.bulkJobs('done')).at(-1)?.numbers;
+
+  it('offers a box to paste numbers and a status to narrow "all", instead of a list Slack would refuse', async () => {
+    await big.command('bulk', { user: admin });
+    await big.settle();
+    const call = big.slack.callsTo('views.open').at(-1);
+    expect(call?.refusedFor).toBeUndefined();
+    const form = text(call?.args.view);
+    expect(form).toContain(ids.bulk.pasteBlock);
+    expect(form).toContain(ids.bulk.statusBlock);
+    expect(form).not.toContain('multi_static_select');
+    expect(form).toContain('All the numbers you may manage (150)');
+  });
+
+  it('applies the card to the pasted numbers only, however they are written', async () => {
+    const pasted = `+1 415 556 1000\n(415) 556-1001, 4155561149;\n\n+14155561000`;
+    const ack = await submitBulk({ pasted }, big);
+    expect(ack.status).toBe(200);
+    expect(ack.text).toContain('Applying the card to 3 numbers');
+    await big.settle();
+    expect(await jobNumbers()).toEqual(['+14155561000', '+14155561001', '+14155561149']);
+  });
+
+  it('says which pasted pieces are not phone numbers, or not numbers the person may manage', async () => {
+    const unreadable = await submitBulk({ pasted: '+1 415 556 1000\nhello\n123' }, big);
+    expect(unreadable.json()).toMatchObject({
+      response_action: 'errors',
+      errors: { [ids.bulk.pasteBlock]: 'Not phone numbers: “hello”, “123”.' },
+    });
+    const foreign = await submitBulk({ pasted: '+1 415 556 1000, +1 212 555 0100' }, big);
+    expect(foreign.json()).toMatchObject({
+      errors: { [ids.bulk.pasteBlock]: 'Not numbers you may manage: +1 212 555 0100.' },
+    });
+  });
+
+  it('"all" of one status takes only the numbers that have it now', async () => {
+    const ack = await submitBulk({ all: true, status: 'submitted' }, big);
+    expect(ack.text).toContain('Applying the card to 3 numbers');
+    await big.settle();
+    expect(await jobNumbers()).toEqual(['+14155561000', '+14155561001', '+14155561149']);
+    const none = await submitBulk({ all: true, status: 'failed' }, big);
+    expect(none.json()).toMatchObject({
+      errors: { [ids.bulk.statusBlock]: 'None of your numbers is failed now.' },
     });
   });
 });

@@ -2,6 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ids } from '../src/views/ids.js';
 import { encodeMetadata } from '../src/views/metadata.js';
+import { faults } from './fakes/fake-sendblue.js';
 import { appHomeOpened, buttonClick, formValues, sampleCard, viewSubmission } from './helpers/payloads.js';
 import { signedHeaders } from './helpers/slack-signing.js';
 import { signingSecret, startTestApp, type TestApp } from './helpers/test-app.js';
@@ -227,4 +228,63 @@ describe('the Home tab', () => {
     await app.settle();
     expect(numbersIn(homeOf(admin))).toEqual([owned]);
   });
+});
+
+describe('re-publishing at Slack’s pace', () => {
+  const accepted = (user: string, from: number) =>
+    app.slack
+      .callsTo('views.publish')
+      .slice(from)
+      .filter((c) => c.args.user_id === user && !c.rateLimited && !c.refusedFor);
+
+  it('a bulk job over the whole fleet re-publishes an open tab about once a second, never too fast, ending on its outcome', async () => {
+    await open(admin);
+    app.slack.limitPublishes(1_000);
+    // Each number's change takes 40 ms at Sendblue: 250 numbers, 4 at a time, last 2.5 s at least.
+    for (const number of fleet) app.sendblue.inject(number, faults.latency(40));
+    const before = app.slack.callsTo('views.publish').length;
+    const metadata = encodeMetadata({ channel: 'C0CHANNEL', responseUrl: app.slack.responseUrl('bulk') });
+    const submission = viewSubmission(
+      { id: 'VBULK', private_metadata: metadata },
+      {
+        ...formValues({ ...sampleCard, firstName: 'Fleet' }),
+        [ids.bulk.allBlock]: { [ids.bulk.all]: { type: 'checkboxes', selected_options: [{ value: 'all' }] } },
+      },
+      admin,
+    );
+    const startedAt = Date.now();
+    const bulk = { ...submission, view: { ...submission.view, callback_id: ids.bulkModal } };
+    expect((await app.interact(bulk)).status).toBe(200);
+    await app.settle();
+    const tookSeconds = (Date.now() - startedAt) / 1_000;
+    app.sendblue.reset();
+    app.sendblue.setLines(fleet);
+
+    const publishes = accepted(admin, before);
+    // 250 changes, each of which re-published the tab before: now one a second at most (plus the last).
+    expect(tookSeconds).toBeGreaterThan(2);
+    expect(publishes.length).toBeGreaterThan(0);
+    expect(publishes.length).toBeLessThanOrEqual(Math.ceil(tookSeconds) + 2);
+    // Any publish Slack answered `ratelimited` was sent again after Retry-After, and accepted.
+    expect(app.slack.callsTo('views.publish').at(-1)?.rateLimited).toBeUndefined();
+    // The last publish read the store after the last change: every number shows the new card.
+    const last = JSON.stringify(publishes.at(-1)?.args.view);
+    expect(last).toContain('*250* numbers: 250 submitted');
+    expect(last).toContain('Fleet Smith');
+    app.slack.reset();
+  }, 60_000);
+
+  it('a page asked for too soon after the last publish is answered ratelimited, and published after Retry-After', async () => {
+    app.slack.limitPublishes(1_000);
+    await open(admin);
+    const before = app.slack.callsTo('views.publish').length;
+    const page2 = await click(admin, ids.actions.homeNext, '1');
+    const calls = app.slack.callsTo('views.publish').slice(before);
+    expect(calls.filter((c) => c.rateLimited).length).toBeGreaterThan(0);
+    const published = accepted(admin, before);
+    expect(published).toHaveLength(1);
+    expect(JSON.stringify(page2)).toContain('Page 2 of');
+    expect(published[0]?.args.view).toEqual(page2);
+    app.slack.reset();
+  }, 30_000);
 });

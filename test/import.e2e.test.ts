@@ -85,6 +85,7 @@ describe('readImport', () => {
     const { rows, problems } = readImport(text, 'US');
     expect(rows.map((row) => row.line)).toEqual([2]);
     expect(problems.map((problem) => problem.line)).toEqual([3, 4, 5, 6, 7]);
+    expect(problems.map((problem) => problem.kind)).toEqual(['number', 'card', 'card', 'duplicate', 'card']);
     expect(problems[0]?.reason).toMatch(/not a valid phone number/);
     expect(problems[1]?.reason).toMatch(/photo's link/);
     expect(problems[2]?.reason).toMatch(/https/);
@@ -94,7 +95,7 @@ describe('readImport', () => {
 
   it('refuses a file without the required columns on line 1, and a file that is not CSV', () => {
     expect(readImport('number,first_name\n+14155553000,Ada\n', 'US').problems).toEqual([
-      { line: 1, reason: expect.stringContaining('lacks last_name, photo_url') },
+      { line: 1, kind: 'file', reason: expect.stringContaining('lacks last_name, photo_url') },
     ]);
     expect(
       readImport('number,first_name,last_name,photo_url\n"unclosed,Ada,B,https://x.example/a\n', 'US')
@@ -185,5 +186,50 @@ describe('import through the app', () => {
     // Applying the same preview twice does nothing more.
     const again = await submit(ids.importPreview, preview.private_metadata, {});
     expect(again.text).toContain('already applied');
+  });
+  it('sums up thousands of bad rows by kind, the first lines of each, in a preview Slack accepts', async () => {
+    const good = pool.slice(0, 3);
+    const csv = [
+      'number,first_name,last_name,photo_url',
+      ...good.map((number, i) => `${number},Good,${i},https://example.com/${i}.jpg`),
+      ...Array.from({ length: 2_000 }, (_, i) => `not-a-number-${i},Bad,Number,https://example.com/x.jpg`),
+      ...Array.from({ length: 1_000 }, (_, i) => `${good[i % 3]},Twice,${i},https://example.com/y.jpg`),
+      ...Array.from({ length: 500 }, () => `${good[0]},,Nameless,https://example.com/z.jpg`),
+    ].join('\n');
+    const file = app.slack.addFile('F0BIG', Buffer.from(csv), 'big.csv', 'text/csv');
+    const metadata = encodeMetadata({ channel: 'C0CHANNEL', responseUrl: app.slack.responseUrl('big') });
+    await app.interact({
+      type: 'view_submission',
+      team: { id: 'T0TEST', domain: 'test' },
+      user: { id: 'U0ALICE', username: 'alice', name: 'alice', team_id: 'T0TEST' },
+      api_app_id: 'A0APP',
+      token: 'legacy-verification-token',
+      trigger_id: `trigger-${Date.now()}`,
+      view: {
+        id: 'VIMPORTBIG',
+        hash: `h${Date.now()}`,
+        type: 'modal',
+        callback_id: ids.importModal,
+        private_metadata: metadata,
+        state: {
+          values: {
+            [ids.importFile.block]: { [ids.importFile.input]: { type: 'file_input', files: [file] } },
+          },
+        },
+      },
+    });
+    await app.settle();
+    const call = app.slack.callsTo('views.update').at(-1);
+    expect(call?.refusedFor).toBeUndefined();
+    const preview = JSON.stringify(call?.args.view);
+    expect(preview).toContain('3 rows can be applied.* 3500 cannot');
+    expect(preview).toContain('Not a phone number: 2000');
+    expect(preview).toContain('…and 1995 more lines');
+    expect(preview).toContain('A number already on an earlier line: 1000');
+    expect(preview).toContain('The card breaks a rule: 500');
+    // The first lines of each kind, by their line in the file.
+    expect(preview).toContain('*Line 5:*');
+    expect(preview).not.toContain('*Line 10:*');
+    expect(preview).toContain('*Line 2005:*');
   });
 });

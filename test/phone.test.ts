@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { getCountries, getExampleNumber } from 'libphonenumber-js/max';
 import examples from 'libphonenumber-js/mobile/examples';
 import { describe, expect, it } from 'vitest';
-import { formatPhone, parsePhone } from '../src/phone.js';
+import { formatPhone, parsePastedNumbers, parsePhone } from '../src/phone.js';
 
 describe('parsePhone', () => {
   it.each([
@@ -77,5 +77,39 @@ describe('formatPhone', () => {
   });
   it('leaves what it cannot parse untouched', () => {
     expect(formatPhone('not a number')).toBe('not a number');
+  });
+});
+
+describe('parsePastedNumbers', () => {
+  const usNumber = fc
+    .tuple(fc.integer({ min: 200, max: 999 }), fc.integer({ min: 0, max: 9_999_999 }))
+    .map(([area, rest]) => `+1${area}${String(rest).padStart(7, '0')}`)
+    .filter((e164) => parsePhone(e164, 'US').ok);
+  const separator = fc.constantFrom('\n', ', ', ';', '\r\n', ',\n\n');
+
+  it('reads every number pasted, each once, in the order first given, whatever the separators', () => {
+    fc.assert(
+      fc.property(fc.array(usNumber, { minLength: 1, maxLength: 30 }), separator, (numbers, between) => {
+        const text = numbers.map(formatPhone).join(between);
+        expect(parsePastedNumbers(text, 'US')).toEqual({ numbers: [...new Set(numbers)], unreadable: [] });
+      }),
+    );
+  });
+
+  it('never throws on any text; what it reads is E.164 and what it does not is returned as given', () => {
+    fc.assert(
+      fc.property(fc.option(fc.string({ maxLength: 500 }), { nil: null }), (text) => {
+        const { numbers, unreadable } = parsePastedNumbers(text, 'US');
+        for (const number of numbers) expect(number).toMatch(/^\+[1-9]\d{6,14}$/);
+        for (const piece of unreadable) expect(text ?? '').toContain(piece);
+      }),
+    );
+  });
+
+  it('returns what is not a number as it was pasted, trimmed', () => {
+    expect(parsePastedNumbers('  hello \n+1 415 555 1234\n\n 12 ', 'US')).toEqual({
+      numbers: ['+14155551234'],
+      unreadable: ['hello', '12'],
+    });
   });
 });

@@ -6,8 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
+import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { pictureOf, statuses } from '../src/card/picture.js';
 import { migrate, migrations, schemaVersion } from '../src/store/migrations.js';
 import { openStore, storeKind } from '../src/store/open.js';
 import { openPostgresStore, PostgresStore, redactPassword } from '../src/store/postgres.js';
@@ -18,6 +20,7 @@ import {
   type ChangeEntry,
   DuplicateRequestError,
   type NewApproval,
+  OUTSIDE_ACTOR,
   type Store,
   TooManyWaitingError,
 } from '../src/store/types.js';
@@ -610,6 +613,116 @@ describe.each([sqlite, postgres])('$name store', (backend) => {
           ['+15550000001', a2.id],
           ['+15550000002', b1.id],
         ]);
+      });
+    });
+
+    describe('a page of the fleet', () => {
+      const card = fc.constantFrom(alice, aliceWithPhoto, bob);
+      // What may happen to one number, in any order: everything its status is computed from.
+      const step = fc.oneof(
+        fc.record({ kind: fc.constant('remember' as const), card }),
+        fc.record({ kind: fc.constant('forget' as const) }),
+        fc.record({ kind: fc.constant('observe' as const), card: fc.option(card, { nil: null }) }),
+        fc.record({
+          kind: fc.constant('change' as const),
+          action: fc.constantFrom('set' as const, 'delete' as const),
+          outside: fc.boolean(),
+          outcome: fc.constantFrom('ok' as const, 'failed' as const, 'pending' as const),
+          confirm: fc.boolean(),
+        }),
+        fc.record({ kind: fc.constant('tick' as const), ms: fc.constantFrom(0, 1, 1_000) }),
+      );
+      let run = 0;
+
+      async function play(
+        target: string,
+        steps: ReadonlyArray<typeof step extends fc.Arbitrary<infer T> ? T : never>,
+      ) {
+        for (const happening of steps) {
+          if (happening.kind === 'remember') await store.rememberCard(target, happening.card, 'U1');
+          else if (happening.kind === 'forget') await store.forgetCard(target);
+          else if (happening.kind === 'observe')
+            await store.observeCard(target, { card: happening.card, source: 'drift' });
+          else if (happening.kind === 'tick') tick(happening.ms);
+          else {
+            const actorId = happening.outside ? OUTSIDE_ACTOR : 'U1';
+            const entry = await store.beginChange({
+              action: happening.action,
+              number: target,
+              actorId,
+              instanceId: null,
+            });
+            if (happening.outcome !== 'pending')
+              await store.completeChange(entry.id, { outcome: happening.outcome });
+            if (happening.confirm) await store.confirmChange(entry.id);
+          }
+        }
+      }
+
+      it('counts and filters every status as pictureOf computes it from the same facts', async () => {
+        await fc.assert(
+          fc.asyncProperty(
+            fc.array(fc.array(step, { maxLength: 6 }), { minLength: 1, maxLength: 6 }),
+            fc.boolean(),
+            async (fleet, orphans) => {
+              run += 1;
+              const numbers = fleet.map(
+                (_, i) => `+1555${String(run).padStart(4, '0')}${String(i).padStart(3, '0')}`,
+              );
+              for (const [i, steps] of fleet.entries()) await play(numbers[i] as string, steps);
+              // Pending changes of no instance become "outcome unknown".
+              if (orphans) await store.markOrphansUnknown();
+              const expected = new Map<string, string>();
+              for (const target of numbers) {
+                const [applied, observed, history] = await Promise.all([
+                  store.lastKnownCard(target),
+                  store.observedCard(target),
+                  store.history(target, 50),
+                ]);
+                const latest = history.find((entry) => entry.action === 'set' || entry.action === 'delete');
+                expected.set(target, pictureOf({ applied, observed, latest }).status);
+              }
+              const tally: Record<string, number> = {};
+              for (const status of expected.values()) tally[status] = (tally[status] ?? 0) + 1;
+              expect(await store.statusCounts(numbers)).toEqual(tally);
+              for (const status of statuses) {
+                const page = await store.fleetPage(numbers, { status, offset: 0, limit: 100 });
+                expect(page.map((record) => record.number)).toEqual(
+                  numbers.filter((target) => expected.get(target) === status),
+                );
+              }
+            },
+          ),
+          { numRuns: 40 },
+        );
+      });
+
+      it('reads one page in number order, each number with its facts and owners, duplicates once', async () => {
+        const numbers = ['+15550000003', '+15550000001', '+15550000002', '+15550000001', '+15550000004'];
+        await store.rememberCard('+15550000002', alice, 'U1');
+        await store.observeCard('+15550000003', { card: bob, source: 'sync' });
+        const set = await store.beginChange({ action: 'set', number: '+15550000002', actorId: 'U1' });
+        await store.completeChange(set.id, { outcome: 'ok' });
+        await store.beginChange({ action: 'assign', number: '+15550000002', actorId: 'U1', subject: 'U3' });
+        await store.assign('+15550000002', 'U3', 'U1');
+        tick(1_000);
+        await store.assign('+15550000002', 'U2', 'U1');
+        const page = await store.fleetPage(numbers, { offset: 1, limit: 2 });
+        expect(page.map((record) => record.number)).toEqual(['+15550000002', '+15550000003']);
+        expect(page[0]).toMatchObject({
+          applied: { firstName: 'Alice', updatedBy: 'U1' },
+          observed: undefined,
+          latest: { id: set.id, outcome: 'ok' },
+          owners: ['U3', 'U2'],
+        });
+        expect(page[1]).toMatchObject({
+          applied: undefined,
+          observed: { card: { displayName: 'Bobby' } },
+          owners: [],
+        });
+        expect(await store.statusCounts(numbers)).toEqual({ submitted: 1, live: 1, 'not read yet': 2 });
+        expect(await store.fleetPage(numbers, { status: 'live', offset: 1, limit: 25 })).toEqual([]);
+        expect(await store.statusCounts([])).toEqual({});
       });
     });
 

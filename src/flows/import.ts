@@ -14,8 +14,12 @@ export interface ImportRow {
   card: ProfileInput;
 }
 
+/** What is wrong with a row (or the file), so that thousands of bad rows can be summed up by kind. */
+export type ImportProblemKind = 'file' | 'number' | 'card' | 'duplicate' | 'refused';
+
 export interface ImportProblem {
   line: number;
+  kind: ImportProblemKind;
   reason: string;
 }
 
@@ -52,13 +56,20 @@ export function readImport(
     return {
       rows: [],
       problems: [
-        { line, reason: `The file cannot be read as CSV: ${(error as Error).message.split('\n')[0]}` },
+        {
+          line,
+          kind: 'file',
+          reason: `The file cannot be read as CSV: ${(error as Error).message.split('\n')[0]}`,
+        },
       ],
     };
   }
   const header = Object.keys(records[0]?.record ?? {});
   if (records.length === 0)
-    return { rows: [], problems: [{ line: 1, reason: 'The file has no rows under its header.' }] };
+    return {
+      rows: [],
+      problems: [{ line: 1, kind: 'file', reason: 'The file has no rows under its header.' }],
+    };
   const missing = required.filter((column) => !header.includes(column));
   if (missing.length > 0) {
     return {
@@ -66,6 +77,7 @@ export function readImport(
       problems: [
         {
           line: 1,
+          kind: 'file',
           reason: `The header lacks ${missing.join(', ')} (it needs number, first_name, last_name, photo_url and may have display_name).`,
         },
       ],
@@ -77,6 +89,7 @@ export function readImport(
       ? [
           {
             line: 1,
+            kind: 'file',
             reason: `Unknown column${unknown.length > 1 ? 's' : ''} ignored: ${unknown.join(', ')}.`,
           },
         ]
@@ -88,7 +101,7 @@ export function readImport(
     const cell = (column: string) => unescapeSpreadsheet(record[column] ?? '');
     const phone = parsePhone(cell('number'), region);
     if (!phone.ok) {
-      problems.push({ line, reason: phone.error });
+      problems.push({ line, kind: 'number', reason: phone.error });
       continue;
     }
     const parsed = profileInputSchema.safeParse({
@@ -99,12 +112,20 @@ export function readImport(
       displayName: cell('display_name'),
     });
     if (!parsed.success) {
-      problems.push({ line, reason: parsed.error.issues.map((issue) => issue.message).join('; ') });
+      problems.push({
+        line,
+        kind: 'card',
+        reason: parsed.error.issues.map((issue) => issue.message).join('; '),
+      });
       continue;
     }
     const earlier = firstLine.get(phone.e164);
     if (earlier !== undefined) {
-      problems.push({ line, reason: `${phone.e164} is already on line ${earlier}: one card a number.` });
+      problems.push({
+        line,
+        kind: 'duplicate',
+        reason: `${phone.e164} is already on line ${earlier}: one card a number.`,
+      });
       continue;
     }
     firstLine.set(phone.e164, line);
@@ -128,12 +149,12 @@ export async function previewImport(
   );
   const { rows, problems } = downloaded.ok
     ? readImport(downloaded.bytes.toString('utf8'), deps.config.defaultRegion)
-    : { rows: [], problems: [{ line: 1, reason: downloaded.reason }] };
+    : { rows: [], problems: [{ line: 1, kind: 'file' as const, reason: downloaded.reason }] };
   const allowed: ImportRow[] = [];
   for (const row of rows) {
     const decision = await deps.access.decide('set', request.userId, row.card.fromNumber);
     if (decision.allowed) allowed.push(row);
-    else problems.push({ line: row.line, reason: refusalText(decision.refusal) });
+    else problems.push({ line: row.line, kind: 'refused', reason: refusalText(decision.refusal) });
   }
   problems.sort((a, b) => a.line - b.line);
   const job =

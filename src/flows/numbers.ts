@@ -35,6 +35,11 @@ export async function manageable(
   userId: string,
 ): Promise<string[]> {
   if (!(await deps.access.managesEverything(userId))) return deps.access.numbersOf(userId);
+  return everyNumber(deps);
+}
+
+/** Every known number: the account's lines, and every number the store knows of, sorted. */
+export async function everyNumber(deps: Pick<Deps, 'lines' | 'store'>): Promise<string[]> {
   return [...new Set([...(deps.lines.numbers() ?? []), ...(await deps.store.knownNumbers())])].sort();
 }
 

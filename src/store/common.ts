@@ -1,5 +1,15 @@
 // What both store implementations share, so that they check and record the same way.
-import type { Approval, CardSnapshot, ObservationSource, ObservedCard, SeenCard } from './types.js';
+import {
+  type Approval,
+  type CardSnapshot,
+  type ChangeEntry,
+  type KnownCard,
+  type NumberRecord,
+  type ObservationSource,
+  type ObservedCard,
+  OUTSIDE_ACTOR,
+  type SeenCard,
+} from './types.js';
 
 export const UNKNOWN_MESSAGE = 'the process stopped before the outcome was known';
 export const DEFAULT_MAX_WAITING = 50;
@@ -62,3 +72,62 @@ export function toObservedCard(row: ObservationRow): ObservedCard {
 /** The columns of an observation, in the order both stores' upserts take them. */
 export const observationColumns = (card: SeenCard | null) =>
   [card !== null, card?.firstName ?? null, card?.lastName ?? null, card?.displayName ?? null] as const;
+
+/**
+ * Each number of the `scope` CTE (one `number` column) with the status pictureOf
+ * (src/card/picture.ts) gives it, computed in the database so that counting and filtering a fleet
+ * reads none of its rows into the app. Valid in SQLite and PostgreSQL; the contract tests check it
+ * against pictureOf. `keyCollation` makes PostgreSQL compare keys as bytes, as SQLite does.
+ */
+export function numberStatusesSql(keyCollation = ''): string {
+  // An observation is the truth when it is at least as new as the last change made here.
+  const current = `o.number IS NOT NULL AND (c.number IS NULL OR o.seen_at >= c.updated_at)
+      AND (l.outcome IS DISTINCT FROM 'ok' OR l.finished_at IS NULL OR o.seen_at >= l.finished_at)`;
+  // Sendblue shows the applied card's names (it never reports the photo).
+  const showsApplied = `o.number IS NOT NULL AND o.has_card AND o.first_name IS NOT DISTINCT FROM c.first_name
+      AND o.last_name IS NOT DISTINCT FROM c.last_name AND o.display_name IS NOT DISTINCT FROM c.display_name`;
+  return `
+    SELECT s.number, CASE
+      WHEN l.outcome = 'failed' THEN 'failed'
+      WHEN l.outcome = 'pending' THEN 'in progress'
+      WHEN l.outcome = 'unknown' THEN 'outcome unknown'
+      WHEN l.actor_id = '${OUTSIDE_ACTOR}' THEN 'changed outside contactcard'
+      WHEN ${current} THEN CASE
+        WHEN c.number IS NOT NULL AND NOT (${showsApplied}) THEN 'changed outside contactcard'
+        WHEN o.has_card THEN 'live'
+        ELSE 'no card' END
+      WHEN c.number IS NOT NULL THEN CASE
+        WHEN (l.action = 'set' AND l.confirmed_at IS NOT NULL) OR (${showsApplied}) THEN 'live'
+        ELSE 'submitted' END
+      WHEN l.action = 'delete' AND l.outcome = 'ok' THEN 'no card'
+      ELSE 'not read yet' END AS status
+    FROM scope s
+    LEFT JOIN cards c ON c.number = s.number
+    LEFT JOIN observations o ON o.number${keyCollation} = s.number
+    LEFT JOIN changes l ON l.id = (
+      SELECT max(id) FROM changes WHERE changes.number = s.number AND action IN ('set', 'delete'))`;
+}
+
+/** The records of a page, from each table's rows of its numbers (already mapped by the store). */
+export function pageRecords(
+  numbers: readonly string[],
+  rows: {
+    cards: readonly KnownCard[];
+    observations: readonly ObservedCard[];
+    latest: readonly ChangeEntry[];
+    assignments: ReadonlyArray<{ number: string; userId: string }>;
+  },
+): NumberRecord[] {
+  const byNumber = <T extends { number: string }>(list: readonly T[]) =>
+    new Map(list.map((item) => [item.number, item]));
+  const cards = byNumber(rows.cards);
+  const observations = byNumber(rows.observations);
+  const latest = byNumber(rows.latest);
+  return numbers.map((number) => ({
+    number,
+    applied: cards.get(number),
+    observed: observations.get(number),
+    latest: latest.get(number),
+    owners: rows.assignments.filter((a) => a.number === number).map((a) => a.userId),
+  }));
+}

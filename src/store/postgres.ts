@@ -2,15 +2,18 @@
 // SqliteStore, plus what replicas need: leases, per-number turns taken in the database, and jobs
 // that run on one replica at a time.
 import { DatabaseError, Pool, type PoolClient } from 'pg';
+import type { CardStatus } from '../card/picture.js';
 import type { Log } from '../logger.js';
 import {
   cardJson,
   checkLease,
   checkMaxWaiting,
   coveredRequests,
+  numberStatusesSql,
   numbersOfChanges,
   type ObservationRow,
   observationColumns,
+  pageRecords,
   snapshot,
   toObservedCard,
   UNKNOWN_MESSAGE,
@@ -29,11 +32,13 @@ import {
   type ChangeResult,
   DuplicateRequestError,
   type ExclusiveRun,
+  type FleetPageQuery,
   type HostedPhoto,
   type HostedPhotoInfo,
   type KnownCard,
   type NewApproval,
   type NewChange,
+  type NumberRecord,
   type NumberTurns,
   type ObservationSource,
   type ObservedCard,
@@ -263,6 +268,24 @@ function toApproval(row: ApprovalRow): Approval {
     messages: row.messages,
   };
 }
+
+interface AssignmentRow {
+  number: string;
+  user_id: string;
+  assigned_by: string;
+  assigned_at: Date;
+}
+
+const toAssignment = (row: AssignmentRow): Assignment => ({
+  number: row.number,
+  userId: row.user_id,
+  assignedBy: row.assigned_by,
+  assignedAt: row.assigned_at,
+});
+
+// The numbers to read are one text[] parameter ($1), whatever their count; keys compare as bytes.
+const scopeSql = `WITH scope (number) AS (SELECT DISTINCT listed COLLATE "C" FROM unnest($1::text[]) AS listed),
+  statuses AS (${numberStatusesSql(' COLLATE "C"')})`;
 
 function toKnownCard(row: CardRow): KnownCard {
   return {
@@ -513,18 +536,10 @@ export class PostgresStore implements Store {
   }
 
   async assignments(): Promise<Assignment[]> {
-    const rows = await this.#query<{
-      number: string;
-      user_id: string;
-      assigned_by: string;
-      assigned_at: Date;
-    }>('SELECT * FROM assignments ORDER BY number, assigned_at, user_id');
-    return rows.map((row) => ({
-      number: row.number,
-      userId: row.user_id,
-      assignedBy: row.assigned_by,
-      assignedAt: row.assigned_at,
-    }));
+    const rows = await this.#query<AssignmentRow>(
+      'SELECT * FROM assignments ORDER BY number, assigned_at, user_id',
+    );
+    return rows.map(toAssignment);
   }
 
   async hasAssignments(): Promise<boolean> {
@@ -946,6 +961,49 @@ export class PostgresStore implements Store {
     return (await this.#query<ObservationRow>('SELECT * FROM observations ORDER BY number')).map(
       toObservedCard,
     );
+  }
+
+  async statusCounts(numbers: readonly string[]): Promise<Partial<Record<CardStatus, number>>> {
+    const rows = await this.#query<{ status: string; n: string }>(
+      `${scopeSql} SELECT status, count(*) AS n FROM statuses GROUP BY status`,
+      [numbers],
+    );
+    return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
+  }
+
+  async fleetPage(numbers: readonly string[], query: FleetPageQuery): Promise<NumberRecord[]> {
+    // Without a status to match, a page needs no status at all.
+    const page = (
+      query.status === undefined
+        ? await this.#query<{ number: string }>(
+            `SELECT DISTINCT listed COLLATE "C" AS number FROM unnest($1::text[]) AS listed
+             ORDER BY 1 LIMIT $2 OFFSET $3`,
+            [numbers, query.limit, query.offset],
+          )
+        : await this.#query<{ number: string }>(
+            `${scopeSql} SELECT number FROM statuses WHERE status = $2 ORDER BY number LIMIT $3 OFFSET $4`,
+            [numbers, query.status, query.limit, query.offset],
+          )
+    ).map((row) => row.number);
+    const [cards, observations, latest, assignments] = await Promise.all([
+      this.#query<CardRow>('SELECT * FROM cards WHERE number = ANY($1)', [page]),
+      this.#query<ObservationRow>('SELECT * FROM observations WHERE number = ANY($1)', [page]),
+      this.#query<ChangeRow>(
+        `SELECT DISTINCT ON (number) * FROM changes WHERE number = ANY($1) AND action IN ('set', 'delete')
+         ORDER BY number, id DESC`,
+        [page],
+      ),
+      this.#query<AssignmentRow>(
+        'SELECT * FROM assignments WHERE number = ANY($1) ORDER BY number, assigned_at, user_id',
+        [page],
+      ),
+    ]);
+    return pageRecords(page, {
+      cards: cards.map(toKnownCard),
+      observations: observations.map(toObservedCard),
+      latest: latest.map(toEntry),
+      assignments: assignments.map(toAssignment),
+    });
   }
 
   async knownNumbers(): Promise<string[]> {

@@ -1,14 +1,17 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import type { CardStatus } from '../card/picture.js';
 import {
   cardJson,
   checkLease,
   checkMaxWaiting,
   coveredRequests,
+  numberStatusesSql,
   numbersOfChanges,
   type ObservationRow,
   observationColumns,
+  pageRecords,
   snapshot,
   toObservedCard,
   UNKNOWN_MESSAGE,
@@ -28,11 +31,13 @@ import {
   type ChangeResult,
   DuplicateRequestError,
   type ExclusiveRun,
+  type FleetPageQuery,
   type HostedPhoto,
   type HostedPhotoInfo,
   type KnownCard,
   type NewApproval,
   type NewChange,
+  type NumberRecord,
   type NumberTurns,
   type ObservationSource,
   type ObservedCard,
@@ -201,6 +206,18 @@ function toEntry(row: ChangeRow): ChangeEntry {
   };
 }
 
+// A list of numbers is given as one JSON array parameter, whatever its length.
+const listed = '(SELECT value FROM json_each(?))';
+const scopeSql = `WITH scope (number) AS (SELECT DISTINCT value FROM json_each(@scope)),
+  statuses AS (${numberStatusesSql()})`;
+
+const toAssignment = (row: AssignmentRow): Assignment => ({
+  number: row.number,
+  userId: row.user_id,
+  assignedBy: row.assigned_by,
+  assignedAt: new Date(row.assigned_at),
+});
+
 function prepare(db: Database.Database) {
   return {
     assign: db.prepare<[string, string, string, string]>(
@@ -337,6 +354,31 @@ function prepare(db: Database.Database) {
     ),
     observation: db.prepare<[string], ObservationRow>('SELECT * FROM observations WHERE number = ?'),
     observations: db.prepare<[], ObservationRow>('SELECT * FROM observations ORDER BY number'),
+    statusCounts: db.prepare<[{ scope: string }], { status: string; n: number }>(
+      `${scopeSql} SELECT status, count(*) AS n FROM statuses GROUP BY status`,
+    ),
+    pageNumbers: db
+      .prepare<[Record<string, string | number>], string>(
+        `${scopeSql} SELECT number FROM statuses WHERE status = @status ORDER BY number LIMIT @limit OFFSET @offset`,
+      )
+      .pluck(),
+    // Without a status to match, a page needs no status at all.
+    pageOfAll: db
+      .prepare<[Record<string, string | number>], string>(
+        `SELECT DISTINCT value FROM json_each(@scope) ORDER BY value LIMIT @limit OFFSET @offset`,
+      )
+      .pluck(),
+    cardsOf: db.prepare<[string], CardRow>(`SELECT * FROM cards WHERE number IN ${listed}`),
+    observationsOf: db.prepare<[string], ObservationRow>(
+      `SELECT * FROM observations WHERE number IN ${listed}`,
+    ),
+    latestCardChangesOf: db.prepare<[string], ChangeRow>(
+      `SELECT * FROM changes WHERE id IN (SELECT (SELECT max(id) FROM changes
+         WHERE changes.number = listed.value AND action IN ('set', 'delete')) FROM json_each(?) AS listed)`,
+    ),
+    assignmentsOf: db.prepare<[string], AssignmentRow>(
+      `SELECT * FROM assignments WHERE number IN ${listed} ORDER BY number, assigned_at, user_id`,
+    ),
     knownNumbers: db
       .prepare<[], string>(
         `SELECT number FROM assignments UNION SELECT number FROM cards UNION SELECT number FROM changes
@@ -442,12 +484,7 @@ export class SqliteStore implements Store {
   }
 
   async assignments(): Promise<Assignment[]> {
-    return this.#sql.assignments.all().map((row) => ({
-      number: row.number,
-      userId: row.user_id,
-      assignedBy: row.assigned_by,
-      assignedAt: new Date(row.assigned_at),
-    }));
+    return this.#sql.assignments.all().map(toAssignment);
   }
 
   async hasAssignments(): Promise<boolean> {
@@ -615,6 +652,26 @@ export class SqliteStore implements Store {
 
   async knownNumbers(): Promise<string[]> {
     return this.#sql.knownNumbers.all();
+  }
+
+  async statusCounts(numbers: readonly string[]): Promise<Partial<Record<CardStatus, number>>> {
+    const rows = this.#sql.statusCounts.all({ scope: JSON.stringify(numbers) });
+    return Object.fromEntries(rows.map((row) => [row.status, row.n]));
+  }
+
+  async fleetPage(numbers: readonly string[], query: FleetPageQuery): Promise<NumberRecord[]> {
+    const where = { scope: JSON.stringify(numbers), limit: query.limit, offset: query.offset };
+    const page =
+      query.status === undefined
+        ? this.#sql.pageOfAll.all(where)
+        : this.#sql.pageNumbers.all({ ...where, status: query.status });
+    const listedPage = JSON.stringify(page);
+    return pageRecords(page, {
+      cards: this.#sql.cardsOf.all(listedPage).map(toKnownCard),
+      observations: this.#sql.observationsOf.all(listedPage).map(toObservedCard),
+      latest: this.#sql.latestCardChangesOf.all(listedPage).map(toEntry),
+      assignments: this.#sql.assignmentsOf.all(listedPage).map(toAssignment),
+    });
   }
 
   async savePhoto(photo: Omit<HostedPhoto, 'createdAt'> & { createdAt?: Date }): Promise<void> {

@@ -1,3 +1,5 @@
+import type { CardStatus } from '../card/picture.js';
+
 // Async throughout so that a PostgreSQL implementation, shared by several replicas, can replace the
 // SQLite one without touching callers.
 
@@ -96,6 +98,23 @@ export interface ObservedCard {
   card: SeenCard | null;
   seenAt: Date;
   source: ObservationSource;
+}
+
+/** What the store knows of one number, as a page of the fleet reads it. */
+export interface NumberRecord {
+  number: string;
+  applied: KnownCard | undefined;
+  observed: ObservedCard | undefined;
+  latest: ChangeEntry | undefined;
+  /** In the order they were assigned. */
+  owners: string[];
+}
+
+/** One page of a set of numbers, in number order: those of one status only, when `status` is given. */
+export interface FleetPageQuery {
+  status?: CardStatus | undefined;
+  offset: number;
+  limit: number;
 }
 
 export class DuplicateRequestError extends Error {
@@ -318,6 +337,14 @@ export interface Store {
   knownCards(): Promise<KnownCard[]>;
   /** Each number's latest change to its card (a set or a delete, never an assignment), by number. */
   latestCardChanges(): Promise<ChangeEntry[]>;
+
+  /**
+   * How many of `numbers` have each status (the one pictureOf gives them; statuses nobody has are
+   * left out), from one aggregate query: no row of theirs is read into the app.
+   */
+  statusCounts(numbers: readonly string[]): Promise<Partial<Record<CardStatus, number>>>;
+  /** One page of `numbers` (duplicates count once), each with its facts and owners: the Home tab. */
+  fleetPage(numbers: readonly string[], query: FleetPageQuery): Promise<NumberRecord[]>;
 
   /** Bulk jobs: recorded so that a restart can say what was not applied. */
   createBulkJob(

@@ -1,19 +1,26 @@
 import type { KnownBlock, ModalView } from '@slack/types';
+import { type CardStatus, statuses } from '../card/picture.js';
 import { DISPLAY_NAME_MAX_LENGTH } from '../card/rules.js';
+import type { ImportProblemKind } from '../flows/import.js';
 import { formatPhone } from '../phone.js';
 import { actions, button, context, type Message, message, section } from './blocks.js';
 import { textInput } from './card-modal.js';
 import { ids } from './ids.js';
 import { encodeMetadata, type ModalMetadata } from './metadata.js';
-import { escapeMrkdwn, limits, plain } from './text.js';
+import { capitalised, escapeMrkdwn, limits, plain, truncate } from './text.js';
 
 /** Where a number of a bulk job is: not started, running, or how it ended. */
 export type BulkItem =
   | { status: 'waiting' | 'running' | 'done' | 'cancelled' | 'not applied' }
   | { status: 'failed'; reason: string };
 
-// A multi_static_select holds at most 100 options; "all of them" covers larger fleets.
+// A multi_static_select holds at most 100 options; larger fleets paste numbers, or take all of
+// them (of one status, if chosen).
 const maxChoices = 100;
+// Slack's longest plain_text_input: about 200 pasted numbers.
+const maxPasted = 3000;
+// The numbers named in an error, so that it stays short.
+const namedInError = 5;
 // Failures listed in the final message, in sections of at most 3000 characters, within 50 blocks.
 const maxListedFailures = 200;
 
@@ -36,6 +43,21 @@ export function bulkModalView(options: { metadata: ModalMetadata; choices: reado
         options: choices.map((number) => ({ text: plain(formatPhone(number), 75), value: number })),
       },
     });
+  } else if (choices.length > maxChoices) {
+    blocks.push({
+      type: 'input',
+      block_id: ids.bulk.pasteBlock,
+      optional: true,
+      label: plain('Numbers'),
+      hint: plain(`Paste numbers, one a line or separated by commas (too many to list: ${choices.length}).`),
+      element: {
+        type: 'plain_text_input',
+        action_id: ids.bulk.paste,
+        multiline: true,
+        max_length: maxPasted,
+        placeholder: plain('+1 415 555 1234'),
+      },
+    });
   }
   blocks.push(
     {
@@ -47,6 +69,19 @@ export function bulkModalView(options: { metadata: ModalMetadata; choices: reado
         type: 'checkboxes',
         action_id: ids.bulk.all,
         options: [{ text: plain(`All the numbers you may manage (${choices.length})`, 75), value: 'all' }],
+      },
+    },
+    {
+      type: 'input',
+      block_id: ids.bulk.statusBlock,
+      optional: true,
+      label: plain('Of all of them, only'),
+      hint: plain('Leave empty for every number; a status takes only the numbers that have it now.'),
+      element: {
+        type: 'static_select',
+        action_id: ids.bulk.status,
+        placeholder: plain('Any status'),
+        options: statuses.map((status) => ({ text: plain(capitalised(status), 75), value: status })),
       },
     },
     textInput(ids.blocks.firstName, ids.inputs.firstName, 'First name', undefined),
@@ -76,6 +111,21 @@ export function bulkModalView(options: { metadata: ModalMetadata; choices: reado
     private_metadata: encodeMetadata(options.metadata),
     blocks,
   };
+}
+
+/** Why the numbers of a bulk form cannot be taken, said where they were chosen. */
+export const bulkNumberErrors = {
+  none: 'Choose at least one number, or all of them.',
+  noneOfStatus: (status: CardStatus) => `None of your numbers is ${status} now.`,
+  unreadable: (pieces: readonly string[]) =>
+    `Not phone numbers: ${namedList(pieces.map((piece) => `“${piece.slice(0, 30)}”`))}.`,
+  notYours: (numbers: readonly string[]) =>
+    `Not numbers you may manage: ${namedList(numbers.map(formatPhone))}.`,
+};
+
+function namedList(items: readonly string[]): string {
+  const named = items.slice(0, namedInError).join(', ');
+  return items.length > namedInError ? `${named} and ${items.length - namedInError} more` : named;
 }
 
 export interface BulkProgress {
@@ -181,27 +231,41 @@ export function importModalView(metadata: ModalMetadata): ModalView {
   };
 }
 
-/** What the file holds: how many rows are valid, each bad row by its line; Apply starts the import. */
+const problemHeadings: Record<ImportProblemKind, string> = {
+  file: 'About the file',
+  number: 'Not a phone number',
+  card: 'The card breaks a rule',
+  duplicate: 'A number already on an earlier line',
+  refused: 'Not a number you may change',
+};
+// The first bad rows of each kind: enough to see what to fix, short enough for any number of rows.
+const shownPerKind = 5;
+const maxReasonLength = 400;
+
+/**
+ * What the file holds: how many rows are valid, and the bad ones summed up by kind (how many, and
+ * the first lines of each), so that thousands of bad rows stay within Block Kit's limits.
+ */
 export function importPreviewView(options: {
   jobId: number | undefined;
   valid: number;
-  problems: ReadonlyArray<{ line: number; reason: string }>;
+  problems: ReadonlyArray<{ line: number; kind: ImportProblemKind; reason: string }>;
 }): ModalView {
-  const lines = options.problems.map((problem) => `*Line ${problem.line}:* ${escapeMrkdwn(problem.reason)}`);
   const blocks: KnownBlock[] = [
     section(
       `*${options.valid} row${options.valid === 1 ? '' : 's'} can be applied.*${options.problems.length > 0 ? ` ${options.problems.length} cannot:` : ''}`,
     ),
   ];
-  let chunk = '';
-  for (const line of lines) {
-    if (chunk && chunk.length + line.length + 1 > limits.sectionText) {
-      if (blocks.length >= limits.modalBlocks - 2) break;
-      blocks.push(section(chunk));
-      chunk = line;
-    } else chunk = chunk ? `${chunk}\n${line}` : line;
+  for (const kind of Object.keys(problemHeadings) as ImportProblemKind[]) {
+    const ofKind = options.problems.filter((problem) => problem.kind === kind);
+    if (ofKind.length === 0) continue;
+    const lines = ofKind
+      .slice(0, shownPerKind)
+      .map((problem) => `*Line ${problem.line}:* ${escapeMrkdwn(truncate(problem.reason, maxReasonLength))}`);
+    const more = ofKind.length - shownPerKind;
+    if (more > 0) lines.push(`_…and ${more} more line${more === 1 ? '' : 's'}_`);
+    blocks.push(section(`*${problemHeadings[kind]}: ${ofKind.length}*\n${lines.join('\n')}`));
   }
-  if (chunk) blocks.push(section(chunk));
   const canApply = options.jobId !== undefined && options.valid > 0;
   return {
     type: 'modal',

@@ -4,7 +4,7 @@ import { formatPhone } from '../phone.js';
 import type { ObservationSource } from '../store/types.js';
 import { actions, button, context, deleteButton, editButton, section } from './blocks.js';
 import { ids } from './ids.js';
-import { escapeMrkdwn, limits, plain, slackDate } from './text.js';
+import { capitalised, escapeMrkdwn, limits, plain, slackDate } from './text.js';
 
 export interface HomeNumber extends PicturedNumber {
   owners: readonly string[];
@@ -70,29 +70,39 @@ function numberBlocks(entry: HomeNumber, showOwners: boolean): KnownBlock[] {
   ];
 }
 
+/** Which numbers a page is: how many there are of each status, and where this page starts. */
+export function homePaging(
+  counts: Partial<Record<CardStatus, number>>,
+  filter: CardStatus | 'all',
+  page: number,
+) {
+  const total = statuses.reduce((sum, status) => sum + (counts[status] ?? 0), 0);
+  const shown = filter === 'all' ? total : (counts[filter] ?? 0);
+  const pages = Math.max(1, Math.ceil(shown / numbersPerPage));
+  const current = Math.min(Math.max(0, page), pages - 1);
+  return { total, pages, page: current, offset: current * numbersPerPage, limit: numbersPerPage };
+}
+
 /** The Home tab: counts, a filter by status, one page of numbers, Previous/Next. Never over 100 blocks. */
 export function homeView(options: {
+  /** This page's numbers only. */
   numbers: readonly HomeNumber[];
+  counts: Partial<Record<CardStatus, number>>;
   page: number;
   filter: CardStatus | 'all';
   showOwners: boolean;
   openMode: boolean;
 }): HomeView {
+  const { total, pages, page } = homePaging(options.counts, options.filter, options.page);
   const counts = statuses
-    .map((status) => [status, options.numbers.filter((entry) => entry.status === status).length] as const)
+    .map((status) => [status, options.counts[status] ?? 0] as const)
     .filter(([, count]) => count > 0);
-  const shown =
-    options.filter === 'all'
-      ? options.numbers
-      : options.numbers.filter((entry) => entry.status === options.filter);
-  const pages = Math.max(1, Math.ceil(shown.length / numbersPerPage));
-  const page = Math.min(Math.max(0, options.page), pages - 1);
   const blocks: KnownBlock[] = [
     { type: 'header', text: plain('Your Sendblue numbers', 150) },
     section(
-      options.numbers.length === 0
+      total === 0
         ? 'You manage no number yet. An admin can assign you one: `/contactcard assign <number> @you`.'
-        : `*${options.numbers.length}* number${options.numbers.length === 1 ? '' : 's'}: ${counts.map(([status, count]) => `${count} ${status}`).join(' · ')}`,
+        : `*${total}* number${total === 1 ? '' : 's'}: ${counts.map(([status, count]) => `${count} ${status}`).join(' · ')}`,
       {
         type: 'static_select',
         action_id: ids.actions.homeFilter,
@@ -100,7 +110,7 @@ export function homeView(options: {
         options: [
           { text: plain('All numbers', 75), value: 'all' },
           ...statuses.map((status) => ({
-            text: plain(`${status[0]?.toUpperCase()}${status.slice(1)}`, 75),
+            text: plain(capitalised(status), 75),
             value: status,
           })),
         ],
@@ -108,14 +118,14 @@ export function homeView(options: {
           ? {}
           : {
               initial_option: {
-                text: plain(`${options.filter[0]?.toUpperCase()}${options.filter.slice(1)}`, 75),
+                text: plain(capitalised(options.filter), 75),
                 value: options.filter,
               },
             }),
       },
     ),
   ];
-  if (options.showOwners && options.numbers.length > 0) {
+  if (options.showOwners && total > 0) {
     blocks.push(
       actions(
         button('Bulk change', ids.actions.bulkOpen, 'home'),
@@ -132,11 +142,10 @@ export function homeView(options: {
     );
   }
   blocks.push({ type: 'divider' });
-  for (const entry of shown.slice(page * numbersPerPage, (page + 1) * numbersPerPage)) {
+  for (const entry of options.numbers.slice(0, numbersPerPage)) {
     blocks.push(...numberBlocks(entry, options.showOwners));
   }
-  if (shown.length === 0 && options.numbers.length > 0)
-    blocks.push(section(`No number is ${options.filter}.`));
+  if (options.numbers.length === 0 && total > 0) blocks.push(section(`No number is ${options.filter}.`));
   if (pages > 1) {
     const pager = [
       ...(page > 0 ? [button('Previous', ids.actions.homePrevious, String(page - 1))] : []),

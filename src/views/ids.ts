@@ -8,7 +8,16 @@ export const ids = {
   rejectModal: 'contactcard_reject',
   rejectReason: { block: 'reject_reason', input: 'reason' },
   importFile: { block: 'import_file', input: 'file' },
-  bulk: { numbersBlock: 'bulk_numbers', numbers: 'numbers', allBlock: 'bulk_all', all: 'all' },
+  bulk: {
+    numbersBlock: 'bulk_numbers',
+    numbers: 'numbers',
+    pasteBlock: 'bulk_paste',
+    paste: 'paste',
+    allBlock: 'bulk_all',
+    all: 'all',
+    statusBlock: 'bulk_status',
+    status: 'status',
+  },
   blocks: {
     number: 'card_number',
     firstName: 'card_first_name',

@@ -42,3 +42,6 @@ export function slackDate(at: Date): string {
   const seconds = Math.floor(at.getTime() / 1000);
   return `<!date^${seconds}^{date_short_pretty} at {time}|${at.toISOString()}>`;
 }
+
+/** `in progress` → `In progress`: a status or word as the first of a label. */
+export const capitalised = (text: string) => `${text[0]?.toUpperCase() ?? ''}${text.slice(1)}`;

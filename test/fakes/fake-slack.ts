@@ -9,6 +9,8 @@ export interface SlackCall {
   at: number;
   /** Set when the fake refused the call's blocks (invalid_blocks): the rules it broke. */
   refusedFor?: string[];
+  /** Set when the fake answered `ratelimited` (see limitPublishes). */
+  rateLimited?: boolean;
 }
 
 export interface ResponseUrlPost {
@@ -262,6 +264,18 @@ export async function startFakeSlack(options: { botToken?: string } = {}) {
     return { ok: true };
   }
 
+  /** Opt-in (limitPublishes): views.publish to one user at most once per `gapMs`, as Slack limits it. */
+  let publishLimit: { gapMs: number; retryAfterSeconds: number } | undefined;
+  const lastPublishTo = new Map<string, number>();
+  function publishTooSoon(userId: string): boolean {
+    if (!publishLimit) return false;
+    const now = Date.now();
+    const last = lastPublishTo.get(userId);
+    if (last !== undefined && now - last < publishLimit.gapMs) return true;
+    lastPublishTo.set(userId, now);
+    return false;
+  }
+
   const fake = await listenOnLoopback((req, res) => void handle(req, res));
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -338,6 +352,13 @@ export async function startFakeSlack(options: { botToken?: string } = {}) {
       });
       return;
     }
+    if (method === 'views.publish' && publishTooSoon(String(call.args.user_id))) {
+      call.rateLimited = true;
+      const answer = rateLimited(publishLimit?.retryAfterSeconds);
+      res.writeHead(answer.httpStatus, { 'content-type': 'application/json', ...answer.headers });
+      res.end(JSON.stringify(answer.body));
+      return;
+    }
     const handler = handlers.get(method) ?? defaults[method];
     const answer = handler ? await handler(call) : { ok: true };
     if (isHttpAnswer(answer)) {
@@ -361,6 +382,14 @@ export async function startFakeSlack(options: { botToken?: string } = {}) {
     /** Replaces the answer of one Web API method until `reset()`; `httpAnswer()`/`rateLimited()` set the HTTP status. */
     on(method: string, handler: MethodHandler) {
       handlers.set(method, handler);
+    },
+    /**
+     * Answers views.publish with `ratelimited` (HTTP 429, Retry-After) when the last one accepted
+     * for the same user was less than `gapMs` ago, until `reset()`.
+     */
+    limitPublishes(gapMs = 1_000, retryAfterSeconds = 1) {
+      publishLimit = { gapMs, retryAfterSeconds };
+      lastPublishTo.clear();
     },
     /** Replaces how `response_url` posts are answered until `reset()`. */
     onResponseUrl(handler: ResponseUrlHandler) {
@@ -397,6 +426,7 @@ export async function startFakeSlack(options: { botToken?: string } = {}) {
       calls.length = 0;
       responsePosts.length = 0;
       handlers.clear();
+      publishLimit = undefined;
       responseHandler = undefined;
       fileDownloads.length = 0;
     },

@@ -1,9 +1,12 @@
 import type { ViewResponseAction, ViewSubmitAction } from '@slack/bolt';
+import { z } from 'zod';
+import { statuses } from '../../card/picture.js';
 import { appNumberSchema, profileInputSchema } from '../../card/rules.js';
 import type { Deps } from '../../deps.js';
 import { manageable } from '../../flows/numbers.js';
 import type { ViewStateValues } from '../../flows/submission.js';
-import { formatPhone } from '../../phone.js';
+import { formatPhone, parsePastedNumbers } from '../../phone.js';
+import { bulkNumberErrors } from '../../views/bulk.js';
 import { noticeView } from '../../views/card-modal.js';
 import { ids } from '../../views/ids.js';
 import { decodeMetadata } from '../../views/metadata.js';
@@ -19,8 +22,56 @@ const cardFields = {
 
 type State = Record<
   string,
-  { value?: unknown; selected_options?: Array<{ value?: unknown }> | null } | undefined
+  | {
+      value?: unknown;
+      selected_options?: Array<{ value?: unknown }> | null;
+      selected_option?: { value?: unknown } | null;
+    }
+  | undefined
 >;
+
+const statusSchema = z.enum(statuses);
+
+type Chosen = { numbers: string[] } | { block: string; error: string };
+
+/**
+ * Which numbers the form chose: all the person may manage (of one status, when one is chosen), or
+ * the ones picked or pasted, each of which must be theirs.
+ */
+async function chosenNumbers(
+  deps: Deps,
+  raw: Record<string, State | undefined>,
+  mine: readonly string[],
+): Promise<Chosen> {
+  const all =
+    raw[ids.bulk.allBlock]?.[ids.bulk.all]?.selected_options?.some((option) => option.value === 'all') ??
+    false;
+  if (all) {
+    const status = statusSchema.safeParse(
+      raw[ids.bulk.statusBlock]?.[ids.bulk.status]?.selected_option?.value,
+    );
+    if (!status.success) return { numbers: [...mine] };
+    const records = await deps.store.fleetPage(mine, { status: status.data, offset: 0, limit: mine.length });
+    return records.length > 0
+      ? { numbers: records.map((record) => record.number) }
+      : { block: ids.bulk.statusBlock, error: bulkNumberErrors.noneOfStatus(status.data) };
+  }
+  const picked = (raw[ids.bulk.numbersBlock]?.[ids.bulk.numbers]?.selected_options ?? [])
+    .map((option) => appNumberSchema.safeParse(option.value))
+    .flatMap((number) => (number.success ? [number.data] : []));
+  const pastedText = raw[ids.bulk.pasteBlock]?.[ids.bulk.paste]?.value;
+  const pasted = parsePastedNumbers(
+    typeof pastedText === 'string' ? pastedText : '',
+    deps.config.defaultRegion,
+  );
+  if (pasted.unreadable.length > 0)
+    return { block: ids.bulk.pasteBlock, error: bulkNumberErrors.unreadable(pasted.unreadable) };
+  const yours = new Set(mine);
+  const notYours = pasted.numbers.filter((number) => !yours.has(number));
+  if (notYours.length > 0) return { block: ids.bulk.pasteBlock, error: bulkNumberErrors.notYours(notYours) };
+  const numbers = [...new Set([...picked.filter((number) => yours.has(number)), ...pasted.numbers])];
+  return numbers.length > 0 ? { numbers } : { block: ids.bulk.allBlock, error: bulkNumberErrors.none };
+}
 
 /**
  * The bulk form: the card is checked with the editor's schema, the numbers are the chosen ones (or
@@ -62,15 +113,10 @@ export async function handleBulkSubmission(
       errors[block] ??= issue.message;
     }
   }
-  const all =
-    raw[ids.bulk.allBlock]?.[ids.bulk.all]?.selected_options?.some((option) => option.value === 'all') ??
-    false;
-  const chosen = (raw[ids.bulk.numbersBlock]?.[ids.bulk.numbers]?.selected_options ?? [])
-    .map((option) => appNumberSchema.safeParse(option.value))
-    .flatMap((number) => (number.success ? [number.data] : []));
   const mine = await manageable(deps, body.user.id);
-  const numbers = all ? mine : chosen.filter((number) => mine.includes(number));
-  if (numbers.length === 0) errors[ids.bulk.allBlock] = 'Choose at least one number, or all of them.';
+  const chosen = await chosenNumbers(deps, raw, mine);
+  if ('error' in chosen) errors[chosen.block] = chosen.error;
+  const numbers = 'numbers' in chosen ? chosen.numbers : [];
   if (Object.keys(errors).length > 0 || !parsed.success) return ack({ response_action: 'errors', errors });
 
   const where = metadata.channel.startsWith('U') ? 'a direct message' : `<#${metadata.channel}>`;
