@@ -18,6 +18,7 @@ const app = await startTestApp({
     LOG_LEVEL: 'error',
   },
   lines,
+  logAudit: false,
 });
 app.sendblue.inject(ANY_NUMBER, faults.latency(1_000));
 const rssBefore = process.memoryUsage().rss;

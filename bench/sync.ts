@@ -25,6 +25,7 @@ const app = await startTestApp({
   },
   // Started with no lines known: the sync below starts when the list changes, as after an install.
   lines: [],
+  logAudit: false,
 });
 for (const [i, number] of lines.entries()) {
   if (i % 2 === 0)

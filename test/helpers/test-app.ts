@@ -40,6 +40,8 @@ export interface TestAppOptions {
   client?: Pick<Partial<SendblueClientOptions>, 'retry' | 'attemptTimeoutMs' | 'deadlineMs'>;
   /** When the reads after a set run ("live"); none unless asked, so tests count only their own Sendblue calls. */
   liveDelaysMs?: readonly number[];
+  /** false: log as LOG_LEVEL says, unrecorded (benchmarks: the audit logs everything at debug). */
+  logAudit?: boolean;
   /** The app's clock (approvals are requested, decided and expired on it). */
   now?: () => Date;
 }
@@ -82,7 +84,7 @@ export async function startTestApp(options: TestAppOptions = {}) {
   audit.forbid(signingSecret, 'the signing secret');
   audit.forbid(sendblue.keyId, 'the Sendblue key id');
   audit.forbid(sendblue.secret, 'the Sendblue secret');
-  const log = audit.logger();
+  const log = options.logAudit === false ? createLogger(config.logLevel) : audit.logger();
   const services = await openServices(config, log, {
     // Fast retries keep fault tests short; the policy itself is tested in sendblue-client.test.ts.
     client: {
