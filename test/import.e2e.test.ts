@@ -5,6 +5,7 @@ import { exportCsv } from '../src/flows/csv.js';
 import { readImport } from '../src/flows/import.js';
 import { ids } from '../src/views/ids.js';
 import { encodeMetadata } from '../src/views/metadata.js';
+import { viewSubmission } from './helpers/payloads.js';
 import { startTestApp, type TestApp } from './helpers/test-app.js';
 
 // CSV import: the reader on its own (a property over whole generated files, every kind of mistake
@@ -143,22 +144,9 @@ describe('import through the app', () => {
     const file = app.slack.addFile('F0CSV', Buffer.from(csv), 'cards.csv', 'text/csv');
     const metadata = encodeMetadata({ channel: 'C0CHANNEL', responseUrl: app.slack.responseUrl('import') });
     const submit = (callback: string, privateMetadata: string, values: Record<string, unknown>) =>
-      app.interact({
-        type: 'view_submission',
-        team: { id: 'T0TEST', domain: 'test' },
-        user: { id: 'U0ALICE', username: 'alice', name: 'alice', team_id: 'T0TEST' },
-        api_app_id: 'A0APP',
-        token: 'legacy-verification-token',
-        trigger_id: `trigger-${Date.now()}`,
-        view: {
-          id: 'VIMPORT',
-          hash: `h${Date.now()}`,
-          type: 'modal',
-          callback_id: callback,
-          private_metadata: privateMetadata,
-          state: { values },
-        },
-      });
+      app.interact(
+        viewSubmission({ id: 'VIMPORT', callback_id: callback, private_metadata: privateMetadata }, values),
+      );
     const ack = await submit(ids.importModal, metadata, {
       [ids.importFile.block]: { [ids.importFile.input]: { type: 'file_input', files: [file] } },
     });
@@ -198,26 +186,12 @@ describe('import through the app', () => {
     ].join('\n');
     const file = app.slack.addFile('F0BIG', Buffer.from(csv), 'big.csv', 'text/csv');
     const metadata = encodeMetadata({ channel: 'C0CHANNEL', responseUrl: app.slack.responseUrl('big') });
-    await app.interact({
-      type: 'view_submission',
-      team: { id: 'T0TEST', domain: 'test' },
-      user: { id: 'U0ALICE', username: 'alice', name: 'alice', team_id: 'T0TEST' },
-      api_app_id: 'A0APP',
-      token: 'legacy-verification-token',
-      trigger_id: `trigger-${Date.now()}`,
-      view: {
-        id: 'VIMPORTBIG',
-        hash: `h${Date.now()}`,
-        type: 'modal',
-        callback_id: ids.importModal,
-        private_metadata: metadata,
-        state: {
-          values: {
-            [ids.importFile.block]: { [ids.importFile.input]: { type: 'file_input', files: [file] } },
-          },
-        },
-      },
-    });
+    await app.interact(
+      viewSubmission(
+        { id: 'VIMPORTBIG', callback_id: ids.importModal, private_metadata: metadata },
+        { [ids.importFile.block]: { [ids.importFile.input]: { type: 'file_input', files: [file] } } },
+      ),
+    );
     await app.settle();
     const call = app.slack.callsTo('views.update').at(-1);
     expect(call?.refusedFor).toBeUndefined();

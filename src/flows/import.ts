@@ -5,7 +5,7 @@ import type { Deps } from '../deps.js';
 import { parsePhone } from '../phone.js';
 import { downloadSlackFile, type SlackFile } from '../slack/files.js';
 import { refusalText } from '../views/access-messages.js';
-import { importPreviewView } from '../views/bulk.js';
+import { type ImportProblemKind, importPreviewView } from '../views/bulk.js';
 import { unescapeSpreadsheet } from './csv.js';
 
 export interface ImportRow {
@@ -13,9 +13,6 @@ export interface ImportRow {
   line: number;
   card: ProfileInput;
 }
-
-/** What is wrong with a row (or the file), so that thousands of bad rows can be summed up by kind. */
-export type ImportProblemKind = 'file' | 'number' | 'card' | 'duplicate' | 'refused';
 
 export interface ImportProblem {
   line: number;

@@ -1,7 +1,6 @@
 import type { KnownBlock, ModalView } from '@slack/types';
 import { type CardStatus, statuses } from '../card/picture.js';
 import { DISPLAY_NAME_MAX_LENGTH } from '../card/rules.js';
-import type { ImportProblemKind } from '../flows/import.js';
 import { formatPhone } from '../phone.js';
 import { actions, button, context, type Message, message, section } from './blocks.js';
 import { textInput } from './card-modal.js';
@@ -230,6 +229,9 @@ export function importModalView(metadata: ModalMetadata): ModalView {
     ],
   };
 }
+
+/** What is wrong with a row (or the file), so that thousands of bad rows can be summed up by kind. */
+export type ImportProblemKind = 'file' | 'number' | 'card' | 'duplicate' | 'refused';
 
 const problemHeadings: Record<ImportProblemKind, string> = {
   file: 'About the file',

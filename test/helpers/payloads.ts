@@ -44,7 +44,7 @@ const base = (user: string) => ({
 
 /** A view_submission for a modal the app opened (as the fake Slack recorded it). */
 export function viewSubmission(
-  view: { id: string; private_metadata?: unknown },
+  view: { id: string; private_metadata?: unknown; callback_id?: string },
   values: Record<string, unknown>,
   user = 'U0ALICE',
 ) {
@@ -54,7 +54,7 @@ export function viewSubmission(
     view: {
       id: view.id,
       type: 'modal',
-      callback_id: ids.cardModal,
+      callback_id: view.callback_id ?? ids.cardModal,
       private_metadata: view.private_metadata ?? '',
       hash: `hash-${view.id}`,
       state: { values },
