@@ -6,14 +6,13 @@ import type { Deps } from './deps.js';
 import { registerListeners } from './listeners/index.js';
 import { answerStoreOutages } from './listeners/store-outage.js';
 import { libraryLogger } from './slack/log-rules.js';
-import { ackUnhandledPayloads, guardHttpReceiver, guardSocketModeReceiver } from './slack/receiver-guards.js';
+import { guardHttpReceiver, guardSocketModeReceiver } from './slack/receiver-guards.js';
 import {
   answerRequestErrors,
   answerSocketModeErrors,
   extractRequestTimestamp,
-  rejectFutureRequests,
   rejectionIn,
-  rejectMalformedPayloads,
+  screenRequests,
 } from './slack/request-guards.js';
 import { handledPayloads } from './views/ids.js';
 
@@ -100,11 +99,7 @@ export function createApp(deps: Deps): ContactcardApp {
     convoStore: false,
     ignoreSelf: false,
   });
-  app.use(rejectFutureRequests());
-  app.use(rejectMalformedPayloads());
-  app.use(ackUnhandledPayloads(handledPayloads));
-  // Listeners keep working after their ack (views.open, then Sendblue): a shutdown waits for them.
-  app.use(({ next }) => deps.operations.track(next()));
+  app.use(screenRequests(handledPayloads));
   app.use(answerStoreOutages(deps));
   app.error(async (error) => {
     // A rejected request is answered by the receiver; it is not a crash worth an error line.

@@ -19,13 +19,15 @@ interface OutageBody {
 const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
 
 /**
- * A request that needs the database while it is down gets a clear private answer (nothing was
- * done, try again, ask an admin) instead of Slack's "dispatch failed". Any other error goes on.
+ * Runs the listeners, tracked: they keep working after their ack (views.open, then Sendblue), and a
+ * shutdown waits for them. A request that needs the database while it is down gets a clear private
+ * answer (nothing was done, try again, ask an admin) instead of Slack's "dispatch failed". Any other
+ * error goes on.
  */
 export function answerStoreOutages(deps: Deps): Middleware<AnyMiddlewareArgs> {
   return async (args) => {
     try {
-      await args.next();
+      await deps.operations.track(args.next());
     } catch (error) {
       if (!(error instanceof StoreUnavailableError)) throw error;
       deps.log.warn(`a request could not be served: ${error.message}`);

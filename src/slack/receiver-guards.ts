@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
+  type AllMiddlewareArgs,
   type AnyMiddlewareArgs,
   type BufferedIncomingMessage,
   HTTPModuleFunctions,
   type HTTPReceiver,
-  type Middleware,
   type SocketModeReceiver,
 } from '@slack/bolt';
 // Bolt's own test of what a body is; its package exports no map, so the helper is reachable.
@@ -14,8 +14,9 @@ import type { Log } from '../logger.js';
 import { describeError } from '../process-errors.js';
 import { jsonKind, label } from './log-rules.js';
 
-// Guards in front of Bolt 5.1's receivers for the requests they would crash on, and a middleware for
-// the signed payloads no listener handles. Each guard lets everything else through untouched.
+// Guards in front of Bolt 5.1's receivers for the requests they would crash on, and the answer to
+// the signed payloads no listener handles (screenRequests runs it). Each guard lets everything else
+// through untouched.
 
 // ---------------------------------------------------------------------------------------------
 // HTTP
@@ -272,18 +273,18 @@ export interface HandledPayloads {
  * listener will handle: otherwise Bolt waits three seconds for an ack, answers 404 and logs an error.
  * It reads the same arguments Bolt's listener matching does (`command`, `action`, `view`, ...).
  * Events API events are acknowledged by Bolt itself and go on untouched, as does anything handled.
+ * True when it acknowledged.
  */
-export function ackUnhandledPayloads(known: HandledPayloads): Middleware<AnyMiddlewareArgs> {
-  return async (args) => {
-    const unhandled = unhandledKind(args as unknown as Record<string, unknown>, known);
-    const ack = (args as { ack?: (response?: unknown) => Promise<void> }).ack;
-    if (unhandled === undefined || ack === undefined) {
-      await args.next();
-      return;
-    }
-    args.logger.debug(`Acknowledged ${unhandled}, which no listener handles`);
-    await ack();
-  };
+export async function ackedAsUnhandled(
+  args: AnyMiddlewareArgs & AllMiddlewareArgs,
+  known: HandledPayloads,
+): Promise<boolean> {
+  const unhandled = unhandledKind(args as unknown as Record<string, unknown>, known);
+  const ack = (args as { ack?: (response?: unknown) => Promise<void> }).ack;
+  if (unhandled === undefined || ack === undefined) return false;
+  args.logger.debug(`Acknowledged ${unhandled}, which no listener handles`);
+  await ack();
+  return true;
 }
 
 function unhandledKind(args: Record<string, unknown>, known: HandledPayloads): string | undefined {

@@ -1,6 +1,7 @@
 import type {
   AnyMiddlewareArgs,
   BufferedIncomingMessage,
+  Context,
   Middleware,
   ReceiverProcessEventErrorHandlerArgs,
   SocketModeReceiverProcessEventErrorHandlerArgs,
@@ -8,6 +9,7 @@ import type {
 import { HTTPModuleFunctions } from '@slack/bolt';
 import { z } from 'zod';
 import { label } from './log-rules.js';
+import { ackedAsUnhandled, type HandledPayloads } from './receiver-guards.js';
 
 // Bolt rejects requests more than five minutes old but accepts any timestamp in the future, which
 // would let a captured request be replayed for as long as the clock skew allows.
@@ -32,14 +34,11 @@ export function extractRequestTimestamp(request: BufferedIncomingMessage): {
   return Number.isFinite(value) ? { slackRequestTimestamp: value } : {};
 }
 
-export function rejectFutureRequests(now: () => number = Date.now): Middleware<AnyMiddlewareArgs> {
-  return async ({ context, next }) => {
-    const timestamp = context.slackRequestTimestamp;
-    if (typeof timestamp === 'number' && timestamp > now() / 1000 + maxSkewSeconds) {
-      throw new RequestRejection('x-slack-request-timestamp is more than 5 minutes in the future', 401);
-    }
-    await next();
-  };
+function rejectFutureRequest(context: Context, now: () => number): void {
+  const timestamp = context.slackRequestTimestamp;
+  if (typeof timestamp === 'number' && timestamp > now() / 1000 + maxSkewSeconds) {
+    throw new RequestRejection('x-slack-request-timestamp is more than 5 minutes in the future', 401);
+  }
 }
 
 // Just enough shape for Bolt's own listener matching, which throws on anything less: actions
@@ -54,12 +53,22 @@ function isRoutable(body: Record<string, unknown>): boolean {
   return true;
 }
 
-/** Refuses interactivity payloads Bolt could not match against listeners, before it tries. */
-export function rejectMalformedPayloads(): Middleware<AnyMiddlewareArgs> {
-  return async ({ body, next }) => {
-    if (!isRoutable(body as Record<string, unknown>))
+/**
+ * The checks every request passes before any listener, as one middleware: Bolt runs each global
+ * middleware as a step of its own (a closure, a promise, a `next`), on the path of every ack.
+ * A request stamped in the future, or an interactivity payload Bolt could not match against
+ * listeners, is refused; a signed payload no listener handles is acknowledged at once.
+ */
+export function screenRequests(
+  known: HandledPayloads,
+  now: () => number = Date.now,
+): Middleware<AnyMiddlewareArgs> {
+  return async (args) => {
+    rejectFutureRequest(args.context, now);
+    if (!isRoutable(args.body as Record<string, unknown>))
       throw new RequestRejection('malformed interactivity payload', 400);
-    await next();
+    if (await ackedAsUnhandled(args, known)) return;
+    await args.next();
   };
 }
 
