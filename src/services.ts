@@ -97,18 +97,21 @@ export async function openServices(
   });
   const access = createAccess(config, log, store, lines, quickClient);
   const homes = new HomeTabs({ access, store, lines, slack, log });
+  const now = tuning?.now ?? (() => new Date());
   const live = new LiveChecks(
-    { sendblue: sendblue.client, store, slack, log, homes },
+    { sendblue: sendblue.client, store, slack, log, homes, now },
     config.liveCheck ? (tuning?.liveDelaysMs ?? defaultLiveDelaysMs) : [],
   );
   const operations = new InFlight();
-  const now = tuning?.now ?? (() => new Date());
   const drift = new DriftCheck(
-    { sendblue: sendblue.client, store, slack, log, config, access },
+    { sendblue: sendblue.client, store, slack, log, config, access, now },
     config.reconcileIntervalMs,
   );
   drift.start();
-  const sync = new CardSync({ sendblue: sendblue.client, store, log, lines, homes }, config.syncConcurrency);
+  const sync = new CardSync(
+    { sendblue: sendblue.client, store, log, lines, homes, now },
+    config.syncConcurrency,
+  );
   lines.onChange(() => sync.request());
   const changes = new ChangePipeline({
     access,

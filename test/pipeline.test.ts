@@ -295,7 +295,7 @@ describe('the presenter', () => {
       approvals: new ApprovalDesk({ config: loaded.config, store, slack: outbox, log, now, operations }),
       // No reads after a set here: live checks have their own end-to-end test.
       live: new LiveChecks(
-        { sendblue: {} as never, store, slack: outbox, log: createLogger('error'), homes: {} as never },
+        { sendblue: {} as never, store, slack: outbox, log: createLogger('error'), homes: {} as never, now },
         [],
       ),
     };

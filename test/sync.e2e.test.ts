@@ -1,10 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KnownBlock } from '@slack/types';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { freshestCard } from '../src/flows/pictures.js';
 import type { StoredProfile } from '../src/sendblue/simulator.js';
 import { ids } from '../src/views/ids.js';
+import { encodeMetadata } from '../src/views/metadata.js';
 import { faults } from './fakes/fake-sendblue.js';
-import { sampleCard } from './helpers/payloads.js';
+import { formValues, sampleCard, viewSubmission } from './helpers/payloads.js';
 import { signedHeaders } from './helpers/slack-signing.js';
 import { signingSecret, startTestApp, type TestApp } from './helpers/test-app.js';
 
@@ -230,5 +232,42 @@ describe('a card set outside contactcard', () => {
     const shown = JSON.stringify(app.slack.responsePosts.filter((post) => post.path.endsWith('show-down')));
     expect(shown).toContain('Could not read the contact card');
     expect(shown).toContain('Sendblue last showed First3 Shown, <!date^');
+  });
+
+  it('a read sent before a set but answered after it does not undo the set', async () => {
+    await start({ CONTACTCARD_SYNC_CONCURRENCY: '4' });
+    await app.services.sync.idle();
+    // Sendblue's answer as it is now (First3 Last3): what the slow read will bring back.
+    const stateUrl = `${app.sendblue.url}/api/v2/contact-sharing/state?fromNumber=${encodeURIComponent(withCard)}`;
+    const credentials = { 'sb-api-key-id': app.sendblue.keyId, 'sb-api-secret-key': app.sendblue.secret };
+    const before = await (await fetch(stateUrl, { headers: credentials })).json();
+    app.sendblue.hold(withCard, 'GET');
+    await app.command(`show ${withCard}`, { user: admin });
+    await vi.waitFor(() => expect(app.sendblue.held()).toBe(1));
+    // The set goes through while the read waits.
+    const metadata = encodeMetadata({
+      number: withCard,
+      channel: 'C0CHANNEL',
+      responseUrl: app.slack.responseUrl('set'),
+    });
+    await app.interact(
+      viewSubmission({ id: 'VSET', private_metadata: metadata }, formValues(sampleCard), admin),
+    );
+    await vi.waitFor(async () =>
+      expect(await app.services.store.lastKnownCard(withCard)).toMatchObject({
+        firstName: sampleCard.firstName,
+      }),
+    );
+    app.sendblue.inject(withCard, faults.reply(200, before, 1));
+    app.sendblue.release(withCard);
+    await app.settle();
+    expect(await app.services.store.observedCard(withCard)).toMatchObject({ card: { firstName: 'First3' } });
+    // The set is newer than what that read saw: the editor opens with the set card, and the Home
+    // tab does not call it changed outside contactcard.
+    expect(await freshestCard(app.services, withCard)).toMatchObject({
+      card: { firstName: sampleCard.firstName },
+      seenAt: undefined,
+    });
+    expect(summaryOf(await openHome())).toContain('19 live · 1 submitted · 10 no card');
   });
 });

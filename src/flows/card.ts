@@ -65,8 +65,9 @@ export async function loadCardForm(deps: Deps, target: FormTarget): Promise<void
   const { metadata } = target;
   let view: ModalView;
   try {
+    const readAt = deps.now();
     const state = await readState(deps, metadata.number);
-    await remember(deps, metadata.number, state, 'editor');
+    await remember(deps, metadata.number, state, 'editor', readAt);
     view = cardFormView({ metadata, prefill: state, uploads: deps.photoHost !== undefined });
   } catch (error) {
     view = unreadView(deps, target, error);
@@ -87,6 +88,7 @@ export async function checkCardForm(deps: Deps, target: FormTarget & { known: Fr
   const { metadata } = target;
   const { card: known, seenAt } = target.known;
   let state: ProfileState;
+  const readAt = deps.now();
   try {
     state = await readState(deps, metadata.number);
   } catch (error) {
@@ -96,7 +98,7 @@ export async function checkCardForm(deps: Deps, target: FormTarget & { known: Fr
   const shown = shownCard(state, { photoUrl: known?.photoUrl ?? null });
   const same = sameCard(shown, known);
   if (!same || seenAt === undefined || deps.now().getTime() - seenAt.getTime() >= seenAgainAfterMs)
-    await remember(deps, metadata.number, state, 'editor');
+    await remember(deps, metadata.number, state, 'editor', readAt);
   if (same) return;
   // New block ids, so that Slack shows Sendblue's values instead of the ones it opened with.
   const revised = { ...metadata, revision: (metadata.revision ?? 0) + 1 };
@@ -207,8 +209,9 @@ export async function removeCard(
 /** `show`: the card as Sendblue reports it (remembered), or why it could not be read. */
 export async function describeCard(deps: Deps, number: string): Promise<Message> {
   try {
+    const readAt = deps.now();
     const state = await deps.sendblue.getState(number);
-    await remember(deps, number, state, 'show');
+    await remember(deps, number, state, 'show', readAt);
     return cardStateMessage({ number, state });
   } catch (error) {
     const explanation = explainFailure(error);

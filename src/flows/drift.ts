@@ -30,7 +30,7 @@ export class DriftCheck {
   private readonly stopped = new AbortController();
 
   constructor(
-    private readonly deps: Pick<Deps, 'sendblue' | 'store' | 'slack' | 'log' | 'config' | 'access'>,
+    private readonly deps: Pick<Deps, 'sendblue' | 'store' | 'slack' | 'log' | 'config' | 'access' | 'now'>,
     private readonly intervalMs: number | undefined,
   ) {}
 
@@ -87,6 +87,7 @@ export class DriftCheck {
       if (!(await this.waitUntil(due))) return;
       if (backOff) return;
       let state: ProfileState;
+      const readAt = this.deps.now();
       try {
         state = await sendblue.getState(number);
       } catch (error) {
@@ -94,7 +95,7 @@ export class DriftCheck {
           backOff = true;
         return;
       }
-      await remember(this.deps, number, state, 'drift');
+      await remember(this.deps, number, state, 'drift', readAt);
       const known = appliedOf.get(number);
       if (known === undefined) return;
       const shown = shownCard(state, known);

@@ -18,7 +18,7 @@ export class LiveChecks {
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(
-    private readonly deps: Pick<Deps, 'sendblue' | 'store' | 'slack' | 'log' | 'homes'>,
+    private readonly deps: Pick<Deps, 'sendblue' | 'store' | 'slack' | 'log' | 'homes' | 'now'>,
     private readonly delaysMs: readonly number[],
   ) {}
 
@@ -43,6 +43,7 @@ export class LiveChecks {
     };
     const check = async () => {
       try {
+        const readAt = deps.now();
         const state = await deps.sendblue.getState(card.fromNumber);
         const shows =
           state.hasProfile &&
@@ -51,7 +52,7 @@ export class LiveChecks {
           (state.displayName ?? null) === (card.displayName ?? null);
         // Only a read that shows the card is remembered: until then Sendblue may simply lag behind.
         if (shows) {
-          await remember(deps, card.fromNumber, state, 'live');
+          await remember(deps, card.fromNumber, state, 'live', readAt);
           await deps.store.confirmChange(request.entry.id);
           await settle('live');
           await deps.homes.changed(card.fromNumber);

@@ -51,8 +51,9 @@ export async function listNumbers(deps: Deps, userId: string): Promise<Message> 
   const listed = await mapWithLimit(shown, readConcurrency, async (number): Promise<ListedNumber> => {
     const owners = await deps.store.ownersOf(number);
     try {
+      const readAt = deps.now();
       const card = await deps.sendblue.getState(number);
-      await remember(deps, number, card, 'list');
+      await remember(deps, number, card, 'list', readAt);
       return { number, owners, state: { ok: true, card } };
     } catch (error) {
       return { number, owners, state: { ok: false, error: explainFailure(error).headline } };

@@ -12,15 +12,18 @@ export const seenCardOf = (state: ProfileState): SeenCard | null =>
 /**
  * Remembers what a read of Sendblue saw, so that the next look at the number starts from it. A
  * store that cannot write it costs only that memory: the read itself was answered.
+ * `readAt` is when the read was sent: a read sent before a change here but answered after it may
+ * show the card from before, so it must not look newer than that change.
  */
 export async function remember(
   deps: Pick<Deps, 'store' | 'log'>,
   number: string,
   state: ProfileState,
   source: ObservationSource,
+  readAt: Date,
 ): Promise<void> {
   try {
-    await deps.store.observeCard(number, { card: seenCardOf(state), source });
+    await deps.store.observeCard(number, { card: seenCardOf(state), source, at: readAt });
   } catch (error) {
     deps.log.warn(
       `could not remember the card seen for a number (${error instanceof Error ? error.message : String(error)})`,

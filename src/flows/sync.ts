@@ -35,7 +35,7 @@ export class CardSync {
   private stopped = false;
 
   constructor(
-    private readonly deps: Pick<Deps, 'sendblue' | 'store' | 'log' | 'lines' | 'homes'>,
+    private readonly deps: Pick<Deps, 'sendblue' | 'store' | 'log' | 'lines' | 'homes' | 'now'>,
     private readonly concurrency: number,
   ) {}
 
@@ -86,8 +86,9 @@ export class CardSync {
     await mapWithLimit(unseen, this.concurrency, async (number) => {
       if (stoppedBy !== undefined || this.stopped) return;
       try {
+        const readAt = this.deps.now();
         const state = await sendblue.getState(number);
-        await remember(this.deps, number, state, 'sync');
+        await remember(this.deps, number, state, 'sync', readAt);
         read++;
       } catch (error) {
         if (error instanceof SendblueApiError && (error.status === 429 || error.status === 503)) {

@@ -189,12 +189,13 @@ export async function runReadCardStep(deps: Deps, execution: StepExecution): Pro
   const decision = await deps.access.decide('show', actorId, number);
   if (!decision.allowed) return fail(refusalText(decision.refusal));
   let state: Awaited<ReturnType<Deps['sendblue']['getState']>>;
+  const readAt = deps.now();
   try {
     state = await deps.sendblue.getState(number);
   } catch (error) {
     return fail(stepTexts.unread(number, explainFailure(error)));
   }
-  await remember(deps, number, state, 'show');
+  await remember(deps, number, state, 'show', readAt);
   if (!state.hasProfile) return complete({ status: 'none', number });
   // The photo applied here, only while Sendblue's names are still the ones it went with.
   const photoUrl = (await freshestCard(deps, number))?.card?.photoUrl;

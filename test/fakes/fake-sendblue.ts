@@ -118,8 +118,11 @@ export interface FakeSendblue {
   profiles: Map<string, StoredProfile>;
   /** `number` may be ANY_NUMBER, or LINES for the lines endpoint. */
   inject(number: string, fault: Fault): void;
-  /** Requests for `number` (default: every number; LINES: the lines endpoint) are recorded but wait until release(). */
-  hold(number?: string): void;
+  /**
+   * Requests for `number` (default: every number; LINES: the lines endpoint) are recorded but wait
+   * until release(); with `method`, only those (e.g. the reads, while a set goes through).
+   */
+  hold(number?: string, method?: 'GET' | 'POST' | 'DELETE'): void;
   /** Lets held requests for `number` (default: every number) proceed in arrival order and stops holding. */
   release(number?: string): void;
   /** How many requests are currently held. */
@@ -208,7 +211,8 @@ export async function startFakeSendblue(
     const number = keyOf(req);
     record(req);
     track(number, res);
-    if (holds.has(number) || (number !== LINES && holds.has(ANY_NUMBER))) {
+    const held = (key: string) => holds.has(key) || holds.has(`${req.method} ${key}`);
+    if (held(number) || (number !== LINES && held(ANY_NUMBER))) {
       await new Promise<void>((go) => heldRequests.push({ number, go }));
     }
     const latency = faultsFor(number).reduce((ms, f) => (f.kind === 'latency' ? ms + f.ms : ms), 0);
@@ -234,7 +238,7 @@ export async function startFakeSendblue(
 
   function release(number = ANY_NUMBER): void {
     if (number === ANY_NUMBER) holds.clear();
-    else holds.delete(number);
+    else for (const key of [...holds]) if (key.endsWith(number)) holds.delete(key);
     const go = heldRequests.filter((h) => number === ANY_NUMBER || h.number === number);
     heldRequests = heldRequests.filter((h) => !go.includes(h));
     for (const h of go) h.go();
@@ -255,8 +259,8 @@ export async function startFakeSendblue(
     inject(number, fault) {
       injected.set(number, [...(injected.get(number) ?? []), fault]);
     },
-    hold(number = ANY_NUMBER) {
-      holds.add(number);
+    hold(number = ANY_NUMBER, method) {
+      holds.add(method ? `${method} ${number}` : number);
     },
     release,
     held: () => heldRequests.length,
