@@ -41,8 +41,17 @@ describe('explainFailure for Sendblue API errors', () => {
     expect(new Set(explanations.map((e) => e.advice)).size).toBe(referenceTable.length);
   });
 
-  it('points a device failure at the photo link, the usual cause', () => {
+  it('points a device failure of a set at the photo link, the usual cause', () => {
     expect(explainFailure(apiErrorFor(500, undefined, number)).advice).toMatch(/https/);
+    expect(explainFailure(apiErrorFor(500, undefined, number, undefined, 'POST')).advice).toMatch(/https/);
+  });
+
+  it('never blames a photo for a device failure of a read or a delete', () => {
+    for (const method of ['GET', 'DELETE'] as const) {
+      const { advice, meaning } = explainFailure(apiErrorFor(500, undefined, number, undefined, method));
+      expect(advice).not.toMatch(/photo/i);
+      expect(meaning).toMatch(/failed on the phone/i);
+    }
   });
 
   it('explains rate limiting', () => {

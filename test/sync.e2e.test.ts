@@ -232,6 +232,8 @@ describe('a card set outside contactcard', () => {
     const shown = JSON.stringify(app.slack.responsePosts.filter((post) => post.path.endsWith('show-down')));
     expect(shown).toContain('Could not read the contact card');
     expect(shown).toContain('Sendblue last showed First3 Shown, <!date^');
+    // A read downloads no photo: its 500 is not blamed on one.
+    expect(shown).not.toMatch(/photo/i);
   });
 
   it('a read sent before a set but answered after it does not undo the set', async () => {

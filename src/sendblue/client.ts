@@ -294,11 +294,11 @@ export class SendblueClient {
     status: number,
     retryAfter: string | string[] | undefined,
     text: string,
-    { fromNumber, response }: Call<T>,
+    { fromNumber, response, method }: Call<T>,
   ): T {
     if (status < 200 || status >= 300) {
       const retryAfterMs = parseRetryAfter(retryAfter, Date.now(), this.#retry.maxRetryAfterMs);
-      throw apiErrorFor(status, this.#errorMessage(text), fromNumber, retryAfterMs);
+      throw apiErrorFor(status, this.#errorMessage(text), fromNumber, retryAfterMs, method);
     }
     let json: unknown;
     try {

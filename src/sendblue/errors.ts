@@ -45,12 +45,15 @@ export interface ApiErrorInit {
   fromNumber?: string | undefined;
   /** From Retry-After, already capped. */
   retryAfterMs?: number | undefined;
+  /** The request's method: a read (GET) that fails never tried to apply anything. */
+  method?: 'GET' | 'POST' | 'DELETE' | undefined;
 }
 
 export class SendblueApiError extends SendblueError {
   readonly status: number;
   readonly sendblueMessage: string | undefined;
   readonly retryAfterMs: number | undefined;
+  readonly method: ApiErrorInit['method'];
 
   constructor(status: number, summary: string, init: ApiErrorInit) {
     const detail = init.sendblueMessage ? `: ${init.sendblueMessage}` : '';
@@ -61,6 +64,7 @@ export class SendblueApiError extends SendblueError {
     this.status = status;
     this.sendblueMessage = init.sendblueMessage;
     this.retryAfterMs = init.retryAfterMs;
+    this.method = init.method;
   }
 }
 
@@ -117,8 +121,9 @@ export function apiErrorFor(
   sendblueMessage: string | undefined,
   fromNumber: string | undefined,
   retryAfterMs?: number,
+  method?: ApiErrorInit['method'],
 ): SendblueApiError {
-  const init: ApiErrorInit = { sendblueMessage, fromNumber, retryAfterMs };
+  const init: ApiErrorInit = { sendblueMessage, fromNumber, retryAfterMs, method };
   switch (status) {
     case 400:
       return new InvalidParametersError(init);

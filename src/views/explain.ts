@@ -60,6 +60,12 @@ const statusWords: Record<number, StatusWords> = {
   },
 };
 
+// A failed read or delete never downloaded a photo: the set's advice would send people the wrong way.
+const deviceFailedOtherwise: StatusWords = {
+  meaning: 'The operation failed on the phone itself.',
+  advice: "The number's phone could not do it just now. Try again in a few minutes.",
+};
+
 const unexpectedStatusAdvice = 'Sendblue answered with an unexpected error. Try again in a few minutes.';
 
 /** What to do about an error raised before or instead of an HTTP answer. */
@@ -97,7 +103,10 @@ export function explainFailure(error: unknown): Explanation {
     };
   }
   if (error instanceof SendblueApiError) {
-    const words = statusWords[error.status];
+    const words =
+      error.status === 500 && error.method !== undefined && error.method !== 'POST'
+        ? deviceFailedOtherwise
+        : statusWords[error.status];
     return {
       headline: `Sendblue answered ${error.status}`,
       sendblueMessage:
