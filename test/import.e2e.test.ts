@@ -1,7 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportCsv } from '../src/flows/csv.js';
 import { readImport } from '../src/flows/import.js';
 import { ids } from '../src/views/ids.js';
 import { encodeMetadata } from '../src/views/metadata.js';
@@ -122,8 +121,8 @@ describe('import through the app', () => {
       photoUrl: 'https://example.com/t.jpg',
     };
     await app.services.store.rememberCard(pool[0] as string, tricky, 'U0ALICE');
-    const { csv } = await exportCsv(app.services, 'U0ALICE');
-    const read = readImport(csv, 'US');
+    const exported = await app.exportAs('U0ALICE');
+    const read = readImport(exported?.bytes?.toString('utf8') ?? '', 'US');
     expect(read.rows.find((row) => row.card.fromNumber === pool[0])?.card).toEqual({
       fromNumber: pool[0],
       ...tricky,

@@ -597,7 +597,7 @@ describe.each([sqlite, postgres])('$name store', (backend) => {
     });
 
     describe('the whole fleet at once', () => {
-      it('knownCards lists every card by number; latestCardChanges each number’s latest set or delete', async () => {
+      it('knownCards lists every card by number; a page each number’s latest set or delete', async () => {
         await store.rememberCard('+15550000002', alice, 'U1');
         await store.rememberCard('+15550000001', aliceWithPhoto, 'U2');
         const a1 = await store.beginChange({ action: 'set', number: '+15550000001', actorId: 'U1' });
@@ -610,7 +610,11 @@ describe.each([sqlite, postgres])('$name store', (backend) => {
           ['+15550000001', 'U2'],
           ['+15550000002', 'U1'],
         ]);
-        expect((await store.latestCardChanges()).map((entry) => [entry.number, entry.id])).toEqual([
+        const page = await store.fleetPageAfter(['+15550000002', '+15550000001'], {
+          after: undefined,
+          limit: 10,
+        });
+        expect(page.map((record) => [record.number, record.latest?.id])).toEqual([
           ['+15550000001', a2.id],
           ['+15550000002', b1.id],
         ]);

@@ -731,13 +731,6 @@ export class PostgresStore implements Store {
     return (await this.#query<CardRow>('SELECT * FROM cards ORDER BY number')).map(toKnownCard);
   }
 
-  async latestCardChanges(): Promise<ChangeEntry[]> {
-    const rows = await this.#query<ChangeRow>(
-      "SELECT DISTINCT ON (number) * FROM changes WHERE action IN ('set', 'delete') ORDER BY number, id DESC",
-    );
-    return rows.map(toEntry);
-  }
-
   async rememberCard(number: string, card: CardSnapshot, updatedBy: string): Promise<void> {
     const { firstName, lastName, displayName, photoUrl } = snapshot(card);
     await this.#query(

@@ -333,10 +333,6 @@ function prepare(db: Database.Database) {
     ping: db.prepare<[], number>('SELECT 1').pluck(),
     card: db.prepare<[string], CardRow>('SELECT * FROM cards WHERE number = ?'),
     cards: db.prepare<[], CardRow>('SELECT * FROM cards ORDER BY number'),
-    latestCardChanges: db.prepare<[], ChangeRow>(
-      `SELECT * FROM changes WHERE id IN (
-         SELECT max(id) FROM changes WHERE action IN ('set', 'delete') GROUP BY number) ORDER BY number`,
-    ),
     rememberCard: db.prepare<[Record<string, string | null>]>(
       `INSERT INTO cards (number, first_name, last_name, display_name, photo_url, updated_at, updated_by)
        VALUES (@number, @firstName, @lastName, @displayName, @photoUrl, @updatedAt, @updatedBy)
@@ -615,10 +611,6 @@ export class SqliteStore implements Store {
 
   async knownCards(): Promise<KnownCard[]> {
     return this.#sql.cards.all().map(toKnownCard);
-  }
-
-  async latestCardChanges(): Promise<ChangeEntry[]> {
-    return this.#sql.latestCardChanges.all().map(toEntry);
   }
 
   async rememberCard(number: string, card: CardSnapshot, updatedBy: string): Promise<void> {

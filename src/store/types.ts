@@ -341,8 +341,6 @@ export interface Store {
   knownNumbers(): Promise<string[]>;
   /** Every last known card, by number: one read for a whole fleet (the Home tab). */
   knownCards(): Promise<KnownCard[]>;
-  /** Each number's latest change to its card (a set or a delete, never an assignment), by number. */
-  latestCardChanges(): Promise<ChangeEntry[]>;
 
   /**
    * How many of `numbers` have each status (the one pictureOf gives them; statuses nobody has are
