@@ -28,5 +28,7 @@ export const plan = {
   photoRounds: Math.max(2, Math.round(8 * scale)),
   // The default CONTACTCARD_SYNC_CONCURRENCY (4).
   sync: { lines: n(1_000), latencyMs: 50, concurrency: 4 },
+  // Fleet sizes of the scale section, one process each; a scaled run stops at 1,000.
+  scaleSizes: scale === 1 ? [100, 1_000, 10_000] : [100, 1_000],
 };
 export type Plan = typeof plan;

@@ -20,9 +20,17 @@ import {
   usableOrOpen,
   type Views,
 } from './rounds.js';
-import type { BulkResult, PhotoResult, SyncResult } from './side-runs.js';
+import type { BulkResult, PhotoResult, ScaleResult, SyncResult } from './side-runs.js';
 import { median, ms } from './stats.js';
-import { apartTable, type Counts, callsTable, heapTable, throughputTable, unchangedTable } from './tables.js';
+import {
+  apartTable,
+  type Counts,
+  callsTable,
+  heapTable,
+  scaleTable,
+  throughputTable,
+  unchangedTable,
+} from './tables.js';
 
 type PerTarget<T> = Record<Name, T>;
 
@@ -43,6 +51,30 @@ export interface Results {
   /** A number whose card was set outside contactcard, opened again and again. */
   outside: { ack: ({ concurrency: number; rounds: Rounds } & Views)[]; slow: { rounds: Rounds } & Views };
   sync: SyncResult;
+  /** The scale section: one run per fleet size. */
+  scale: ScaleResult[];
+}
+
+/** The scale section's heading, how it was measured, and its table (also printed alone: `npm run bench -- scale`). */
+export function scaleSection(runs: readonly ScaleResult[]): { lines: string[]; missed: string[] } {
+  const table = scaleTable(runs);
+  return {
+    lines: [
+      `**At fleet scale** (bench/scale.ts): for each size, a process of its own runs the real app in HTTP`,
+      'mode (startTestApp without the log audit, compiled) with the fake Slack and fake Sendblue in the',
+      'same process, on a SQLite store seeded directly with a card applied and seen for each of the',
+      'account’s lines. Five admins each open the Home tab and click Next four times (the first of',
+      'each warms up); then one drift round; then, with Slack’s limit of one views.publish a second',
+      'per person enforced by the fake and the five tabs still open, an import of one row a number',
+      '(preview, then Apply), an export and a bulk change of every number at 20 ms per Sendblue call,',
+      'concurrency 4. Start-up is startTestApp (fakes, migrations, the lines listed, the app',
+      'listening), its modules already loaded. The fake Slack stamps each call to the millisecond.',
+      'Growth is each cost’s factor per ten times the numbers, between neighbouring sizes.',
+      '',
+      ...table.lines,
+    ],
+    missed: table.missed,
+  };
 }
 
 const memoryRow = (key: string, metric: string, values: PerTarget<number>, max?: number): Row => ({
@@ -242,7 +274,8 @@ export function reportText(
     },
   ]);
   const apart = apartTable(results.home, homeNumbers.length, results.bulk, results.photo, results.sync);
-  const missed = [main, heap, unchanged, apart].flatMap((table) => table.missed);
+  const atScale = scaleSection(results.scale);
+  const missed = [main, heap, unchanged, apart, atScale].flatMap((table) => table.missed);
   const allRuns = (name: Name) => [
     ...results.ack.flatMap((level) => level.rounds[name].runs),
     ...Object.values(results.paced).flatMap((phase) => phase.rounds[name].runs),
@@ -310,6 +343,8 @@ export function reportText(
     '**Measured apart**, each against its own reference, once the three targets have stopped:',
     '',
     ...apart.lines,
+    '',
+    ...atScale.lines,
     '',
     missed.length === 0 ? 'Every goal was met.' : `Goals not met: ${missed.join('; ')}.`,
     '',

@@ -3,8 +3,9 @@
  * and a bare Bolt app (bench/baseline.ts), each in its own process on this machine, against the
  * same fake Slack and fake Sendblue (a third process), driven with the same signed requests in
  * rounds whose order rotates (bench/rounds.ts). The app is judged on its ratio to the same-job
- * baseline; the ratio to bare Bolt is shown beside it. Then, apart: the Home tab, a bulk job and
- * the photo pipeline. Prints a markdown report (bench/report-text.ts) and writes bench/RESULTS.md.
+ * baseline; the ratio to bare Bolt is shown beside it. Then, apart: the Home tab, a bulk job, the
+ * initial sync, the photo pipeline and the scale section (100, 1,000 and 10,000 numbers;
+ * `npm run bench -- scale` runs it alone and prints its table). Prints a markdown report (bench/report-text.ts) and writes bench/RESULTS.md.
  *
  * Environment: BENCH_SCALE (default 1) scales every request count (bench/plan.ts), for a quick
  * look; a scaled run does not write RESULTS.md. BENCH_CPU_PROF=app|samejob|baseline|all (1 = app)
@@ -37,7 +38,7 @@ import {
   targetEnv,
 } from './protocol.js';
 import { readPrevious, writeJudged } from './report.js';
-import { mainRows, type Results, reportText } from './report-text.js';
+import { mainRows, type Results, reportText, scaleSection } from './report-text.js';
 import {
   each,
   type Name,
@@ -48,7 +49,7 @@ import {
   type Rounds,
   type Views,
 } from './rounds.js';
-import { runBulk, runPhoto, runSync } from './side-runs.js';
+import { runBulk, runPhoto, runScale, runSync, type ScaleResult } from './side-runs.js';
 import { median, ms, ratio } from './stats.js';
 import type { Counts } from './tables.js';
 
@@ -84,6 +85,24 @@ const baseEnv: Record<string, string> = {
   ...(process.env.HOME ? { HOME: process.env.HOME } : {}),
   ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
 };
+
+/** The scale section: each fleet size in a process of its own (bench/scale.ts), smallest first. */
+function measureScale(): ScaleResult[] {
+  return plan.scaleSizes.map((numbers) => {
+    progress(`scale: ${numbers.toLocaleString('en-US')} numbers`);
+    const run = runScale(script('scale'), baseEnv, root, numbers);
+    progress(
+      `scale: ${numbers} numbers: Home open p50 ${ms(run.homeOpenP50)} ms, bulk ${ms(run.bulkMs)} ms (bound ${ms(run.boundMs)} ms), peak ${run.peakRssMiB} MiB`,
+    );
+    return run;
+  });
+}
+
+// `npm run bench -- scale`: the scale section alone, printed (bench/RESULTS.md is left as it was).
+if (process.argv.slice(2).includes('scale')) {
+  console.log(`\n${scaleSection(measureScale()).lines.join('\n')}\n`);
+  process.exit(0);
+}
 
 // The machine is shared: what other processes take from its cores during the run is reported too.
 const machineAtStart = machineCpuMs();
@@ -470,6 +489,9 @@ progress(
   `photo pipeline: app ${photo.appMs.map(ms).join(', ')} ms; bare sharp ${photo.bareMs.map(ms).join(', ')} ms`,
 );
 
+// 10. The scale section: 100, 1,000 and 10,000 numbers, each in a process of its own.
+const scaleRuns = measureScale();
+
 // ---------------------------------------------------------------------------------------------
 const results: Results = {
   ack,
@@ -491,6 +513,7 @@ const results: Results = {
   photo,
   outside,
   sync,
+  scale: scaleRuns,
 };
 const rows = mainRows(results, plan);
 // The goals judged over two runs compare with the previous run at the same scale.

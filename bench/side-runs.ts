@@ -1,7 +1,8 @@
 /**
  * The measurements that run in a process of their own once the three targets have stopped: a bulk
- * job through the real app with a 1 s Sendblue (bench/bulk.ts) and the photo pipeline
- * (bench/photo-pipeline.ts). Each prints one line of JSON.
+ * job through the real app with a 1 s Sendblue (bench/bulk.ts), the initial sync (bench/sync.ts),
+ * the photo pipeline (bench/photo-pipeline.ts) and each fleet size of the scale section
+ * (bench/scale.ts). Each prints one line of JSON.
  */
 import { spawnSync } from 'node:child_process';
 
@@ -24,6 +25,32 @@ export interface SyncResult {
   ratio: number;
   ackDuring: { n: number; p50: number; p99: number; max: number };
   ackAfter: { n: number; p50: number; p99: number; max: number };
+}
+
+/** One fleet size of the scale section (bench/scale.ts); times in ms. */
+export interface ScaleResult {
+  numbers: number;
+  startupMs: number;
+  rssAfterStartMiB: number;
+  homeOpenP50: number;
+  homePageP50: number;
+  homeSamples: number;
+  importPreviewMs: number;
+  importApplyMs: number;
+  importPosts: number;
+  exportMs: number;
+  exportBytes: number;
+  bulkMs: number;
+  bulkPosts: number;
+  /** numbers / concurrency × 20 ms: the least a bulk change or an import's Apply can take. */
+  boundMs: number;
+  driftMs: number;
+  driftReads: number;
+  peakRssMiB: number;
+  /** Calls the fake Slack refused for breaking a Block Kit limit, by method. */
+  refusals: Record<string, number>;
+  /** views.publish calls the fake Slack answered `ratelimited`. */
+  rateLimited: number;
 }
 
 export interface PhotoResult {
@@ -71,6 +98,9 @@ export const runSync = (
     },
     cwd,
   );
+
+export const runScale = (script: string, env: Record<string, string>, cwd: string, numbers: number) =>
+  runJson<ScaleResult>('scale bench', script, { ...env, BENCH_SCALE_NUMBERS: String(numbers) }, cwd);
 
 export const runPhoto = (script: string, env: Record<string, string>, cwd: string, rounds: number) =>
   runJson<PhotoResult>('photo pipeline bench', script, { ...env, BENCH_PHOTO_ROUNDS: String(rounds) }, cwd);

@@ -7,7 +7,7 @@ import type { HomeMs } from './home-tab.js';
 import type { Plan } from './plan.js';
 import { met } from './report.js';
 import { cpuPerRequest, label, type Name, names, type Rounds } from './rounds.js';
-import type { BulkResult, PhotoResult, SyncResult } from './side-runs.js';
+import type { BulkResult, PhotoResult, ScaleResult, SyncResult } from './side-runs.js';
 import { median, ms, quantiles, ratio, spread } from './stats.js';
 
 export type Counts = Record<string, Record<string, number>>;
@@ -166,6 +166,92 @@ export function apartTable(
       `| 8. photo: peak resident memory while 4 are processed at once | ${photo.appPeakMiB.toFixed(1)} MiB | ${photo.barePeakMiB.toFixed(1)} MiB | ${ratio(photo.appPeakMiB / photo.barePeakMiB)} |  |  |  |`,
       `| 9. initial sync: ${sync.lines} lines (${sync.observed} read), Sendblue ${sync.latencyMs} ms per read, concurrency ${sync.concurrency}; reference: the bound ${sync.lines} / ${sync.concurrency} × ${sync.latencyMs} ms | ${ms(sync.wallMs)} ms | ${ms(sync.boundMs)} ms | ${ratio(sync.ratio)} |  |  |  |`,
       `| 9. ack of \`/contactcard set\` while the sync reads (n=${sync.ackDuring.n}, p50 / p99 / max); reference: the same once it is done (n=${sync.ackAfter.n}) | ${ms(sync.ackDuring.p50)} / ${ms(sync.ackDuring.p99)} / ${ms(sync.ackDuring.max)} ms | ${ms(sync.ackAfter.p50)} / ${ms(sync.ackAfter.p99)} / ${ms(sync.ackAfter.max)} ms | ${ratio(sync.ackDuring.p50 / sync.ackAfter.p50)} |  |  |  |`,
+    ],
+    missed,
+  };
+}
+
+/**
+ * The scale section: each cost at every fleet size, how much it grew per ten times the numbers
+ * (between neighbouring sizes, normalised to a factor of 10), and the issue's goals: at most
+ * linear growth (≤ 12× per 10×), Home open and page sublinear (< 10×), Home open ≤ 150 ms at
+ * 10,000, bulk ≤ 1.15× its bound at every size, peak memory at the largest size ≤ 1.5× the
+ * smallest's, and no call refused or rate-limited by Slack at any size.
+ */
+export function scaleTable(runs: readonly ScaleResult[]): Table {
+  const missed: string[] = [];
+  const sizes = [...runs].sort((a, b) => a.numbers - b.numbers);
+  const first = sizes[0];
+  const last = sizes.at(-1);
+  const growth = (pick: (run: ScaleResult) => number) =>
+    sizes.slice(1).map((run, i) => {
+      const before = sizes[i] as ScaleResult;
+      return (pick(run) / pick(before)) ** (1 / Math.log10(run.numbers / before.numbers));
+    });
+  const judge = (what: string, ok: boolean) => {
+    if (!ok) missed.push(`scale: ${what}`);
+    return ok ? 'yes' : '**no**';
+  };
+  const row = (
+    what: string,
+    pick: (run: ScaleResult) => number,
+    goal: { label: string; ok: (growths: number[]) => boolean },
+    shown: (run: ScaleResult) => string = (run) => `${ms(pick(run))} ms`,
+  ) => {
+    const growths = growth(pick);
+    return `| ${what} | ${sizes.map(shown).join(' | ')} | ${growths.map((g) => `${ratio(g)}×`).join(' / ')} | ${goal.label} | ${judge(what, goal.ok(growths))} |`;
+  };
+  const linear = { label: '≤ 12× per 10×', ok: (growths: number[]) => growths.every((g) => g <= 12) };
+  const sublinear = { label: '< 10× per 10×', ok: (growths: number[]) => growths.every((g) => g < 10) };
+  const bounded = (wall: (run: ScaleResult) => number) => (run: ScaleResult) =>
+    `${ms(wall(run))} ms (${ratio(wall(run) / run.boundMs)}× the bound)`;
+  const largest = last?.numbers ?? 0;
+  const homeAtLargest = last?.homeOpenP50 ?? Number.NaN;
+  const slackTrouble = (run: ScaleResult) =>
+    Object.values(run.refusals).reduce((sum, n) => sum + n, 0) + run.rateLimited;
+  const peakRatio = (last?.peakRssMiB ?? Number.NaN) / (first?.peakRssMiB ?? Number.NaN);
+  return {
+    lines: [
+      `| cost (median where sampled) | ${sizes.map((run) => `${run.numbers.toLocaleString('en-US')} numbers`).join(' | ')} | growth per 10× numbers | goal | met? |`,
+      `| --- | ${sizes.map(() => '---: | ').join('')}---: | ---: | :---: |`,
+      row('start-up: startTestApp with the seeded store to listening', (run) => run.startupMs, linear),
+      row(
+        `Home tab open: app_home_opened → views.publish, p50 (n=${first?.homeSamples ?? 0})`,
+        (run) => run.homeOpenP50,
+        {
+          label: `< 10× per 10×; ≤ 150 ms at ${largest.toLocaleString('en-US')}`,
+          ok: (growths) => sublinear.ok(growths) && (largest < 10_000 || homeAtLargest <= 150),
+        },
+      ),
+      row(
+        `Home tab next page → views.publish, p50 (n=${first?.homeSamples ?? 0})`,
+        (run) => run.homePageP50,
+        sublinear,
+      ),
+      row('drift round: every number read, Sendblue instant', (run) => run.driftMs, linear),
+      row('import: file submitted → preview shown', (run) => run.importPreviewMs, linear),
+      row(
+        'import: Apply → final message, Sendblue 20 ms per call; bound numbers / 4 × 20 ms',
+        (run) => run.importApplyMs,
+        linear,
+        bounded((run) => run.importApplyMs),
+      ),
+      row('export: command → file uploaded', (run) => run.exportMs, linear),
+      row(
+        'bulk change of every number, Sendblue 20 ms per call; bound numbers / 4 × 20 ms',
+        (run) => run.bulkMs,
+        linear,
+        bounded((run) => run.bulkMs),
+      ),
+      `| bulk change: wall / bound | ${sizes.map((run) => ratio(run.bulkMs / run.boundMs)).join(' | ')} |  | ≤ 1.15 at every size | ${judge(
+        'bulk within 1.15× of its bound',
+        sizes.every((run) => run.bulkMs / run.boundMs <= 1.15),
+      )} |`,
+      `| peak resident memory of the process (VmHWM; the fakes and the load are in it) | ${sizes.map((run) => `${run.peakRssMiB.toFixed(1)} MiB (${run.rssAfterStartMiB.toFixed(1)} after start)`).join(' | ')} | ${ratio(peakRatio)}× from ${first?.numbers ?? 0} to ${largest} | ≤ 1.5× | ${judge('peak memory within 1.5× of the smallest fleet’s', peakRatio <= 1.5)} |`,
+      `| Slack: calls refused (Block Kit limits) + views.publish answered ratelimited | ${sizes.map((run) => `${slackTrouble(run)}${run.rateLimited > 0 ? ` (${run.rateLimited} ratelimited)` : ''}`).join(' | ')} |  | 0 at every size | ${judge(
+        'no Slack limit broken',
+        sizes.every((run) => slackTrouble(run) === 0),
+      )} |`,
     ],
     missed,
   };

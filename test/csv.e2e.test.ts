@@ -31,11 +31,7 @@ beforeAll(async () => {
 afterAll(() => app.stop());
 
 async function exportAs(user: string) {
-  const before = app.slack.uploads.size;
-  const ack = await app.command('export', { user, responseId: `export-${user}` });
-  expect(ack.status).toBe(200);
-  await app.settle();
-  const upload = [...app.slack.uploads.values()].slice(before)[0];
+  const upload = await app.exportAs(user);
   return {
     upload,
     rows: parse(upload?.bytes?.toString('utf8') ?? '', { bom: true, columns: true }) as Array<
@@ -74,4 +70,39 @@ describe('export', () => {
       expect(unescapeSpreadsheet(spreadsheetSafe(value))).toBe(value);
     }
   });
+});
+
+describe('an export of a large fleet', () => {
+  // More numbers than a dozen pages of the store hold, so that the page boundaries are crossed.
+  const fleet = Array.from({ length: 6_000 }, (_, i) => `+1628555${String(i).padStart(4, '0')}`);
+  let large: TestApp;
+  beforeAll(async () => {
+    large = await startTestApp({
+      env: { CONTACTCARD_ADMINS: admin, CONTACTCARD_SYNC_CONCURRENCY: '0', LOG_LEVEL: 'error' },
+      lines: fleet,
+    });
+    for (const [i, number] of fleet.entries()) {
+      if (i % 7 === 0)
+        await large.services.store.rememberCard(
+          number,
+          { firstName: `First${i}`, lastName: 'Fleet', displayName: null, photoUrl: null },
+          admin,
+        );
+    }
+  }, 60_000);
+  afterAll(() => large?.stop());
+
+  it('lists every number once, in number order, each with its own card', async () => {
+    const upload = await large.exportAs(admin);
+    const rows = parse(upload?.bytes?.toString('utf8') ?? '', { bom: true, columns: true }) as Array<
+      Record<string, string>
+    >;
+    expect(rows.map((row) => unescapeSpreadsheet(row.number ?? ''))).toEqual(fleet);
+    for (const [i, row] of rows.entries()) {
+      expect(row.first_name).toBe(i % 7 === 0 ? `First${i}` : '');
+      expect(row.status).toBe(i % 7 === 0 ? 'submitted' : 'not read yet');
+    }
+    const told = large.slack.responsePosts.filter((post) => post.path === `/response/export-${admin}`);
+    expect(JSON.stringify(told)).toContain(`Your export of ${fleet.length} numbers`);
+  }, 60_000);
 });

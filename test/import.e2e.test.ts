@@ -1,7 +1,8 @@
+import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportCsv } from '../src/flows/csv.js';
+import { unescapeSpreadsheet } from '../src/flows/csv.js';
 import { readImport } from '../src/flows/import.js';
 import { ids } from '../src/views/ids.js';
 import { encodeMetadata } from '../src/views/metadata.js';
@@ -122,8 +123,8 @@ describe('import through the app', () => {
       photoUrl: 'https://example.com/t.jpg',
     };
     await app.services.store.rememberCard(pool[0] as string, tricky, 'U0ALICE');
-    const { csv } = await exportCsv(app.services, 'U0ALICE');
-    const read = readImport(csv, 'US');
+    const exported = await app.exportAs('U0ALICE');
+    const read = readImport(exported?.bytes?.toString('utf8') ?? '', 'US');
     expect(read.rows.find((row) => row.card.fromNumber === pool[0])?.card).toEqual({
       fromNumber: pool[0],
       ...tricky,
@@ -134,6 +135,7 @@ describe('import through the app', () => {
     await app.command('import');
     await app.settle();
     expect(JSON.stringify(app.slack.callsTo('views.open').at(-1)?.args.view)).toContain(ids.importModal);
+    const uploadsBefore = app.slack.uploads.size;
 
     const csv = [
       'number,first_name,last_name,photo_url,display_name',
@@ -159,6 +161,9 @@ describe('import through the app', () => {
     expect(JSON.stringify(preview)).toContain('2 rows can be applied');
     expect(JSON.stringify(preview)).toContain('Line 4:');
     expect(preview.submit?.text).toBe('Apply 2 cards');
+    // Every bad row is in the preview: no file of them is sent.
+    expect(JSON.stringify(preview)).not.toContain('whole list');
+    expect(app.slack.uploads.size).toBe(uploadsBefore);
 
     const before = app.sendblue.requests.length;
     await submit(ids.importPreview, preview.private_metadata, {});
@@ -184,6 +189,7 @@ describe('import through the app', () => {
       ...Array.from({ length: 1_000 }, (_, i) => `${good[i % 3]},Twice,${i},https://example.com/y.jpg`),
       ...Array.from({ length: 500 }, () => `${good[0]},,Nameless,https://example.com/z.jpg`),
     ].join('\n');
+    const uploadsBefore = app.slack.uploads.size;
     const file = app.slack.addFile('F0BIG', Buffer.from(csv), 'big.csv', 'text/csv');
     const metadata = encodeMetadata({ channel: 'C0CHANNEL', responseUrl: app.slack.responseUrl('big') });
     await app.interact(
@@ -205,5 +211,24 @@ describe('import through the app', () => {
     expect(preview).toContain('*Line 5:*');
     expect(preview).not.toContain('*Line 10:*');
     expect(preview).toContain('*Line 2005:*');
+
+    // The whole list, every bad row by line with its kind and reason, as a file in the submitter's DM.
+    expect(preview).toContain('The whole list of rows that cannot be applied is in your direct messages');
+    const sent = [...app.slack.uploads.values()].slice(uploadsBefore);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.channel).toBe('D0ALICE');
+    expect(sent[0]?.filename).toMatch(/^import-problems-\d{4}-\d{2}-\d{2}\.csv$/);
+    const listed = parse(sent[0]?.bytes?.toString('utf8') ?? '', { bom: true, columns: true }) as Array<
+      Record<string, string>
+    >;
+    expect(listed).toHaveLength(3_500);
+    expect(listed.map((row) => Number(row.line))).toEqual(Array.from({ length: 3_500 }, (_, i) => i + 5));
+    expect(listed[0]).toMatchObject({ line: '5', problem: 'Not a phone number' });
+    expect(listed[2_000]).toMatchObject({ line: '2005', problem: 'A number already on an earlier line' });
+    // A reason that starts like a formula (+1…) stays text in a spreadsheet, and reads back whole.
+    expect(unescapeSpreadsheet(listed[2_000]?.reason ?? '')).toBe(
+      `${good[0]} is already on line 2: one card a number.`,
+    );
+    expect(listed.at(-1)).toMatchObject({ problem: 'The card breaks a rule' });
   });
 });

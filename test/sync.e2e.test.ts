@@ -202,10 +202,8 @@ describe('a card set outside contactcard', () => {
   it('shows in show, list and the export with when it was seen', async () => {
     await start({ CONTACTCARD_SYNC_CONCURRENCY: '4' });
     await app.services.sync.idle();
-    const { csv } = await import('../src/flows/csv.js').then((csvFlow) =>
-      csvFlow.exportCsv(app.services, admin),
-    );
-    const rows = csv
+    const exported = await app.exportAs(admin);
+    const rows = (exported?.bytes?.toString('utf8') ?? '')
       .replace(/^\ufeff/, '')
       .trim()
       .split('\r\n');

@@ -5,8 +5,13 @@ import type { Deps } from '../deps.js';
 import { parsePhone } from '../phone.js';
 import { downloadSlackFile, type SlackFile } from '../slack/files.js';
 import { refusalText } from '../views/access-messages.js';
-import { type ImportProblemKind, importPreviewView } from '../views/bulk.js';
-import { unescapeSpreadsheet } from './csv.js';
+import {
+  type ImportProblemKind,
+  importPreviewView,
+  problemHeadings,
+  problemsOverflowPreview,
+} from '../views/bulk.js';
+import { sendCsvPrivately, unescapeSpreadsheet } from './csv.js';
 
 export interface ImportRow {
   /** The line of the file the row ends on (the header is line 1). */
@@ -172,7 +177,27 @@ export async function previewImport(
           ),
         })
       : undefined;
-  const view = importPreviewView({ jobId: job?.id, valid: allowed.length, problems });
+  const wholeList = problemsOverflowPreview(problems)
+    ? await sendProblems(deps, request.userId, problems)
+    : undefined;
+  const view = importPreviewView({ jobId: job?.id, valid: allowed.length, problems, wholeList });
   const delivery = await deps.slack.updateModal(request.viewId, view);
   if (!delivery.ok) deps.log.info(`import preview not shown (${delivery.error})`);
+}
+
+/** Every bad row of an import, by line, as a CSV file in the person's DM: the preview shows only the first of each kind. */
+async function sendProblems(
+  deps: Deps,
+  userId: string,
+  problems: readonly ImportProblem[],
+): Promise<{ sent: true } | { sent: false; error: string }> {
+  const { delivery } = await sendCsvPrivately(deps, userId, {
+    filename: `import-problems-${new Date().toISOString().slice(0, 10)}.csv`,
+    records: [
+      ['line', 'problem', 'reason'],
+      ...problems.map((problem) => [String(problem.line), problemHeadings[problem.kind], problem.reason]),
+    ],
+    comment: (rows) => `The ${rows} rows of your import file that cannot be applied, and why.`,
+  });
+  return delivery.ok ? { sent: true } : { sent: false, error: delivery.error };
 }

@@ -1,4 +1,4 @@
-import { type PicturedNumber, pictureOf } from '../card/picture.js';
+import { pictureOf } from '../card/picture.js';
 import type { Deps } from '../deps.js';
 import type { ProfileState } from '../sendblue/schemas.js';
 import type { CardSnapshot, ObservationSource, SeenCard } from '../store/types.js';
@@ -29,30 +29,6 @@ export async function remember(
       `could not remember the card seen for a number (${error instanceof Error ? error.message : String(error)})`,
     );
   }
-}
-
-/** The pictures of many numbers from three reads of the store, whatever their count. */
-export async function picturesOf(
-  deps: Pick<Deps, 'store'>,
-  numbers: readonly string[],
-): Promise<PicturedNumber[]> {
-  const { store } = deps;
-  const [cards, observed, latest] = await Promise.all([
-    store.knownCards(),
-    store.observedCards(),
-    store.latestCardChanges(),
-  ]);
-  const cardOf = new Map(cards.map((card) => [card.number, card]));
-  const observedOf = new Map(observed.map((seen) => [seen.number, seen]));
-  const latestOf = new Map(latest.map((entry) => [entry.number, entry]));
-  return numbers.map((number) => {
-    const facts = {
-      applied: cardOf.get(number),
-      observed: observedOf.get(number),
-      latest: latestOf.get(number),
-    };
-    return { number, latest: facts.latest, ...pictureOf(facts) };
-  });
 }
 
 /** The freshest card known of a number: the one applied here, or the one Sendblue showed since. */

@@ -61,10 +61,10 @@ export interface SlackOutbox {
   ): Promise<Delivery>;
   /** The file object of an upload (files.info), for its download URL; undefined when Slack has none. */
   fileInfo(fileId: string): Promise<unknown>;
-  /** A file only this person gets, in their direct message with the app (files.uploadV2). */
+  /** The file at `path`, for this person only, in their direct message with the app (files.uploadV2). */
   uploadPrivately(
     userId: string,
-    file: { filename: string; content: string; comment: string },
+    file: { filename: string; path: string; comment: string },
   ): Promise<Delivery>;
   /** Publishes a person's Home tab (views.publish). */
   publishHome(userId: string, view: HomeView): Promise<Delivery>;

@@ -206,7 +206,7 @@ export class WebApiOutbox implements SlackOutbox {
 
   async uploadPrivately(
     userId: string,
-    file: { filename: string; content: string; comment: string },
+    file: { filename: string; path: string; comment: string },
   ): Promise<Delivery> {
     try {
       const opened = await this.client.conversations.open({ users: userId });
@@ -214,7 +214,9 @@ export class WebApiOutbox implements SlackOutbox {
       if (!channel) return { ok: false, error: 'no_dm_channel' };
       await this.client.filesUploadV2({
         channel_id: channel,
-        file: Buffer.from(file.content, 'utf8'),
+        // filesUploadV2 reads the file into one Buffer (it sends its length first, then its bytes),
+        // so the upload holds the whole file in memory for its duration; building it did not.
+        file: file.path,
         filename: file.filename,
         initial_comment: this.labelled({ text: file.comment, blocks: [] }).text,
       });

@@ -33,6 +33,7 @@ import {
   DuplicateRequestError,
   type ExclusiveRun,
   type FleetPageQuery,
+  type FleetWalkQuery,
   type HostedPhoto,
   type HostedPhotoInfo,
   type KnownCard,
@@ -730,13 +731,6 @@ export class PostgresStore implements Store {
     return (await this.#query<CardRow>('SELECT * FROM cards ORDER BY number')).map(toKnownCard);
   }
 
-  async latestCardChanges(): Promise<ChangeEntry[]> {
-    const rows = await this.#query<ChangeRow>(
-      "SELECT DISTINCT ON (number) * FROM changes WHERE action IN ('set', 'delete') ORDER BY number, id DESC",
-    );
-    return rows.map(toEntry);
-  }
-
   async rememberCard(number: string, card: CardSnapshot, updatedBy: string): Promise<void> {
     const { firstName, lastName, displayName, photoUrl } = snapshot(card);
     await this.#query(
@@ -985,6 +979,23 @@ export class PostgresStore implements Store {
             [numbers, query.status, query.limit, query.offset],
           )
     ).map((row) => row.number);
+    return this.#recordsOf(page);
+  }
+
+  async fleetPageAfter(numbers: readonly string[], query: FleetWalkQuery): Promise<NumberRecord[]> {
+    // '' sorts before every number: the first page. Compared in "C" order, as the pages are sorted.
+    const page = (
+      await this.#query<{ number: string }>(
+        `SELECT DISTINCT listed COLLATE "C" AS number FROM unnest($1::text[]) AS listed
+         WHERE listed COLLATE "C" > $2 ORDER BY 1 LIMIT $3`,
+        [numbers, query.after ?? '', query.limit],
+      )
+    ).map((row) => row.number);
+    return this.#recordsOf(page);
+  }
+
+  /** The facts of one page of numbers: four reads by primary key or index, whatever the fleet's size. */
+  async #recordsOf(page: string[]): Promise<NumberRecord[]> {
     const [cards, observations, latest, assignments] = await Promise.all([
       this.#query<CardRow>('SELECT * FROM cards WHERE number = ANY($1)', [page]),
       this.#query<ObservationRow>('SELECT * FROM observations WHERE number = ANY($1)', [page]),

@@ -32,6 +32,7 @@ import {
   DuplicateRequestError,
   type ExclusiveRun,
   type FleetPageQuery,
+  type FleetWalkQuery,
   type HostedPhoto,
   type HostedPhotoInfo,
   type KnownCard,
@@ -332,10 +333,6 @@ function prepare(db: Database.Database) {
     ping: db.prepare<[], number>('SELECT 1').pluck(),
     card: db.prepare<[string], CardRow>('SELECT * FROM cards WHERE number = ?'),
     cards: db.prepare<[], CardRow>('SELECT * FROM cards ORDER BY number'),
-    latestCardChanges: db.prepare<[], ChangeRow>(
-      `SELECT * FROM changes WHERE id IN (
-         SELECT max(id) FROM changes WHERE action IN ('set', 'delete') GROUP BY number) ORDER BY number`,
-    ),
     rememberCard: db.prepare<[Record<string, string | null>]>(
       `INSERT INTO cards (number, first_name, last_name, display_name, photo_url, updated_at, updated_by)
        VALUES (@number, @firstName, @lastName, @displayName, @photoUrl, @updatedAt, @updatedBy)
@@ -366,6 +363,12 @@ function prepare(db: Database.Database) {
     pageOfAll: db
       .prepare<[Record<string, string | number>], string>(
         `SELECT DISTINCT value FROM json_each(@scope) ORDER BY value LIMIT @limit OFFSET @offset`,
+      )
+      .pluck(),
+    // '' sorts before every number: the first page.
+    pageAfter: db
+      .prepare<[Record<string, string | number>], string>(
+        `SELECT DISTINCT value FROM json_each(@scope) WHERE value > @after ORDER BY value LIMIT @limit`,
       )
       .pluck(),
     cardsOf: db.prepare<[string], CardRow>(`SELECT * FROM cards WHERE number IN ${listed}`),
@@ -610,10 +613,6 @@ export class SqliteStore implements Store {
     return this.#sql.cards.all().map(toKnownCard);
   }
 
-  async latestCardChanges(): Promise<ChangeEntry[]> {
-    return this.#sql.latestCardChanges.all().map(toEntry);
-  }
-
   async rememberCard(number: string, card: CardSnapshot, updatedBy: string): Promise<void> {
     this.#sql.rememberCard.run({
       number,
@@ -665,6 +664,21 @@ export class SqliteStore implements Store {
       query.status === undefined
         ? this.#sql.pageOfAll.all(where)
         : this.#sql.pageNumbers.all({ ...where, status: query.status });
+    return this.#recordsOf(page);
+  }
+
+  async fleetPageAfter(numbers: readonly string[], query: FleetWalkQuery): Promise<NumberRecord[]> {
+    return this.#recordsOf(
+      this.#sql.pageAfter.all({
+        scope: JSON.stringify(numbers),
+        after: query.after ?? '',
+        limit: query.limit,
+      }),
+    );
+  }
+
+  /** The facts of one page of numbers: four reads by primary key or index, whatever the fleet's size. */
+  #recordsOf(page: string[]): NumberRecord[] {
     const listedPage = JSON.stringify(page);
     return pageRecords(page, {
       cards: this.#sql.cardsOf.all(listedPage).map(toKnownCard),

@@ -233,7 +233,7 @@ export function importModalView(metadata: ModalMetadata): ModalView {
 /** What is wrong with a row (or the file), so that thousands of bad rows can be summed up by kind. */
 export type ImportProblemKind = 'file' | 'number' | 'card' | 'duplicate' | 'refused';
 
-const problemHeadings: Record<ImportProblemKind, string> = {
+export const problemHeadings: Record<ImportProblemKind, string> = {
   file: 'About the file',
   number: 'Not a phone number',
   card: 'The card breaks a rule',
@@ -244,6 +244,13 @@ const problemHeadings: Record<ImportProblemKind, string> = {
 const shownPerKind = 5;
 const maxReasonLength = 400;
 
+/** True when the preview cannot show every bad row: the whole list is then sent as a file. */
+export function problemsOverflowPreview(problems: ReadonlyArray<{ kind: ImportProblemKind }>): boolean {
+  const ofKind = new Map<ImportProblemKind, number>();
+  for (const { kind } of problems) ofKind.set(kind, (ofKind.get(kind) ?? 0) + 1);
+  return [...ofKind.values()].some((count) => count > shownPerKind);
+}
+
 /**
  * What the file holds: how many rows are valid, and the bad ones summed up by kind (how many, and
  * the first lines of each), so that thousands of bad rows stay within Block Kit's limits.
@@ -252,6 +259,8 @@ export function importPreviewView(options: {
   jobId: number | undefined;
   valid: number;
   problems: ReadonlyArray<{ line: number; kind: ImportProblemKind; reason: string }>;
+  /** Where the whole list of bad rows went, when the preview shows only the first of each kind. */
+  wholeList?: { sent: true } | { sent: false; error: string };
 }): ModalView {
   const blocks: KnownBlock[] = [
     section(
@@ -268,6 +277,14 @@ export function importPreviewView(options: {
     if (more > 0) lines.push(`_…and ${more} more line${more === 1 ? '' : 's'}_`);
     blocks.push(section(`*${problemHeadings[kind]}: ${ofKind.length}*\n${lines.join('\n')}`));
   }
+  if (options.wholeList)
+    blocks.push(
+      context(
+        options.wholeList.sent
+          ? 'The whole list of rows that cannot be applied is in your direct messages with contactcard, as a CSV file.'
+          : `The whole list of rows that cannot be applied could not be sent to you (${escapeMrkdwn(options.wholeList.error)}).`,
+      ),
+    );
   const canApply = options.jobId !== undefined && options.valid > 0;
   return {
     type: 'modal',

@@ -139,6 +139,14 @@ export async function startTestApp(options: TestAppOptions = {}) {
       await postSigned(new URLSearchParams({ payload: JSON.stringify(submission) }).toString());
       await services.operations.drain(10_000);
     },
+    /** `/contactcard export` by `user`, waited for: the file it uploaded (undefined when none). */
+    async exportAs(user: string) {
+      const before = slack.uploads.size;
+      const ack = await postSigned(commandBody('export', slack.responseUrl(`export-${user}`), { user }));
+      if (ack.status !== 200) throw new Error(`export was answered ${ack.status}`);
+      await services.operations.drain(10_000);
+      return [...slack.uploads.values()].slice(before)[0];
+    },
     /** An Events API event (JSON), as Slack delivers it; `retryNum` marks a redelivery. */
     deliver(event: Record<string, unknown>, options: { retryNum?: number } = {}) {
       const body = JSON.stringify(event);
