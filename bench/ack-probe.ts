@@ -1,0 +1,75 @@
+/**
+ * A quick look at one part of the benchmark: the fakes, the app and the same-job baseline (compiled
+ * by a previous `npm run bench`), alternately driven at one concurrency with `set` commands; prints
+ * the ack p50/p95 of each round and the target's CPU per command.
+ * Run: npx tsx bench/ack-probe.ts [concurrency=1] [rounds=4] [per round=1000] [known|outside]
+ * PROBE_NODE_ARGS adds node flags to the app (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
+ */
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { appFormJson } from './app-form.js';
+import { cpuMs, freePort, spawnChild, waitHealthy } from './children.js';
+import { commandRequests, drive, poolFor } from './load.js';
+import { commandText, type FakesReady, outsideCommandText, responseUrlOf, targetEnv } from './protocol.js';
+
+const [concurrencyArg = '1', roundsArg = '4', perRoundArg = '1000', which = 'known'] = process.argv.slice(2);
+const root = fileURLToPath(new URL('..', import.meta.url));
+const compiled = join(root, 'node_modules', '.cache', 'contactcard-bench', 'bench');
+const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
+
+const fakes = spawnChild('fakes', join(compiled, 'fakes.js'), env);
+const ready = (await fakes.announcement()) as unknown as FakesReady;
+const names = ['app', 'samejob'] as const;
+const targets = [];
+for (const name of names) {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const args = process.env.PROBE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawnChild(
+    name,
+    join(compiled, `${name === 'app' ? 'app-under-test' : 'samejob'}.js`),
+    { ...targetEnv(name, ready, port, env), BENCH_FORM: appFormJson() },
+    args,
+  );
+  await waitHealthy(child, url, process.hrtime.bigint());
+  targets.push({ name, url, pool: poolFor(url), child });
+}
+const text = which === 'outside' ? outsideCommandText : commandText;
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+let sent = 0;
+for (let round = 0; round < Number(roundsArg); round++) {
+  const order = round % 2 === 0 ? targets : [...targets].reverse();
+  for (const target of order) {
+    const commands = commandRequests(responseUrlOf(ready, target.name), text);
+    const cpuBefore = cpuMs(target.child.pid);
+    const run = await drive(target, { concurrency: Number(concurrencyArg), warm: 50, measured: Number(perRoundArg) }, () => {
+      sent += 1;
+      return commands(`probe${sent}`);
+    });
+    for (;;) {
+      if (target.name !== 'app') break;
+      const { inflight } = await target.child.ask('inflight');
+      if (inflight === 0) break;
+      await sleep(50);
+    }
+    const cpu = (cpuMs(target.child.pid) - cpuBefore) / (Number(perRoundArg) + 50 + Number(concurrencyArg));
+    const sorted = [...run.latencies].sort((a, b) => a - b);
+    await sleep(300);
+    const taken = (await fakes.ask('takeViews')) as unknown as Record<'opens' | 'usable', [string, string][]>;
+    const usableAt = new Map(taken.usable.map(([key, ns]) => [key, BigInt(ns)]));
+    const usable = [...run.sentAt].flatMap(([key, sentAt]) => {
+      const at = usableAt.get(key);
+      return at === undefined ? [] : [Number(at - sentAt) / 1e6];
+    }).sort((a, b) => a - b);
+    console.log(
+      `round ${round} ${target.name.padEnd(8)} ack p50 ${pct(sorted, 50).toFixed(2)} ms p95 ${pct(sorted, 95).toFixed(2)} ms usable p50 ${pct(usable, 50).toFixed(2)} ms (n=${usable.length}) cpu/cmd ${cpu.toFixed(2)} ms errors ${run.errors}`,
+    );
+  }
+}
+for (const target of targets) {
+  await target.child.stop();
+  await target.pool.close();
+}
+console.log(JSON.stringify(await fakes.ask('counts')));
+await fakes.stop();
