@@ -36,17 +36,22 @@ for (const name of names) {
   targets.push({ name, url, pool: poolFor(url), child });
 }
 const text = which === 'outside' ? outsideCommandText : commandText;
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 let sent = 0;
 for (let round = 0; round < Number(roundsArg); round++) {
   const order = round % 2 === 0 ? targets : [...targets].reverse();
   for (const target of order) {
     const commands = commandRequests(responseUrlOf(ready, target.name), text);
     const cpuBefore = cpuMs(target.child.pid);
-    const run = await drive(target, { concurrency: Number(concurrencyArg), warm: 50, measured: Number(perRoundArg) }, () => {
-      sent += 1;
-      return commands(`probe${sent}`);
-    });
+    const run = await drive(
+      target,
+      { concurrency: Number(concurrencyArg), warm: 50, measured: Number(perRoundArg) },
+      () => {
+        sent += 1;
+        return commands(`probe${sent}`);
+      },
+    );
     for (;;) {
       if (target.name !== 'app') break;
       const { inflight } = await target.child.ask('inflight');
@@ -58,10 +63,12 @@ for (let round = 0; round < Number(roundsArg); round++) {
     await sleep(300);
     const taken = (await fakes.ask('takeViews')) as unknown as Record<'opens' | 'usable', [string, string][]>;
     const usableAt = new Map(taken.usable.map(([key, ns]) => [key, BigInt(ns)]));
-    const usable = [...run.sentAt].flatMap(([key, sentAt]) => {
-      const at = usableAt.get(key);
-      return at === undefined ? [] : [Number(at - sentAt) / 1e6];
-    }).sort((a, b) => a - b);
+    const usable = [...run.sentAt]
+      .flatMap(([key, sentAt]) => {
+        const at = usableAt.get(key);
+        return at === undefined ? [] : [Number(at - sentAt) / 1e6];
+      })
+      .sort((a, b) => a - b);
     console.log(
       `round ${round} ${target.name.padEnd(8)} ack p50 ${pct(sorted, 50).toFixed(2)} ms p95 ${pct(sorted, 95).toFixed(2)} ms usable p50 ${pct(usable, 50).toFixed(2)} ms (n=${usable.length}) cpu/cmd ${cpu.toFixed(2)} ms errors ${run.errors}`,
     );
