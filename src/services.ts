@@ -103,11 +103,6 @@ export async function openServices(
     config.liveCheck ? (tuning?.liveDelaysMs ?? defaultLiveDelaysMs) : [],
   );
   const operations = new InFlight();
-  const drift = new DriftCheck(
-    { sendblue: sendblue.client, store, slack, log, config, access, now },
-    config.reconcileIntervalMs,
-  );
-  drift.start();
   const sync = new CardSync(
     { sendblue: sendblue.client, store, log, lines, homes, now },
     config.syncConcurrency,
@@ -135,6 +130,11 @@ export async function openServices(
       waiting: (delta) => metrics?.waiting.inc(delta),
     },
   });
+  const drift = new DriftCheck(
+    { sendblue: sendblue.client, store, slack, log, config, access, now, changes },
+    config.reconcileIntervalMs,
+  );
+  drift.start();
   const metricsServer =
     metrics && config.metricsPort !== undefined
       ? await metrics.serve(config.metricsPort, config.http.host, log)

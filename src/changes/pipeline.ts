@@ -32,6 +32,11 @@ export type ChangeRequest = {
   | { kind: 'delete'; number: string }
   | { kind: 'assign'; number: string; userId: string }
   | { kind: 'unassign'; number: string; userId: string | undefined }
+  // Record-only: they take the number's turn like any change but call nothing at Sendblue.
+  /** The card Sendblue shows differs from ours: changed outside contactcard (the drift check; actor OUTSIDE_ACTOR). */
+  | { kind: 'observed'; number: string; card: CardSnapshot | null }
+  /** Someone adopts the card Sendblue shows as the known one (drift's Accept). */
+  | { kind: 'accepted'; number: string; card: CardSnapshot | null }
 );
 
 export type ChangeKind = ChangeRequest['kind'];
@@ -96,16 +101,25 @@ export type HoldRequest = Omit<NewApproval, 'expiresAt' | 'createdAt'>;
 
 const defaultApprovalTtlMs = 7 * 86_400_000;
 
-const verbOf: Record<ChangeKind, Verb> = {
+// An observation is what the app saw at Sendblue, not anyone's decision: there is no one to authorize.
+const verbOf: Record<ChangeKind, Verb | undefined> = {
   set: 'set',
   delete: 'delete',
   assign: 'assign',
   unassign: 'unassign',
+  observed: undefined,
+  accepted: 'set',
 };
 
+/** What the history says of a record-only change (the Home tab and the picture read it). */
+const recordOnlyMessage = {
+  observed: 'changed outside contactcard',
+  accepted: 'accepted the card shown in Sendblue',
+} as const;
+
 /**
- * The one way a number changes: authorize → record pending → wait its turn for that number →
- * call → complete → remember → a typed result. What people see is the presenter's job.
+ * The one way a number's history is written: authorize → record pending → wait its turn for that
+ * number → call → complete → remember → a typed result. What people see is the presenter's job.
  */
 export class ChangePipeline {
   constructor(private readonly deps: PipelineDeps) {}
@@ -118,8 +132,11 @@ export class ChangePipeline {
 
   async #run(request: ChangeRequest, options: RunOptions): Promise<ChangeResult> {
     const { deps } = this;
-    const decision = await deps.access.decide(verbOf[request.kind], request.actorId, request.number);
-    if (!decision.allowed) return { status: 'refused', refusal: decision.refusal };
+    const verb = verbOf[request.kind];
+    if (verb !== undefined) {
+      const decision = await deps.access.decide(verb, request.actorId, request.number);
+      if (!decision.allowed) return { status: 'refused', refusal: decision.refusal };
+    }
     if (request.kind === 'set' && !request.photoHosted) {
       // A check still running at submission finishes here, before anything is recorded or sent.
       const photo = await deps.photos.check(request.card.photoUrl);
@@ -226,19 +243,21 @@ export class ChangePipeline {
 
   private record(request: ChangeRequest): NewChange {
     const base = {
-      action: request.kind,
       number: request.number,
       actorId: request.actorId,
       requestKey: request.requestKey ?? null,
     };
     switch (request.kind) {
       case 'set':
-        return { ...base, after: snapshotOf(request.card) };
+        return { ...base, action: 'set', after: snapshotOf(request.card) };
       case 'delete':
-        return { ...base, after: null };
+        return { ...base, action: 'delete', after: null };
       case 'assign':
       case 'unassign':
-        return { ...base, subject: request.userId ?? null };
+        return { ...base, action: request.kind, subject: request.userId ?? null };
+      case 'observed':
+      case 'accepted':
+        return { ...base, action: request.card ? 'set' : 'delete', after: request.card };
     }
   }
 
@@ -256,9 +275,8 @@ export class ChangePipeline {
       );
       return { status: 'failed', error, entry: failed, before: card };
     }
-    const noChange = (request.kind === 'assign' || request.kind === 'unassign') && affected.length === 0;
     const completed = await persist(() =>
-      store.completeChange(entry.id, { outcome: 'ok', before: card, message: noChange ? 'no change' : null }),
+      store.completeChange(entry.id, { outcome: 'ok', before: card, message: messageOf(request, affected) }),
     );
     const after = await persist(() => this.remember(request, card));
     return { status: 'ok', entry: completed, before: card, after, affected };
@@ -277,6 +295,9 @@ export class ChangePipeline {
         return (await store.assign(request.number, request.userId, request.actorId)) ? [request.userId] : [];
       case 'unassign':
         return store.unassign(request.number, request.userId);
+      case 'observed':
+      case 'accepted':
+        return [];
     }
   }
 
@@ -292,10 +313,21 @@ export class ChangePipeline {
       case 'delete':
         await store.forgetCard(request.number);
         return null;
+      case 'accepted':
+        if (request.card) await store.rememberCard(request.number, request.card, request.actorId);
+        else await store.forgetCard(request.number);
+        return request.card;
       default:
+        // An observation leaves ours the known card: Restore ours puts it back.
         return before;
     }
   }
+}
+
+function messageOf(request: ChangeRequest, affected: string[]): string | null {
+  if (request.kind === 'observed' || request.kind === 'accepted') return recordOnlyMessage[request.kind];
+  const noChange = (request.kind === 'assign' || request.kind === 'unassign') && affected.length === 0;
+  return noChange ? 'no change' : null;
 }
 
 // About 45 s in all: long enough to ride out a database restart or fail-over.

@@ -30,7 +30,10 @@ export class DriftCheck {
   private readonly stopped = new AbortController();
 
   constructor(
-    private readonly deps: Pick<Deps, 'sendblue' | 'store' | 'slack' | 'log' | 'config' | 'access' | 'now'>,
+    private readonly deps: Pick<
+      Deps,
+      'sendblue' | 'store' | 'slack' | 'log' | 'config' | 'access' | 'now' | 'changes'
+    >,
     private readonly intervalMs: number | undefined,
   ) {}
 
@@ -103,15 +106,14 @@ export class DriftCheck {
       // The same difference is reported once: the latest entry already records it.
       const [latest] = await store.history(known.number, 1);
       if (latest?.actorId === OUTSIDE_ACTOR && sameCard(latest.after, shown)) return;
-      const entry = await store.beginChange({
-        action: shown ? 'set' : 'delete',
+      // Recorded in the number's turn, after any change of ours still running.
+      const result = await this.deps.changes.run({
+        kind: 'observed',
         number: known.number,
         actorId: OUTSIDE_ACTOR,
-        before: known,
-        after: shown,
-        instanceId: null,
+        card: shown,
       });
-      await store.completeChange(entry.id, { outcome: 'ok', message: 'changed outside contactcard' });
+      if (result.status !== 'ok') return;
       await this.announce(known, shown);
       reported++;
     });

@@ -119,7 +119,7 @@ async function presentFailure(
     origin.audience,
     failureMessage({
       number: request.number,
-      action: request.kind,
+      action: historyAction(request),
       explanation,
       retry: card ? { number: fromNumber, ...typed } : undefined,
     }),
@@ -188,7 +188,21 @@ async function presentSuccess(
       await noticeChange(deps, origin, message);
       return;
     }
+    case 'accepted': {
+      const text = `Accepted: the card Sendblue shows for ${formatPhone(number)} is now the known one.`;
+      await deps.slack.tellPrivately(origin.audience, progressMessage(text, ':white_check_mark:'));
+      return;
+    }
+    case 'observed':
+      // Nobody asked for it: the drift check announces what it found.
+      return;
   }
+}
+
+/** A record-only change is a set or a delete in the history (and in what people read of it). */
+function historyAction(request: ChangeRequest): 'set' | 'delete' | 'assign' | 'unassign' {
+  if (request.kind === 'observed' || request.kind === 'accepted') return request.card ? 'set' : 'delete';
+  return request.kind;
 }
 
 function unchangedAssignment(request: ChangeRequest & { kind: 'assign' | 'unassign' }): string {

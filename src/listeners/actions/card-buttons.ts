@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Verb } from '../../access/access.js';
 import { appNumberSchema, type CardDraft, cardDraftSchema } from '../../card/rules.js';
 import type { Deps } from '../../deps.js';
-import { removeCard } from '../../flows/card.js';
+import { changeAndPresent, removeCard } from '../../flows/card.js';
 import { formatPhone } from '../../phone.js';
 import { RESTORABLE_CHANGES } from '../../photo/hosting.js';
 import { type CardSnapshot, OUTSIDE_ACTOR } from '../../store/types.js';
@@ -125,14 +125,15 @@ export async function handleDriftRestore(deps: Deps, body: ButtonBody, action: B
   await openFromButton(deps, body, number.data, draftOf(number.data, known));
 }
 
-/** Drift: "Accept" adopts the card Sendblue shows as the known one (recorded in the history). */
+/** Drift: "Accept" adopts the card Sendblue shows as the known one, a record-only change through the pipeline. */
 export async function handleDriftAccept(deps: Deps, body: ButtonBody, action: ButtonAction): Promise<void> {
   const number = appNumberSchema.safeParse(action.value);
   if (!number.success || !(await mayClick(deps, body, 'set', number.data))) return;
   afterAck(deps, 'accepting a card changed outside contactcard', async () => {
-    const [latest] = await deps.store.history(number.data, 1);
-    const shown = latest?.actorId === OUTSIDE_ACTOR ? latest.after : undefined;
-    const known = await deps.store.lastKnownCard(number.data);
+    // The latest change to the card itself: an assignment since does not make it stale.
+    const latest = (await deps.store.history(number.data, RESTORABLE_CHANGES)).find(
+      (entry) => entry.action === 'set' || entry.action === 'delete',
+    );
     if (latest?.actorId !== OUTSIDE_ACTOR) {
       await deps.slack.tellPrivately(
         audienceOf(body),
@@ -143,27 +144,11 @@ export async function handleDriftAccept(deps: Deps, body: ButtonBody, action: Bu
       );
       return;
     }
-    const entry = await deps.store.beginChange({
-      action: shown ? 'set' : 'delete',
-      number: number.data,
-      actorId: body.user.id,
-      before: known ?? null,
-      after: shown ?? null,
-    });
-    await deps.store.completeChange(entry.id, {
-      outcome: 'ok',
-      message: 'accepted the card shown in Sendblue',
-    });
-    if (shown) await deps.store.rememberCard(number.data, shown, body.user.id);
-    else await deps.store.forgetCard(number.data);
-    await deps.slack.tellPrivately(
-      audienceOf(body),
-      progressMessage(
-        `Accepted: the card Sendblue shows for ${formatPhone(number.data)} is now the known one.`,
-        ':white_check_mark:',
-      ),
+    await changeAndPresent(
+      deps,
+      { kind: 'accepted', number: number.data, actorId: body.user.id, card: latest.after },
+      { audience: audienceOf(body) },
     );
-    await deps.homes.changed(number.data);
   });
 }
 
