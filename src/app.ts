@@ -2,7 +2,7 @@ import { App, type CustomRoute, HTTPReceiver, type Receiver, SocketModeReceiver 
 import type { Logger } from '@slack/logger';
 import type { Access } from './access/access.js';
 import type { Config } from './config.js';
-import type { Deps } from './deps.js';
+import type { Deps } from './flows/ports.js';
 import { registerListeners } from './listeners/index.js';
 import { answerStoreOutages } from './listeners/store-outage.js';
 import { libraryLogger } from './slack/log-rules.js';

@@ -4,13 +4,13 @@ import { Access, cached } from './access/access.js';
 import { ChangePipeline } from './changes/pipeline.js';
 import { storeTurns } from './changes/turns.js';
 import type { Config } from './config.js';
-import type { Deps } from './deps.js';
 import { ApprovalDesk } from './flows/approvals.js';
 import { BulkJobs } from './flows/bulk.js';
 import { DriftCheck } from './flows/drift.js';
 import { HomeTabs } from './flows/home.js';
 import { LinesDirectory } from './flows/lines.js';
 import { defaultLiveDelaysMs, LiveChecks } from './flows/live.js';
+import type { Deps } from './flows/ports.js';
 import { CardSync } from './flows/sync.js';
 import { InstanceLease } from './instance.js';
 import type { Metrics } from './metrics.js';
@@ -40,12 +40,19 @@ const quickTimeoutMs = 2_500;
 // Group membership changes rarely; a few minutes of staleness saves a Web API call per click.
 const adminGroupTtlMs = 3 * 60_000;
 
+/** The use cases' Deps, with the background services as they are (started, stopped, run a round). */
+export type Services = Deps & {
+  lines: LinesDirectory;
+  bulk: BulkJobs;
+  /** Drift alerts: cards changed outside contactcard. */
+  drift: DriftCheck;
+  /** The initial sync: every line whose card was never seen at Sendblue is read, in the background. */
+  sync: CardSync;
+  close(): Promise<void>;
+};
+
 /** Opens what the app runs on and builds the one dependency object; `close()` releases it all. */
-export async function openServices(
-  config: Config,
-  log: Logger,
-  tuning?: Tuning,
-): Promise<Deps & { close(): Promise<void> }> {
+export async function openServices(config: Config, log: Logger, tuning?: Tuning): Promise<Services> {
   // prom-client is loaded only when metrics are asked for: it is start-up time otherwise wasted.
   const metrics: Metrics | undefined =
     config.metricsPort === undefined ? undefined : new (await import('./metrics.js')).Metrics();
@@ -141,7 +148,7 @@ export async function openServices(
       : undefined;
   const approvals = new ApprovalDesk({ config, store, slack, log, now, operations });
   approvals.start();
-  const deps: Omit<Deps, 'bulk'> = {
+  const deps: Omit<Services, 'bulk' | 'close'> = {
     config,
     log,
     sandbox: sendblue.sandbox,

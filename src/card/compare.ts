@@ -1,5 +1,4 @@
-import type { ProfileState } from '../sendblue/schemas.js';
-import type { CardSnapshot, KnownCard } from '../store/types.js';
+import type { CardSnapshot, KnownCard, ProfileState } from './records.js';
 
 /** What Sendblue shows for a number, as a card snapshot (it never reports the photo: ours is kept). */
 export function shownCard(state: ProfileState, known: Pick<KnownCard, 'photoUrl'>): CardSnapshot | null {

@@ -1,3 +1,4 @@
+import { sameCard } from './compare.js';
 import {
   type CardSnapshot,
   type ChangeEntry,
@@ -5,8 +6,7 @@ import {
   type ObservationSource,
   type ObservedCard,
   OUTSIDE_ACTOR,
-} from '../store/types.js';
-import { sameCard } from './compare.js';
+} from './records.js';
 
 /**
  * What the app can say of a number. "live" and "no card" are what Sendblue showed at the last

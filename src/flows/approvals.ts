@@ -1,9 +1,8 @@
 import type { Held } from '../changes/pipeline.js';
-import type { Deps } from '../deps.js';
 import type { Approval } from '../store/types.js';
 import { approvalNote, approvalRequestMessage, endedText, heldText } from '../views/approval.js';
 import { noteMessage } from '../views/messages.js';
-import type { Audience } from './ports.js';
+import type { Approvals, Audience, Deps } from './ports.js';
 
 type DeskDeps = Pick<Deps, 'config' | 'store' | 'slack' | 'log' | 'now' | 'operations'>;
 
@@ -22,7 +21,7 @@ export const requesterOf = (approval: Approval): Audience => ({
  * approvers (CONTACTCARD_APPROVAL_CHANNEL, or each admin's direct message); every request
  * message is updated in place when it is decided, superseded or expires.
  */
-export class ApprovalDesk {
+export class ApprovalDesk implements Approvals {
   #timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: DeskDeps) {}

@@ -1,6 +1,5 @@
 import { profileInputSchema } from '../card/rules.js';
 import type { ChangeRequest, ChangeResult } from '../changes/pipeline.js';
-import type { Deps } from '../deps.js';
 import type { Approval } from '../store/types.js';
 import { refusalMessage } from '../views/access-messages.js';
 import {
@@ -15,7 +14,7 @@ import type { Message } from '../views/messages.js';
 import { requesterOf } from './approvals.js';
 import { itemOf } from './bulk.js';
 import { changeAndPresent } from './card.js';
-import type { Audience } from './ports.js';
+import type { Audience, Deps } from './ports.js';
 
 type Decision = { state: 'approved' } | { state: 'rejected'; reason: string };
 

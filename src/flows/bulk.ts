@@ -1,25 +1,18 @@
 import { profileInputSchema } from '../card/rules.js';
 import { type ChangeResult, snapshotOf } from '../changes/pipeline.js';
 import { mapWithLimit } from '../concurrency.js';
-import type { Deps } from '../deps.js';
 import type { Approval, BulkJob, CardSnapshot } from '../store/types.js';
 import { refusalMessage, refusalText } from '../views/access-messages.js';
 import { type BulkItem, type BulkProgress, bulkNotice, bulkProgressMessage } from '../views/bulk.js';
 import { explainFailure } from '../views/explain.js';
 import { noteMessage } from '../views/messages.js';
 import { requesterOf } from './approvals.js';
-import type { Audience } from './ports.js';
+import type { Audience, BulkChanges, BulkSummary, Deps } from './ports.js';
 
 // Slack asks apps not to update a message more than about once a second; every 2 s is plenty.
 const updateEveryMs = 2_000;
 
 const requestKey = (job: number, number: string) => `bulk:${job}:${number}`;
-
-/** How a job ended: how many of its numbers got their card. */
-export interface BulkSummary {
-  total: number;
-  done: number;
-}
 
 /** A change's result in a word and a reason: one number of a job, or an approved change. */
 export function itemOf(result: ChangeResult): BulkItem {
@@ -53,7 +46,7 @@ export function itemOf(result: ChangeResult): BulkItem {
  * A job cut short by a restart is reported, not resumed: what did not run is "not applied", and
  * Retry runs it (with the failures) as a new job.
  */
-export class BulkJobs {
+export class BulkJobs implements BulkChanges {
   private readonly cancelled = new Set<number>();
 
   constructor(

@@ -2,7 +2,6 @@ import type { ModalView } from '@slack/types';
 import { sameCard, shownCard } from '../card/compare.js';
 import type { ProfileInput } from '../card/rules.js';
 import type { ChangeRequest, ChangeResult } from '../changes/pipeline.js';
-import type { Deps } from '../deps.js';
 import { formatPhone } from '../phone.js';
 import type { ProfileState } from '../sendblue/schemas.js';
 import { type CardPrefill, cardFormView, changedOutsideNotice, noticeView } from '../views/card-modal.js';
@@ -18,7 +17,7 @@ import type { ModalMetadata } from '../views/metadata.js';
 import { escapeMrkdwn } from '../views/text.js';
 import { convertLinkedPhoto } from './convert.js';
 import { type FreshestCard, remember } from './pictures.js';
-import type { Audience } from './ports.js';
+import type { Audience, Deps } from './ports.js';
 import { type Origin, presentChange, presentError, presentWaiting } from './present.js';
 
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));

@@ -1,7 +1,7 @@
 import type { ProfileInput } from '../card/rules.js';
-import type { Deps } from '../deps.js';
 import { LARGE_FILE_BYTES, type PhotoVerdict } from '../photo/check.js';
 import { MAX_SIDE_PX, processPhoto } from '../photo/process.js';
+import type { Deps } from './ports.js';
 
 export type LinkedPhoto =
   | { ok: true; card: ProfileInput; photoHosted: boolean }

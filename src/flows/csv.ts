@@ -5,11 +5,10 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
 import { pictureOf } from '../card/picture.js';
-import type { Deps } from '../deps.js';
 import type { NumberRecord } from '../store/types.js';
 import { noteMessage } from '../views/messages.js';
 import { manageable } from './numbers.js';
-import type { Audience, Delivery } from './ports.js';
+import type { Audience, Delivery, Deps } from './ports.js';
 
 /** The columns of an export; an import reads the first five (any order). */
 export const exportColumns = [

@@ -1,11 +1,11 @@
 import { sameCard, shownCard } from '../card/compare.js';
 import { mapWithLimit } from '../concurrency.js';
-import type { Deps } from '../deps.js';
 import { SendblueApiError } from '../sendblue/errors.js';
 import type { ProfileState } from '../sendblue/schemas.js';
 import { type CardSnapshot, type KnownCard, OUTSIDE_ACTOR } from '../store/types.js';
 import { driftNotice } from '../views/messages.js';
 import { remember } from './pictures.js';
+import type { Deps } from './ports.js';
 
 // Gentle on one account's API: two reads at a time.
 const readConcurrency = 2;

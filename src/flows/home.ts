@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type CardStatus, pictureOf } from '../card/picture.js';
-import type { Deps } from '../deps.js';
 import { homePaging, homeView } from '../views/home.js';
 import { everyNumber, manageable } from './numbers.js';
+import type { Deps, Homes } from './ports.js';
 
 /** What a person last looked at in their Home tab: kept per instance, for paging and re-publishing. */
 interface HomeState {
@@ -35,7 +35,7 @@ interface Publishing {
  * open tab a publish a second at most, within Slack's rate limits (a `ratelimited` answer is
  * retried after its Retry-After by the Web API client).
  */
-export class HomeTabs {
+export class HomeTabs implements Homes {
   private readonly states = new Map<string, HomeState>();
   private readonly publishing = new Map<string, Publishing>();
   private sharedFleet: ReturnType<HomeTabs['fleetOf']> | undefined;

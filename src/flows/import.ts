@@ -1,7 +1,6 @@
 import { CsvError, parse } from 'csv-parse/sync';
 import type { CountryCode } from 'libphonenumber-js';
 import { type ProfileInput, profileInputSchema } from '../card/rules.js';
-import type { Deps } from '../deps.js';
 import { parsePhone } from '../phone.js';
 import { downloadSlackFile, type SlackFile } from '../slack/files.js';
 import { refusalText } from '../views/access-messages.js';
@@ -12,6 +11,7 @@ import {
   problemsOverflowPreview,
 } from '../views/bulk.js';
 import { sendCsvPrivately, unescapeSpreadsheet } from './csv.js';
+import type { Deps } from './ports.js';
 
 export interface ImportRow {
   /** The line of the file the row ends on (the header is line 1). */

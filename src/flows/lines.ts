@@ -1,5 +1,6 @@
 import type { Log } from '../logger.js';
 import type { SendblueClient } from '../sendblue/client.js';
+import type { Lines } from './ports.js';
 
 const refreshEveryMs = 5 * 60_000;
 
@@ -8,7 +9,7 @@ const refreshEveryMs = 5 * 60_000;
  * Slack acknowledgement ever waits on it. `numbers()` is undefined while the list is unknown
  * (endpoint missing, failing, or empty): callers then accept typed numbers.
  */
-export class LinesDirectory {
+export class LinesDirectory implements Lines {
   private known: string[] | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly changeListeners: Array<() => void> = [];

@@ -1,9 +1,8 @@
 import type { ProfileInput } from '../card/rules.js';
-import type { Deps } from '../deps.js';
 import type { ChangeEntry } from '../store/types.js';
 import type { Message } from '../views/blocks.js';
 import { remember } from './pictures.js';
-import type { Audience, Delivery } from './ports.js';
+import type { Audience, Delivery, Deps, LiveWatch } from './ports.js';
 
 /** After a set: first within 10 s, then backing off, for up to two minutes in all. */
 export const defaultLiveDelaysMs: readonly number[] = [10_000, 20_000, 30_000, 60_000];
@@ -14,7 +13,7 @@ export const defaultLiveDelaysMs: readonly number[] = [10_000, 20_000, 30_000, 6
  * in place), the audit entry records when, and open Home tabs are refreshed. If it never does, the
  * announcement says Sendblue does not show it yet.
  */
-export class LiveChecks {
+export class LiveChecks implements LiveWatch {
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(

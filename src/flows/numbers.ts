@@ -1,5 +1,4 @@
 import { mapWithLimit } from '../concurrency.js';
-import type { Deps } from '../deps.js';
 import { RESTORABLE_CHANGES } from '../photo/hosting.js';
 import {
   historyMessage,
@@ -11,7 +10,7 @@ import { explainFailure } from '../views/explain.js';
 import type { Message } from '../views/messages.js';
 import { changeAndPresent } from './card.js';
 import { remember } from './pictures.js';
-import type { Audience } from './ports.js';
+import type { Audience, Deps } from './ports.js';
 
 // Enough to make a list of twenty feel quick without hammering one account's API.
 const readConcurrency = 4;

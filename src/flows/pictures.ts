@@ -1,7 +1,7 @@
 import { pictureOf } from '../card/picture.js';
-import type { Deps } from '../deps.js';
 import type { ProfileState } from '../sendblue/schemas.js';
 import type { CardSnapshot, ObservationSource, SeenCard } from '../store/types.js';
+import type { Deps } from './ports.js';
 
 /** What Sendblue's state shows, as an observation's card. */
 export const seenCardOf = (state: ProfileState): SeenCard | null =>

@@ -1,5 +1,19 @@
+import type { Logger } from '@slack/logger';
 import type { HomeView, ModalView } from '@slack/types';
+import type { Access } from '../access/access.js';
+import type { CardStatus } from '../card/picture.js';
+import type { ProfileInput } from '../card/rules.js';
+import type { ChangePipeline, Held } from '../changes/pipeline.js';
+import type { Config } from '../config.js';
+import type { InFlight } from '../operations.js';
+import type { PhotoHost } from '../photo/hosting.js';
+import type { PhotoChecker } from '../photo/index.js';
+import type { SendblueClient } from '../sendblue/client.js';
+import type { Approval, BulkJob, CardSnapshot, ChangeEntry, Store } from '../store/types.js';
 import type { Message } from '../views/blocks.js';
+
+// The ports the use cases are handed, declared here below them so that nothing a flow imports
+// imports the flows back (the flow classes implement the ports of one another; services.ts wires them).
 
 /** Who acted and where: the conversation to answer in, and the interaction's response_url if any. */
 export interface Audience {
@@ -73,4 +87,104 @@ export interface SlackOutbox {
   /** A message or view as it must leave the app (an ack's body): labelled in sandbox mode. */
   labelled(message: Message): Message;
   labelledView(view: ModalView): ModalView;
+}
+
+/** The account's numbers (LinesDirectory), refreshed in the background. */
+export interface Lines {
+  /** Undefined while the list is unknown (endpoint missing, failing, or empty): typed numbers are accepted. */
+  numbers(): string[] | undefined;
+  mayHave(number: string): boolean;
+}
+
+/** The Home tabs people have open (HomeTabs). */
+export interface Homes {
+  /** `looked`: the person opened or paged the tab (a re-publish after a change is not a look). */
+  publish(
+    userId: string,
+    change?: { page?: number; filter?: CardStatus | 'all' },
+    looked?: boolean,
+  ): Promise<void>;
+  /** After a change: every Home tab opened recently that shows the number again. */
+  changed(number: string): Promise<void>;
+  /** After many numbers were read at once (the sync): every Home tab opened recently, once. */
+  refreshOpen(): Promise<void>;
+}
+
+/** After a set, the reads that turn "submitted" into "live" (LiveChecks). */
+export interface LiveWatch {
+  watch(request: {
+    entry: ChangeEntry;
+    card: ProfileInput;
+    audience: Audience;
+    delivered: Delivery;
+    announcement: (confirmation: 'live' | 'not yet') => Message;
+  }): void;
+}
+
+/** Four-eyes approval (ApprovalDesk): held changes told to their requesters and posted to the approvers. */
+export interface Approvals {
+  ask(held: Held, requester: Audience, options?: { replaceOriginal?: boolean }): Promise<void>;
+  /** Replaces every request message of `approval` with its current state and, once decided, the outcome. */
+  show(approval: Approval, outcome?: string): Promise<void>;
+  ended(approval: Approval): Promise<void>;
+  expireDue(): Promise<number>;
+}
+
+/** How a bulk job ended: how many of its numbers got their card. */
+export interface BulkSummary {
+  total: number;
+  done: number;
+}
+
+/** Bulk changes (BulkJobs): one card for many numbers, or an import's card for each. */
+export interface BulkChanges {
+  start(request: {
+    actorId: string;
+    audience: Audience;
+    numbers: readonly string[];
+    card: CardSnapshot;
+    cards?: Record<string, CardSnapshot> | null;
+  }): Promise<void>;
+  prepare(request: {
+    actorId: string;
+    channel: string;
+    cards: Record<string, CardSnapshot>;
+  }): Promise<BulkJob>;
+  startPrepared(jobId: number, userId: string, audience: Audience): Promise<boolean>;
+  runApproved(approval: Approval): Promise<BulkSummary | undefined>;
+  cancel(jobId: number, userId: string): Promise<boolean>;
+  unfinished(job: BulkJob): Promise<string[]>;
+}
+
+/**
+ * Everything the flows and listeners use, built once by `openServices` (or a test) and handed
+ * to `createApp`. Nothing here is a Bolt type: Slack is reached through `slack`.
+ */
+export interface Deps {
+  config: Config;
+  /** Bolt's logger interface, so the receiver logs through the same one. */
+  log: Logger;
+  /** True when Sendblue is the built-in simulator; only the Slack outbox labels output with it. */
+  sandbox: boolean;
+  sendblue: SendblueClient;
+  store: Store;
+  lines: Lines;
+  /** Checks photo links before Sendblue downloads them (SSRF-safe, cached). */
+  photos: PhotoChecker;
+  /** Processed photos the app serves itself; undefined without CONTACTCARD_PUBLIC_URL (no uploads). */
+  photoHost: PhotoHost | undefined;
+  /** Who may do what: the one authorization step. */
+  access: Access;
+  /** The one way a number's history is written. */
+  changes: ChangePipeline;
+  slack: SlackOutbox;
+  homes: Homes;
+  live: LiveWatch;
+  approvals: Approvals;
+  bulk: BulkChanges;
+  /** Work that continues after an ack, so a shutdown can wait for it. */
+  operations: InFlight;
+  now: () => Date;
+  /** For /healthz: whether the app can serve requests that need the store. */
+  health: () => Promise<{ ok: true } | { ok: false; problem: string }>;
 }

@@ -1,5 +1,4 @@
 import type { ChangeRequest, ChangeResult } from '../changes/pipeline.js';
-import type { Deps } from '../deps.js';
 import { formatPhone } from '../phone.js';
 import type { ChangeEntry } from '../store/types.js';
 import { assignmentMessage, refusalMessage, refusalText } from '../views/access-messages.js';
@@ -18,7 +17,7 @@ import {
 } from '../views/messages.js';
 import type { ModalMetadata } from '../views/metadata.js';
 import { escapeMrkdwn } from '../views/text.js';
-import type { Audience, Delivery } from './ports.js';
+import type { Audience, Delivery, Deps } from './ports.js';
 
 /** Where a change was asked for, so that its outcome reaches the same place. */
 export interface Origin {

@@ -1,10 +1,9 @@
 import type { ModalView } from '@slack/types';
-import type { Deps } from '../deps.js';
 import { processPhoto } from '../photo/process.js';
 import { refilledView } from '../views/card-modal.js';
 import type { ModalMetadata } from '../views/metadata.js';
 import { escapeMrkdwn } from '../views/text.js';
-import type { SlackProfile } from './ports.js';
+import type { Deps, SlackProfile } from './ports.js';
 
 /** First and last name from a profile: its own fields, else the real name split at the first space. */
 export function namesOf(profile: Pick<SlackProfile, 'firstName' | 'lastName' | 'realName'>): {

@@ -1,7 +1,7 @@
 import { mapWithLimit } from '../concurrency.js';
-import type { Deps } from '../deps.js';
 import { SendblueApiError } from '../sendblue/errors.js';
 import { remember } from './pictures.js';
+import type { Deps } from './ports.js';
 
 /** How one round went: lines read, lines still not read, and why it stopped early (if it did). */
 export interface SyncRound {

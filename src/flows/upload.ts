@@ -1,11 +1,10 @@
 import type { ProfileInput } from '../card/rules.js';
-import type { Deps } from '../deps.js';
 import type { Hosted } from '../photo/hosting.js';
 import { processPhoto } from '../photo/process.js';
 import { downloadReasons, downloadSlackFile, type SlackFile, slackFileSchema } from '../slack/files.js';
 import type { ModalMetadata } from '../views/metadata.js';
 import { applyCard } from './card.js';
-import type { Audience } from './ports.js';
+import type { Audience, Deps } from './ports.js';
 import { presentChange } from './present.js';
 
 /**

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { profileInputSchema } from '../card/rules.js';
 import type { ChangeResult } from '../changes/pipeline.js';
-import type { Deps } from '../deps.js';
 import { parsePhone } from '../phone.js';
 import { refusalMessage, refusalText } from '../views/access-messages.js';
 import { explainFailure } from '../views/explain.js';
 import { failureReason, stepError, stepTexts } from '../views/workflow-steps.js';
 import { setCard } from './card.js';
 import { freshestCard, remember } from './pictures.js';
+import type { Deps } from './ports.js';
 import type { Origin } from './present.js';
 import { hostedProfileImage, namesOf } from './profile.js';
 

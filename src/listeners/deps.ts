@@ -1,7 +1,6 @@
 import type { ViewResponseAction } from '@slack/bolt';
 import type { ModalView } from '@slack/types';
-import type { Deps } from '../deps.js';
-import type { Audience, Opened } from '../flows/ports.js';
+import type { Audience, Deps, Opened } from '../flows/ports.js';
 import { refusalText } from '../views/access-messages.js';
 import { jobHeldNotice } from '../views/approval.js';
 import { noticeView } from '../views/card-modal.js';

@@ -1,5 +1,5 @@
 import type { App } from '@slack/bolt';
-import type { Deps } from '../deps.js';
+import type { Deps } from '../flows/ports.js';
 import * as approvalButtons from './actions/approval-buttons.js';
 import * as bulkButtons from './actions/bulk-buttons.js';
 import * as cardButtons from './actions/card-buttons.js';

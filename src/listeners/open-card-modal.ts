@@ -1,8 +1,7 @@
 import type { CardDraft } from '../card/rules.js';
-import type { Deps } from '../deps.js';
 import { checkCardForm, loadCardForm } from '../flows/card.js';
 import { freshestCard } from '../flows/pictures.js';
-import type { Audience } from '../flows/ports.js';
+import type { Audience, Deps } from '../flows/ports.js';
 import { cardFormView, knownCardNotice, loadingView } from '../views/card-modal.js';
 import type { ModalMetadata } from '../views/metadata.js';
 import { afterAck, openModalOrSay } from './deps.js';

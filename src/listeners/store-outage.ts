@@ -1,5 +1,5 @@
 import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
-import type { Deps } from '../deps.js';
+import type { Deps } from '../flows/ports.js';
 import { StoreUnavailableError } from '../store/types.js';
 import { noticeView } from '../views/card-modal.js';
 import { explainFailure } from '../views/explain.js';

@@ -1,15 +1,10 @@
 import { z } from 'zod';
+import type { ProfileState } from '../card/records.js';
 import { E164_PATTERN } from '../card/rules.js';
 
 // The card's rules live with the other card rules; the client validates with the same schema as the modal.
+export type { ProfileState } from '../card/records.js';
 export { E164_PATTERN, e164Schema, type ProfileInput, profileInputSchema } from '../card/rules.js';
-
-export type ProfileState = {
-  hasProfile: boolean;
-  firstName: string | null;
-  lastName: string | null;
-  displayName: string | null;
-} & Record<string, unknown>;
 
 // Loose so fields Sendblue adds later (sharingEnabled, hasPhoto, ...) reach callers instead of being stripped.
 const profileDataSchema = z.looseObject({

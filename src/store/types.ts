@@ -1,44 +1,30 @@
 import type { CardStatus } from '../card/picture.js';
+import type {
+  CardSnapshot,
+  ChangeAction,
+  ChangeEntry,
+  KnownCard,
+  ObservationSource,
+  ObservedCard,
+  SeenCard,
+} from '../card/records.js';
+
+// The records of a number's card and history are the domain's; re-exported for the store's callers.
+export {
+  type CardSnapshot,
+  type ChangeAction,
+  type ChangeEntry,
+  type ChangeOutcome,
+  type KnownCard,
+  type ObservationSource,
+  type ObservedCard,
+  OUTSIDE_ACTOR,
+  observationSources,
+  type SeenCard,
+} from '../card/records.js';
 
 // Async throughout so that a PostgreSQL implementation, shared by several replicas, can replace the
 // SQLite one without touching callers.
-
-/** The actor recorded for a change made outside contactcard (Sendblue's dashboard, a script). */
-export const OUTSIDE_ACTOR = 'outside-contactcard';
-
-export interface CardSnapshot {
-  firstName: string | null;
-  lastName: string | null;
-  displayName: string | null;
-  photoUrl: string | null;
-}
-
-export type ChangeAction = 'set' | 'delete' | 'assign' | 'unassign';
-export type ChangeOutcome = 'pending' | 'ok' | 'failed' | 'unknown';
-
-export interface ChangeEntry {
-  id: number;
-  action: ChangeAction;
-  number: string;
-  actorId: string;
-  startedAt: Date;
-  finishedAt: Date | null;
-  durationMs: number | null;
-  outcome: ChangeOutcome;
-  /** Sendblue's HTTP status when the change failed. */
-  status: number | null;
-  message: string | null;
-  before: CardSnapshot | null;
-  after: CardSnapshot | null;
-  /** The assignee's user id, for assign and unassign. */
-  subject: string | null;
-  /** Identifies one submission, so that a retried or double-clicked one is recorded once. */
-  requestKey: string | null;
-  /** The app instance (replica) that recorded the change, so that only its death makes it unknown. */
-  instanceId: string | null;
-  /** When Sendblue was seen showing the card this change set ("live"); null until then. */
-  confirmedAt: Date | null;
-}
 
 export interface NewChange {
   action: ChangeAction;
@@ -73,31 +59,6 @@ export interface Assignment {
   userId: string;
   assignedBy: string;
   assignedAt: Date;
-}
-
-export interface KnownCard extends CardSnapshot {
-  number: string;
-  updatedAt: Date;
-  updatedBy: string;
-}
-
-/** How a card was seen at Sendblue: which read saw it. */
-export const observationSources = ['editor', 'show', 'list', 'live', 'drift', 'sync'] as const;
-export type ObservationSource = (typeof observationSources)[number];
-
-/** A card as Sendblue's state shows it: names only, since Sendblue never reports the photo. */
-export type SeenCard = Pick<CardSnapshot, 'firstName' | 'lastName' | 'displayName'>;
-
-/**
- * The last card seen at Sendblue for a number, beside the last one contactcard applied (KnownCard):
- * what customers see, which may have been set anywhere.
- */
-export interface ObservedCard {
-  number: string;
-  /** null: Sendblue showed no card. */
-  card: SeenCard | null;
-  seenAt: Date;
-  source: ObservationSource;
 }
 
 /** What the store knows of one number, as a page of the fleet reads it. */

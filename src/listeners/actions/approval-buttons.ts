@@ -1,6 +1,6 @@
 import type { BlockAction, ButtonAction } from '@slack/bolt';
-import type { Deps } from '../../deps.js';
 import { approveRequest } from '../../flows/approve.js';
+import type { Deps } from '../../flows/ports.js';
 import { refusalMessage } from '../../views/access-messages.js';
 import { alreadyDecidedText, approvalNote, rejectModalView } from '../../views/approval.js';
 import { ids } from '../../views/ids.js';

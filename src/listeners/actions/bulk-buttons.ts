@@ -1,7 +1,7 @@
 import type { BlockAction, ButtonAction } from '@slack/bolt';
-import type { Deps } from '../../deps.js';
 import { sendExport } from '../../flows/csv.js';
 import { manageable } from '../../flows/numbers.js';
+import type { Deps } from '../../flows/ports.js';
 import { bulkModalView, importModalView } from '../../views/bulk.js';
 import { ids } from '../../views/ids.js';
 import { noteMessage } from '../../views/messages.js';

@@ -1,8 +1,8 @@
 import type { BlockAction, ButtonAction, SlackActionMiddlewareArgs, StaticSelectAction } from '@slack/bolt';
 import { statuses } from '../../card/picture.js';
 import { appNumberSchema } from '../../card/rules.js';
-import type { Deps } from '../../deps.js';
 import { numberHistory } from '../../flows/numbers.js';
+import type { Deps } from '../../flows/ports.js';
 import { refusalMessage } from '../../views/access-messages.js';
 import { ids } from '../../views/ids.js';
 import { afterAck, audienceOf, wholeNumberIn } from '../deps.js';

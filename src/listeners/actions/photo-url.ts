@@ -1,6 +1,6 @@
 import type { BasicElementAction, BlockAction } from '@slack/bolt';
-import type { Deps } from '../../deps.js';
 import { needsConverting } from '../../flows/convert.js';
+import type { Deps } from '../../flows/ports.js';
 import type { PhotoVerdict } from '../../photo/index.js';
 import { type PhotoFeedback, withPhotoFeedback } from '../../views/card-modal.js';
 import { ids } from '../../views/ids.js';

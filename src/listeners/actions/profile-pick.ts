@@ -1,5 +1,5 @@
 import type { BlockAction, UsersSelectAction } from '@slack/bolt';
-import type { Deps } from '../../deps.js';
+import type { Deps } from '../../flows/ports.js';
 import { fillFromProfile } from '../../flows/profile.js';
 import { ids } from '../../views/ids.js';
 import { decodeMetadata } from '../../views/metadata.js';

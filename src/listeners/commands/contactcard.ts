@@ -1,12 +1,11 @@
 import type { RespondArguments, SlashCommand } from '@slack/bolt';
 import type { Verb } from '../../access/access.js';
 import { parseCommand } from '../../command.js';
-import type { Deps } from '../../deps.js';
 import { pendingFor } from '../../flows/approve.js';
 import { describeCard } from '../../flows/card.js';
 import { sendExport } from '../../flows/csv.js';
 import { changeAssignment, listNumbers, manageable, numberHistory } from '../../flows/numbers.js';
-import type { Audience } from '../../flows/ports.js';
+import type { Audience, Deps } from '../../flows/ports.js';
 import { formatPhone } from '../../phone.js';
 import { refusalMessage } from '../../views/access-messages.js';
 import { bulkModalView, importModalView } from '../../views/bulk.js';

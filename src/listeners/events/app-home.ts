@@ -1,4 +1,4 @@
-import type { Deps } from '../../deps.js';
+import type { Deps } from '../../flows/ports.js';
 import type { ListenerTable } from '../table.js';
 
 /** Opening the app's Home tab publishes it (from the store: no Sendblue call on any open). */

@@ -1,6 +1,6 @@
 import type { ViewResponseAction, ViewSubmitAction } from '@slack/bolt';
-import type { Deps } from '../../deps.js';
 import { applyCard } from '../../flows/card.js';
+import type { Deps } from '../../flows/ports.js';
 import { readSubmission, type ViewStateValues } from '../../flows/submission.js';
 import { applyUpload } from '../../flows/upload.js';
 import { refusalText } from '../../views/access-messages.js';

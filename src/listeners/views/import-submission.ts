@@ -1,7 +1,7 @@
 import type { ViewResponseAction, ViewSubmitAction } from '@slack/bolt';
 import { z } from 'zod';
-import type { Deps } from '../../deps.js';
 import { previewImport } from '../../flows/import.js';
+import type { Deps } from '../../flows/ports.js';
 import { slackFileSchema } from '../../slack/files.js';
 import { noticeView } from '../../views/card-modal.js';
 import { ids } from '../../views/ids.js';

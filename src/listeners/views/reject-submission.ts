@@ -1,7 +1,7 @@
 import type { ViewSubmitAction } from '@slack/bolt';
 import { z } from 'zod';
-import type { Deps } from '../../deps.js';
 import { rejectRequest } from '../../flows/approve.js';
+import type { Deps } from '../../flows/ports.js';
 import { REJECT_REASON_MAX } from '../../views/approval.js';
 import { ids } from '../../views/ids.js';
 import { afterAck } from '../deps.js';
