@@ -103,15 +103,72 @@ function shortestWayRound(graph: Map<string, string[]>, component: Set<string>):
   return undefined;
 }
 
+/**
+ * The layers of src/, each a folder (or a file), and the layers it may import besides its own. A
+ * file belongs to the layer of the longest folder that holds it; the layers form no circle, so
+ * neither can their files. ARCHITECTURE.md says what each one owns.
+ */
+export type Layers = Record<string, readonly string[]>;
+
+export const layers: Layers = {
+  // The entry point: configuration, the process, and the wiring.
+  'index.ts': ['wiring', 'runtime'],
+  // Assembles everything: the only place that knows every concrete class.
+  wiring: ['slack', 'slack/views', 'use-cases', 'domain', 'adapters', 'runtime'],
+  // Slack-facing: listeners, the receiver's guards, the outbox, the command parser.
+  slack: ['slack/views', 'use-cases', 'domain', 'adapters', 'runtime'],
+  // Block Kit builders and every sentence for people: plain functions of records, used by the use cases to present.
+  'slack/views': ['domain', 'adapters/store/types.ts', 'adapters/sendblue/errors.ts', 'runtime'],
+  // The flows and the one change pipeline: they reach Slack only through their ports (use-cases/flows/ports.ts).
+  'use-cases': ['slack/views', 'domain', 'adapters', 'runtime'],
+  // Sendblue, the photo fetching and hosting, Slack's file host, the SQLite and PostgreSQL stores.
+  adapters: ['domain', 'runtime'],
+  // Configuration, logging, metrics, the instance lease, process errors, concurrency, intervals.
+  runtime: ['domain'],
+  // The card, phone numbers and access rules: plain logic that imports no other layer.
+  domain: [],
+};
+
+/** The layer (or the narrower allowed entry) a path falls in: the longest key that is it or a folder holding it. */
+function layerOf(path: string, keys: readonly string[]): string | undefined {
+  return keys
+    .filter((key) => path === key || path.startsWith(`${key}/`))
+    .sort((a, b) => b.length - a.length)[0];
+}
+
+/** Every import that crosses into a layer its layer may not import, and every file outside any layer. */
+export function layerProblems(graph: Map<string, string[]>, rules: Layers = layers): string[] {
+  const names = Object.keys(rules);
+  const problems: string[] = [];
+  for (const [file, targets] of graph) {
+    const from = layerOf(file, names);
+    if (from === undefined) {
+      problems.push(`${file} is in no layer (add its folder to the layers in scripts/import-check.ts)`);
+      continue;
+    }
+    const allowed = rules[from] ?? [];
+    for (const target of targets) {
+      const to = layerOf(target, names);
+      if (to === from || layerOf(target, allowed) !== undefined) continue;
+      problems.push(
+        `${file} imports ${target}: ${from} may import ${allowed.join(', ') || 'no other layer'}`,
+      );
+    }
+  }
+  return problems;
+}
+
 /** The problems found under `root`, one line each; empty when there are none. */
-export function importProblems(root: string): string[] {
-  return importCircles(importGraph(root)).map((circle) => `import circle: ${circle.join(' → ')}`);
+export function importProblems(root: string, rules?: Layers): string[] {
+  const graph = importGraph(root);
+  const circles = importCircles(graph).map((circle) => `import circle: ${circle.join(' → ')}`);
+  return rules === undefined ? circles : [...circles, ...layerProblems(graph, rules)];
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const root = process.argv[2] ?? 'src';
-  const problems = importProblems(root);
+  const problems = importProblems(root, layers);
   for (const problem of problems) console.error(problem);
   if (problems.length > 0) process.exit(1);
-  console.log(`${root}: no import circles`);
+  console.log(`${root}: no import circles, every import within the layer rules`);
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type ChangeEntry, OUTSIDE_ACTOR } from '../src/store/types.js';
-import { ids } from '../src/views/ids.js';
+import { type ChangeEntry, OUTSIDE_ACTOR } from '../src/adapters/store/types.js';
+import { ids } from '../src/slack/views/ids.js';
 import { faults } from './fakes/fake-sendblue.js';
 import { appHomeOpened, buttonClick, sampleCard, sampleNumber } from './helpers/payloads.js';
 import { signedHeaders } from './helpers/slack-signing.js';

@@ -2,10 +2,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { importProblems } from '../scripts/import-check.js';
+import { importProblems, layers } from '../scripts/import-check.js';
 
 // The import check over small fixture trees: a circle is found however it is closed (a type-only
-// import, a re-export, a dynamic import), and a tree without one passes.
+// import, a re-export, a dynamic import), an import against the layer rules is named, and a tree
+// that keeps both passes.
 
 let root: string | undefined;
 afterEach(() => {
@@ -49,5 +50,31 @@ describe('the import check', () => {
       'c.ts': "export const c = async () => (await import('./b.js')).b;\n",
     });
     expect(importProblems(dir)).toEqual(['import circle: a.ts → c.ts → b.ts → a.ts']);
+  });
+
+  it('names an import from a lower layer up into a higher one, and a file in no layer', () => {
+    const dir = tree({
+      'domain/card.ts': "import type { Store } from '../adapters/store/types.js';\n",
+      'adapters/store/types.ts': 'export interface Store {}\n',
+      'helpers.ts': 'export const loose = 1;\n',
+    });
+    expect(importProblems(dir, layers)).toEqual([
+      'domain/card.ts imports adapters/store/types.ts: domain may import no other layer',
+      'helpers.ts is in no layer (add its folder to the layers in scripts/import-check.ts)',
+    ]);
+  });
+
+  it('holds a folder to the narrower rule it has inside its layer', () => {
+    const dir = tree({
+      'slack/views/home.ts': "import { open } from '../../adapters/store/open.js';\n",
+      'slack/views/ids.ts': "import type { Store } from '../../adapters/store/types.js';\n",
+      'slack/listeners/home.ts':
+        "import { home } from '../views/home.js';\nimport { open } from '../../adapters/store/open.js';\n",
+      'adapters/store/open.ts': "import type { Store } from './types.js';\nexport const open = 1;\n",
+      'adapters/store/types.ts': 'export interface Store {}\n',
+    });
+    expect(importProblems(dir, layers)).toEqual([
+      'slack/views/home.ts imports adapters/store/open.ts: slack/views may import domain, adapters/store/types.ts, adapters/sendblue/errors.ts, runtime',
+    ]);
   });
 });
