@@ -3,7 +3,7 @@
  * same-job baseline opens this very form, so that the two differ in the code around views.open, not
  * in the size of the view they send. Built by the runner (never loaded into the baselines).
  */
-import { cardFormView, knownCardNotice } from '../src/views/card-modal.js';
+import { cardFormView, knownCardNotice } from '../src/slack/views/card-modal.js';
 import { commandNumber, knownCard } from './protocol.js';
 
 export function appFormJson(): string {

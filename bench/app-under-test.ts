@@ -5,10 +5,10 @@
  * (as if set through the app before), with BENCH_HOME_NUMBERS=n a card for each of n Home tab numbers.
  */
 
-import { createApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
-import { createLogger } from '../src/logger.js';
-import { openServices } from '../src/services.js';
+import { loadConfig } from '../src/runtime/config.js';
+import { createLogger } from '../src/runtime/logger.js';
+import { createApp } from '../src/wiring/app.js';
+import { openServices } from '../src/wiring/services.js';
 import { commandNumber, homeNumbers, knownCard, serveAsks } from './protocol.js';
 
 const loaded = loadConfig(process.env);

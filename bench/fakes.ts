@@ -8,7 +8,7 @@
  * Home tab.
  */
 
-import { SANDBOX_LINES } from '../src/sendblue/simulator.js';
+import { SANDBOX_LINES } from '../src/adapters/sendblue/simulator.js';
 import { ANY_NUMBER, type FakeSendblue, faults, startFakeSendblue } from '../test/fakes/fake-sendblue.js';
 import { type SlackCall, startFakeSlack } from '../test/fakes/fake-slack.js';
 import {

@@ -7,9 +7,9 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { silentLog } from '../src/logger.js';
-import { type AddressPolicy, defaultAddressPolicy } from '../src/photo/address-policy.js';
-import { createPhotoChecker, type PhotoCheckerOptions } from '../src/photo/check.js';
+import { type AddressPolicy, defaultAddressPolicy } from '../src/adapters/photo/address-policy.js';
+import { createPhotoChecker, type PhotoCheckerOptions } from '../src/adapters/photo/check.js';
+import { silentLog } from '../src/runtime/logger.js';
 
 const count = Number(process.argv[2] ?? 200);
 const fixtures = new URL('../test/fixtures/photo/', import.meta.url);

@@ -1,12 +1,12 @@
 /**
- * Child process of the benchmark: the app's photo processing (src/photo/process.ts) against the
+ * Child process of the benchmark: the app's photo processing (src/adapters/photo/process.ts) against the
  * least code that does the same job (a bare sharp square resize to a JPEG) on the same
  * 12-megapixel phone photo, in ABBA rounds; then the process's peak memory while four uploads are
  * processed at once, against four bare resizes at once. Prints one JSON line.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import sharp from 'sharp';
-import { processPhoto } from '../src/photo/process.js';
+import { processPhoto } from '../src/adapters/photo/process.js';
 
 const rounds = Number(process.env.BENCH_PHOTO_ROUNDS ?? 8);
 

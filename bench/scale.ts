@@ -14,9 +14,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openSqliteStore } from '../src/store/sqlite.js';
-import { ids } from '../src/views/ids.js';
-import { encodeMetadata } from '../src/views/metadata.js';
+import { openSqliteStore } from '../src/adapters/store/sqlite.js';
+import { ids } from '../src/slack/views/ids.js';
+import { encodeMetadata } from '../src/slack/views/metadata.js';
 import { ANY_NUMBER, faults } from '../test/fakes/fake-sendblue.js';
 import type { SlackCall } from '../test/fakes/fake-slack.js';
 import { appHomeOpened, buttonClick, viewSubmission } from '../test/helpers/payloads.js';
@@ -25,7 +25,7 @@ import { median } from './stats.js';
 
 const count = Number(process.env.BENCH_SCALE_NUMBERS ?? 100);
 const latencyMs = 20;
-// The default CONTACTCARD_BULK_CONCURRENCY (src/config.ts).
+// The default CONTACTCARD_BULK_CONCURRENCY (src/runtime/config.ts).
 const concurrency = 4;
 // A few people with the Home tab open: each opens and pages it, then it stays open (re-published
 // while the import and the bulk change run, as Slack's limit allows).
@@ -34,7 +34,7 @@ const looksPerViewer = 4;
 const admin = viewers[0] as string;
 const channel = 'C0SCALE';
 // Last four digits from 1000 to 9999: the simulator behind the fake answers numbers ending 0400,
-// 0403, 0404, 0500 and 0503 with that status (src/sendblue/simulator.ts).
+// 0403, 0404, 0500 and 0503 with that status (src/adapters/sendblue/simulator.ts).
 const lines = Array.from(
   { length: count },
   (_, i) => `+1628${200 + Math.floor(i / 9_000)}${1_000 + (i % 9_000)}`,

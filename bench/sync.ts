@@ -13,7 +13,7 @@ import { percentile } from './stats.js';
 
 const count = Number(process.env.BENCH_SYNC_LINES ?? 1_000);
 const latencyMs = Number(process.env.BENCH_SYNC_LATENCY_MS ?? 50);
-// The default of CONTACTCARD_SYNC_CONCURRENCY (src/config.ts).
+// The default of CONTACTCARD_SYNC_CONCURRENCY (src/runtime/config.ts).
 const concurrency = Number(process.env.BENCH_SYNC_CONCURRENCY ?? 4);
 // Last four digits from 1000: the simulator behind the fake answers numbers ending 0400, 0503… with that status.
 const lines = Array.from({ length: count }, (_, i) => `+141555${String(61_000 + i)}`);

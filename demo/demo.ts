@@ -1,5 +1,5 @@
 import { pathToFileURL } from 'node:url';
-import { ids } from '../src/views/ids.js';
+import { ids } from '../src/slack/views/ids.js';
 import { buttonClick, formValues, modalOf, viewSubmission } from '../test/helpers/payloads.js';
 import { startTestApp } from '../test/helpers/test-app.js';
 import { renderBlocks, renderModal } from './render.js';

@@ -1,10 +1,10 @@
 import dotenv from 'dotenv';
-import { createApp } from './app.js';
-import { loadConfig } from './config.js';
-import { createLogger } from './logger.js';
-import { nativeModuleProblems } from './native-modules.js';
-import { handleProcessErrors } from './process-errors.js';
-import { openServices } from './services.js';
+import { loadConfig } from './runtime/config.js';
+import { createLogger } from './runtime/logger.js';
+import { nativeModuleProblems } from './runtime/native-modules.js';
+import { handleProcessErrors } from './runtime/process-errors.js';
+import { createApp } from './wiring/app.js';
+import { openServices } from './wiring/services.js';
 
 // Real environment variables win over .env (dotenv never overrides by default).
 dotenv.config({ quiet: true });

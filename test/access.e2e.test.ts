@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ids } from '../src/views/ids.js';
+import { ids } from '../src/slack/views/ids.js';
 import { faults, LINES } from './fakes/fake-sendblue.js';
 import { buttonClick, formValues, modalOf, viewSubmission } from './helpers/payloads.js';
 import { startTestApp, type TestApp, type TestAppOptions } from './helpers/test-app.js';

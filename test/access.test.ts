@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Access, cached, type LinesLookup, type OwnershipLookup } from '../src/access/access.js';
+import { Access, cached, type LinesLookup, type OwnershipLookup } from '../src/domain/access/access.js';
 
 function ownership(assignments: Record<string, string[]>): OwnershipLookup {
   return {

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Access } from '../src/access/access.js';
-import type { Approval, CardSnapshot } from '../src/store/types.js';
-import { approvalHistoryLine, approvalRequestMessage, pendingMessage } from '../src/views/approval.js';
-import { ids } from '../src/views/ids.js';
+import type { Approval, CardSnapshot } from '../src/adapters/store/types.js';
+import { Access } from '../src/domain/access/access.js';
+import { approvalHistoryLine, approvalRequestMessage, pendingMessage } from '../src/slack/views/approval.js';
+import { ids } from '../src/slack/views/ids.js';
 import { blockKitViolations } from './fakes/fake-slack.js';
 
 // The approval rules (who must wait, who may decide) and the request messages within Block Kit's limits.

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Approval } from '../src/store/types.js';
-import { ids } from '../src/views/ids.js';
+import type { Approval } from '../src/adapters/store/types.js';
+import { ids } from '../src/slack/views/ids.js';
 import {
   card,
   change,

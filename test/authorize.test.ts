@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Access, type LinesLookup, type OwnershipLookup, type Verb } from '../src/access/access.js';
-import { refusalText } from '../src/views/access-messages.js';
+import { Access, type LinesLookup, type OwnershipLookup, type Verb } from '../src/domain/access/access.js';
+import { refusalText } from '../src/slack/views/access-messages.js';
 
 // The authorization matrix exactly as the README's "Who may change what" section writes it.
 // One Access, in-memory ports: no Slack, no HTTP.

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ids } from '../src/views/ids.js';
-import { encodeMetadata } from '../src/views/metadata.js';
+import { ids } from '../src/slack/views/ids.js';
+import { encodeMetadata } from '../src/slack/views/metadata.js';
 import { faults } from './fakes/fake-sendblue.js';
 import { buttonClick } from './helpers/payloads.js';
 import { startTestApp, type TestApp } from './helpers/test-app.js';

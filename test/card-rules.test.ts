@@ -1,17 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { checkPhotoUrlRules } from '../src/adapters/photo/url-rules.js';
 import {
   cardDraftSchema,
   MAX_PHOTO_URL_LENGTH,
   NAME_MAX_LENGTH,
   profileInputSchema,
-} from '../src/card/rules.js';
-import { readSubmission, type ViewStateValues } from '../src/flows/submission.js';
-import { decodeRetryDraft } from '../src/listeners/actions/card-buttons.js';
-import { checkPhotoUrlRules } from '../src/photo/url-rules.js';
-import { ids } from '../src/views/ids.js';
-import { encodeRetry } from '../src/views/messages.js';
-import { decodeMetadata, encodeMetadata } from '../src/views/metadata.js';
+} from '../src/domain/card/rules.js';
+import { decodeRetryDraft } from '../src/slack/listeners/actions/card-buttons.js';
+import { ids } from '../src/slack/views/ids.js';
+import { encodeRetry } from '../src/slack/views/messages.js';
+import { decodeMetadata, encodeMetadata } from '../src/slack/views/metadata.js';
+import { readSubmission, type ViewStateValues } from '../src/use-cases/flows/submission.js';
 
 // One set of card rules: the modal's checks, the Sendblue client's schema, the photo checker and
 // the button and metadata parsers agree on every card, and say the same sentence for the same value.

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { type CountryCode, getExampleNumber } from 'libphonenumber-js/max';
 import examples from 'libphonenumber-js/mobile/examples';
 import { describe, expect, it } from 'vitest';
-import { parseCommand } from '../src/command.js';
+import { parseCommand } from '../src/slack/command.js';
 
 const e164 = /^\+[1-9]\d{6,14}$/;
 

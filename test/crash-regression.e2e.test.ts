@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, type MockInstance, vi } from 'vitest';
-import { ids } from '../src/views/ids.js';
+import { ids } from '../src/slack/views/ids.js';
 import { type FakeSlack, startFakeSlack } from './fakes/fake-slack.js';
 import { buttonClick, sampleNumber } from './helpers/payloads.js';
 import { signedHeaders } from './helpers/slack-signing.js';

@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportColumns, spreadsheetSafe, unescapeSpreadsheet } from '../src/flows/csv.js';
+import { exportColumns, spreadsheetSafe, unescapeSpreadsheet } from '../src/use-cases/flows/csv.js';
 import { startTestApp, type TestApp } from './helpers/test-app.js';
 
 // /contactcard export through the real app: a CSV of the caller's numbers, uploaded privately

@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OUTSIDE_ACTOR } from '../src/store/types.js';
-import { ids } from '../src/views/ids.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type ChangeEntry, OUTSIDE_ACTOR } from '../src/adapters/store/types.js';
+import { ids } from '../src/slack/views/ids.js';
 import { faults } from './fakes/fake-sendblue.js';
-import { buttonClick, sampleCard, sampleNumber } from './helpers/payloads.js';
-import { startTestApp, type TestApp } from './helpers/test-app.js';
+import { appHomeOpened, buttonClick, sampleCard, sampleNumber } from './helpers/payloads.js';
+import { signedHeaders } from './helpers/slack-signing.js';
+import { freePort, signingSecret, startTestApp, type TestApp } from './helpers/test-app.js';
 
 // Drift alerts through the real app: a card changed in the fake Sendblue behind the app's back is
 // found by a round, recorded and reported once, and both answers (Restore ours, Accept) work with
@@ -134,5 +135,100 @@ describe('a round over a fleet', () => {
     await big.services.drift.round();
     expect(reads().slice(0, unread.length).sort()).toEqual(unread.sort());
     expect(reads()).toHaveLength(40);
+  });
+});
+
+describe('what the drift check and Accept write goes through the change pipeline', () => {
+  let piped: TestApp;
+  let metricsUrl: string;
+  const mallory = { firstName: 'Mallory', lastName: 'Smith', displayName: null, photoUrl: 'https://x/y.jpg' };
+  beforeAll(async () => {
+    const port = await freePort();
+    metricsUrl = `http://127.0.0.1:${port}`;
+    piped = await startTestApp({
+      env: { CONTACTCARD_ADMINS: admin, CONTACTCARD_METRICS_PORT: String(port), HOST: '127.0.0.1' },
+    });
+    await piped.setThroughEditor(sampleNumber, sampleCard, admin);
+    // The admin's Home tab is open: a change to any number re-publishes it.
+    const body = JSON.stringify(appHomeOpened(admin));
+    await piped.postSigned(body, {
+      ...signedHeaders(signingSecret, body),
+      'content-type': 'application/json',
+    });
+    await piped.settle();
+  });
+  afterAll(() => piped.stop());
+
+  /** An earlier change to the number holds its turn (as one still running on another replica would) until `finish`. */
+  async function holdTurn(): Promise<{ entry: ChangeEntry; finish: () => Promise<void> }> {
+    const { store } = piped.services;
+    const entry = await store.beginChange({ action: 'assign', number: sampleNumber, actorId: admin });
+    let open = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const running = store.turns.run(entry, async () => {
+      await gate;
+      await store.completeChange(entry.id, { outcome: 'ok' });
+    });
+    return {
+      entry,
+      finish: async () => {
+        open();
+        await running;
+      },
+    };
+  }
+  const latest = async () => (await piped.services.store.history(sampleNumber, 1))[0];
+  const homePublishes = () =>
+    piped.slack.callsTo('views.publish').filter((call) => call.args.user_id === admin).length;
+  const changesCounted = async () => (await fetch(`${metricsUrl}/metrics`)).text();
+
+  it('an observed difference waits for the change to its number still running, then refreshes Home and counts', async () => {
+    piped.sendblue.profiles.set(sampleNumber, mallory);
+    const earlier = await holdTurn();
+    const homes = homePublishes();
+    const round = piped.services.drift.round();
+    await vi.waitFor(async () => expect(await latest()).toMatchObject({ actorId: OUTSIDE_ACTOR }));
+    expect(await latest()).toMatchObject({ outcome: 'pending' });
+    await earlier.finish();
+    expect(await round).toBe(1);
+    const observed = await latest();
+    expect(observed).toMatchObject({
+      actorId: OUTSIDE_ACTOR,
+      outcome: 'ok',
+      after: { firstName: 'Mallory' },
+    });
+    expect(observed?.id).toBeGreaterThan(earlier.entry.id);
+    // Ours stays the known card (Restore ours puts it back).
+    expect((await piped.services.store.lastKnownCard(sampleNumber))?.firstName).toBe('Jane');
+    await piped.settle();
+    expect(homePublishes()).toBeGreaterThan(homes);
+    expect(await changesCounted()).toContain('contactcard_changes_total{kind="observed",outcome="ok"} 1');
+  });
+
+  it('Accept waits for the number’s turn too, then refreshes Home and counts', async () => {
+    const earlier = await holdTurn();
+    const homes = homePublishes();
+    await piped.interact(
+      buttonClick(ids.actions.driftAccept, sampleNumber, {
+        responseUrl: piped.slack.responseUrl('accept'),
+        user: admin,
+      }),
+    );
+    // Recorded after the assignment that holds the turn, and waiting for it.
+    await vi.waitFor(async () =>
+      expect(await latest()).toMatchObject({ action: 'set', actorId: admin, outcome: 'pending' }),
+    );
+    expect((await piped.services.store.lastKnownCard(sampleNumber))?.firstName).toBe('Jane');
+    await earlier.finish();
+    await piped.settle();
+    expect(await latest()).toMatchObject({ outcome: 'ok', message: 'accepted the card shown in Sendblue' });
+    expect((await piped.services.store.lastKnownCard(sampleNumber))?.firstName).toBe('Mallory');
+    expect(text(piped.slack.responsePosts.filter((p) => p.path === '/response/accept'))).toContain(
+      'Accepted',
+    );
+    expect(homePublishes()).toBeGreaterThan(homes);
+    expect(await changesCounted()).toContain('contactcard_changes_total{kind="accepted",outcome="ok"} 1');
   });
 });

@@ -6,8 +6,8 @@ import {
   SendblueProtocolError,
   SendblueTimeoutError,
   SendblueValidationError,
-} from '../src/sendblue/errors.js';
-import { explainFailure } from '../src/views/explain.js';
+} from '../src/adapters/sendblue/errors.js';
+import { explainFailure } from '../src/slack/views/explain.js';
 
 const number = '+14155551234';
 

@@ -14,8 +14,8 @@ import {
   onTestFinished,
   vi,
 } from 'vitest';
-import { mapWithLimit } from '../src/concurrency.js';
-import { openSqliteStore } from '../src/store/sqlite.js';
+import { openSqliteStore } from '../src/adapters/store/sqlite.js';
+import { mapWithLimit } from '../src/runtime/concurrency.js';
 import { ANY_NUMBER, faults, type RandomChoice, startFakeSendblue } from './fakes/fake-sendblue.js';
 import { rateLimited, startFakeSlack } from './fakes/fake-slack.js';
 import { formValues, sampleCard, sampleNumber, viewSubmission } from './helpers/payloads.js';

@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, type MockInstance, vi } from 'vitest';
-import { parseCommand } from '../src/command.js';
-import { ids } from '../src/views/ids.js';
+import { parseCommand } from '../src/slack/command.js';
+import { ids } from '../src/slack/views/ids.js';
 import { listenOnLoopback } from './helpers/http.js';
 import { formValues } from './helpers/payloads.js';
 import { signedHeaders, slackSignature } from './helpers/slack-signing.js';

@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ids } from '../src/views/ids.js';
-import { encodeMetadata } from '../src/views/metadata.js';
+import { ids } from '../src/slack/views/ids.js';
+import { encodeMetadata } from '../src/slack/views/metadata.js';
 import { faults } from './fakes/fake-sendblue.js';
 import { appHomeOpened, buttonClick, formValues, sampleCard, viewSubmission } from './helpers/payloads.js';
 import { signedHeaders } from './helpers/slack-signing.js';

@@ -2,10 +2,10 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { unescapeSpreadsheet } from '../src/flows/csv.js';
-import { readImport } from '../src/flows/import.js';
-import { ids } from '../src/views/ids.js';
-import { encodeMetadata } from '../src/views/metadata.js';
+import { ids } from '../src/slack/views/ids.js';
+import { encodeMetadata } from '../src/slack/views/metadata.js';
+import { unescapeSpreadsheet } from '../src/use-cases/flows/csv.js';
+import { readImport } from '../src/use-cases/flows/import.js';
 import { viewSubmission } from './helpers/payloads.js';
 import { startTestApp, type TestApp } from './helpers/test-app.js';
 

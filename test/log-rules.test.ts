@@ -1,7 +1,7 @@
 import { LogLevel } from '@slack/logger';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../src/logger.js';
+import { createLogger } from '../src/runtime/logger.js';
 import { libraryLogger, withoutContents } from '../src/slack/log-rules.js';
 import { LogAudit } from './helpers/log-audit.js';
 import { formValues, sampleCard, viewSubmission } from './helpers/payloads.js';

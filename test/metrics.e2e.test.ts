@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeMetadata } from '../src/views/metadata.js';
+import { encodeMetadata } from '../src/slack/views/metadata.js';
 import { faults } from './fakes/fake-sendblue.js';
 import { formValues, sampleCard, sampleNumber, viewSubmission } from './helpers/payloads.js';
 import { freePort, startTestApp, type TestApp } from './helpers/test-app.js';

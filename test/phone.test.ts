@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { getCountries, getExampleNumber } from 'libphonenumber-js/max';
 import examples from 'libphonenumber-js/mobile/examples';
 import { describe, expect, it } from 'vitest';
-import { formatPhone, parsePastedNumbers, parsePhone } from '../src/phone.js';
+import { formatPhone, parsePastedNumbers, parsePhone } from '../src/domain/phone.js';
 
 describe('parsePhone', () => {
   it.each([

@@ -6,7 +6,7 @@ import {
   defaultAddressPolicy,
   isForbiddenAddress,
   parseAddress,
-} from '../src/photo/address-policy.js';
+} from '../src/adapters/photo/address-policy.js';
 
 // [address, expected range, expected canonical address (when it differs)]
 const refusedV4: Array<[string, string]> = [

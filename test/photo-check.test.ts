@@ -4,9 +4,13 @@
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { silentLog } from '../src/logger.js';
-import { type AddressPolicy, defaultAddressPolicy } from '../src/photo/address-policy.js';
-import { createPhotoChecker, type PhotoChecker, type PhotoCheckerOptions } from '../src/photo/check.js';
+import { type AddressPolicy, defaultAddressPolicy } from '../src/adapters/photo/address-policy.js';
+import {
+  createPhotoChecker,
+  type PhotoChecker,
+  type PhotoCheckerOptions,
+} from '../src/adapters/photo/check.js';
+import { silentLog } from '../src/runtime/logger.js';
 import {
   allowLoopbackPorts,
   app1,

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeMetadata } from '../src/views/metadata.js';
+import { encodeMetadata } from '../src/slack/views/metadata.js';
 import {
   allowLoopbackPorts,
   startTlsServer,

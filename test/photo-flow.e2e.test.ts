@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ids } from '../src/views/ids.js';
+import { ids } from '../src/slack/views/ids.js';
 import { unreachableImageMarker } from './fakes/fake-slack.js';
 import {
   allowLoopbackPorts,

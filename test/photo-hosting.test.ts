@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { silentLog } from '../src/logger.js';
-import { MAX_PHOTOS_PER_NUMBER, PhotoHost } from '../src/photo/hosting.js';
-import { openSqliteStore, type SqliteStore } from '../src/store/sqlite.js';
+import { MAX_PHOTOS_PER_NUMBER, PhotoHost } from '../src/adapters/photo/hosting.js';
+import { openSqliteStore, type SqliteStore } from '../src/adapters/store/sqlite.js';
+import { silentLog } from '../src/runtime/logger.js';
 
 // Retention and limits of hosted photos, over a real (in-memory) SQLite store and a clock we move.
 

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { MAX_SIDE_PX, processPhoto, reasons } from '../src/photo/process.js';
+import { MAX_SIDE_PX, processPhoto, reasons } from '../src/adapters/photo/process.js';
 import { animatedGif, edgeColours, phonePhoto, pixelBomb, solid } from './helpers/images.js';
 
 const ok = async (input: Buffer) => {

@@ -2,7 +2,7 @@
 // and every resolver answer is a loopback or private address that must be refused before connecting.
 import { Agent, request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type AddressPolicy, defaultAddressPolicy } from '../src/photo/address-policy.js';
+import { type AddressPolicy, defaultAddressPolicy } from '../src/adapters/photo/address-policy.js';
 import {
   createSafeFetcher,
   createVettingConnector,
@@ -10,7 +10,7 @@ import {
   formatSeconds,
   type Resolver,
   systemResolver,
-} from '../src/photo/safe-fetch.js';
+} from '../src/adapters/photo/safe-fetch.js';
 import {
   allowLoopbackPorts,
   canListen,

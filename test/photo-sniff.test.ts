@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { detectOtherKind, readImageHeader, sniffImage } from '../src/photo/image-sniff.js';
+import { detectOtherKind, readImageHeader, sniffImage } from '../src/adapters/photo/image-sniff.js';
 import { app1, fixture, jpegHeader, pngBytes, pngHeader } from './fixtures/photo/helpers.js';
 
 describe('sniffImage: real files made by ImageMagick (test/fixtures/photo)', () => {

@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ids } from '../src/views/ids.js';
-import { encodeMetadata } from '../src/views/metadata.js';
+import { ids } from '../src/slack/views/ids.js';
+import { encodeMetadata } from '../src/slack/views/metadata.js';
 import { listenOnLoopback } from './helpers/http.js';
 import { phonePhoto } from './helpers/images.js';
 import { formValues, sampleCard, sampleNumber, viewSubmission } from './helpers/payloads.js';

@@ -1,9 +1,9 @@
 import { isIP } from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_PHOTO_URL_LENGTH } from '../src/card/rules.js';
-import { isForbiddenAddress } from '../src/photo/address-policy.js';
-import { checkPhotoUrlRules, type UrlRuleCode } from '../src/photo/url-rules.js';
+import { isForbiddenAddress } from '../src/adapters/photo/address-policy.js';
+import { checkPhotoUrlRules, type UrlRuleCode } from '../src/adapters/photo/url-rules.js';
+import { MAX_PHOTO_URL_LENGTH } from '../src/domain/card/rules.js';
 
 function refusal(raw: string) {
   const result = checkPhotoUrlRules(raw);

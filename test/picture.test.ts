@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { type NumberFacts, pictureOf } from '../src/card/picture.js';
-import { type ChangeEntry, type KnownCard, type ObservedCard, OUTSIDE_ACTOR } from '../src/store/types.js';
+import {
+  type ChangeEntry,
+  type KnownCard,
+  type ObservedCard,
+  OUTSIDE_ACTOR,
+} from '../src/adapters/store/types.js';
+import { type NumberFacts, pictureOf } from '../src/domain/card/picture.js';
 
 // A number's picture from what the store knows: which card is the freshest, and its status.
 

@@ -1,18 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Access, type LinesLookup } from '../src/access/access.js';
-import type { ProfileInput } from '../src/card/rules.js';
-import { ChangePipeline, type ChangeRequest } from '../src/changes/pipeline.js';
-import { storeTurns } from '../src/changes/turns.js';
-import { loadConfig } from '../src/config.js';
-import { ApprovalDesk } from '../src/flows/approvals.js';
-import { changeAndPresent, type PresentingDeps } from '../src/flows/card.js';
-import { LiveChecks } from '../src/flows/live.js';
-import type { Audience, Delivery, SlackOutbox } from '../src/flows/ports.js';
-import { createLogger } from '../src/logger.js';
-import { InFlight } from '../src/operations.js';
-import type { PhotoVerdict } from '../src/photo/index.js';
-import { apiErrorFor } from '../src/sendblue/errors.js';
-import { openSqliteStore, type SqliteStore } from '../src/store/sqlite.js';
+import type { PhotoVerdict } from '../src/adapters/photo/index.js';
+import { apiErrorFor } from '../src/adapters/sendblue/errors.js';
+import { openSqliteStore, type SqliteStore } from '../src/adapters/store/sqlite.js';
+import { Access, type LinesLookup } from '../src/domain/access/access.js';
+import type { ProfileInput } from '../src/domain/card/rules.js';
+import { loadConfig } from '../src/runtime/config.js';
+import { createLogger } from '../src/runtime/logger.js';
+import { InFlight } from '../src/runtime/operations.js';
+import { ChangePipeline, type ChangeRequest } from '../src/use-cases/changes/pipeline.js';
+import { storeTurns } from '../src/use-cases/changes/turns.js';
+import { ApprovalDesk } from '../src/use-cases/flows/approvals.js';
+import { changeAndPresent, type PresentingDeps } from '../src/use-cases/flows/card.js';
+import { LiveChecks } from '../src/use-cases/flows/live.js';
+import type { Audience, Delivery, SlackOutbox } from '../src/use-cases/flows/ports.js';
 
 // The change pipeline and its presenter with in-memory ports: a SQLite store in memory, a Sendblue
 // stand-in that can be held or made to fail, and a Slack outbox that records what it was asked.

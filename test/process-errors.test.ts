@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
-import { decideOnProcessError, describeError, handleProcessErrors } from '../src/process-errors.js';
+import { decideOnProcessError, describeError, handleProcessErrors } from '../src/runtime/process-errors.js';
 
 describe('describeError', () => {
   it('is the name and message on one line', () => {

@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ids, refillable } from '../src/views/ids.js';
+import { ids, refillable } from '../src/slack/views/ids.js';
 import {
   allowLoopbackPorts,
   startTlsServer,

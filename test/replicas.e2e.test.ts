@@ -1,7 +1,7 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgresStore, type PostgresStore } from '../src/store/postgres.js';
-import { encodeMetadata } from '../src/views/metadata.js';
+import { openPostgresStore, type PostgresStore } from '../src/adapters/store/postgres.js';
+import { encodeMetadata } from '../src/slack/views/metadata.js';
 import { type FakeSendblue, faults, startFakeSendblue } from './fakes/fake-sendblue.js';
 import { type FakeSlack, startFakeSlack } from './fakes/fake-slack.js';
 import { formValues, sampleCard, viewSubmission } from './helpers/payloads.js';

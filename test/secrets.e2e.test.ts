@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { ids } from '../src/views/ids.js';
+import { ids } from '../src/slack/views/ids.js';
 import { faults, startFakeSendblue } from './fakes/fake-sendblue.js';
 import { startFakeSlack } from './fakes/fake-slack.js';
 import { buttonClick, formValues, sampleCard, sampleNumber, viewSubmission } from './helpers/payloads.js';

@@ -15,8 +15,8 @@ import {
   SendblueTimeoutError,
   SendblueValidationError,
   UnexpectedStatusError,
-} from '../src/sendblue/errors.js';
-import { explainFailure } from '../src/views/explain.js';
+} from '../src/adapters/sendblue/errors.js';
+import { explainFailure } from '../src/slack/views/explain.js';
 import { faults, startFakeSendblue } from './fakes/fake-sendblue.js';
 import { sendblueHarness } from './helpers/sendblue-harness.js';
 

@@ -7,13 +7,13 @@ import {
   SendblueAbortError,
   SendblueProtocolError,
   SendblueTimeoutError,
-} from '../src/sendblue/errors.js';
+} from '../src/adapters/sendblue/errors.js';
 import {
   SANDBOX_CREDENTIALS,
   SANDBOX_LINES,
   SANDBOX_RULES,
   startSendblueSimulator,
-} from '../src/sendblue/simulator.js';
+} from '../src/adapters/sendblue/simulator.js';
 import { ANY_NUMBER, faults, LINES } from './fakes/fake-sendblue.js';
 import { sendblueHarness } from './helpers/sendblue-harness.js';
 

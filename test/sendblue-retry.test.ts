@@ -5,7 +5,7 @@ import {
   DEFAULT_RETRY_POLICY,
   isRetryableStatus,
   parseRetryAfter,
-} from '../src/sendblue/retry.js';
+} from '../src/adapters/sendblue/retry.js';
 
 describe('backoffDelay', () => {
   it('uses the documented defaults', () => {

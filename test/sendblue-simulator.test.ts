@@ -4,7 +4,7 @@ import {
   SANDBOX_CREDENTIALS,
   SANDBOX_RULES,
   startSendblueSimulator,
-} from '../src/sendblue/simulator.js';
+} from '../src/adapters/sendblue/simulator.js';
 
 const NUMBER = '+14155551234';
 const auth = { 'sb-api-key-id': 'sandbox', 'sb-api-secret-key': 'sandbox' };

@@ -9,12 +9,11 @@ import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { pictureOf, statuses } from '../src/card/picture.js';
-import { migrate, migrations, schemaVersion } from '../src/store/migrations.js';
-import { openStore, storeKind } from '../src/store/open.js';
-import { openPostgresStore, PostgresStore, redactPassword } from '../src/store/postgres.js';
-import { migratePostgres, pgMigrations, pgSchemaVersion } from '../src/store/postgres-migrations.js';
-import { openSqliteStore, SqliteStore } from '../src/store/sqlite.js';
+import { migrate, migrations, schemaVersion } from '../src/adapters/store/migrations.js';
+import { openStore, storeKind } from '../src/adapters/store/open.js';
+import { openPostgresStore, PostgresStore, redactPassword } from '../src/adapters/store/postgres.js';
+import { migratePostgres, pgMigrations, pgSchemaVersion } from '../src/adapters/store/postgres-migrations.js';
+import { openSqliteStore, SqliteStore } from '../src/adapters/store/sqlite.js';
 import {
   type CardSnapshot,
   type ChangeEntry,
@@ -24,7 +23,8 @@ import {
   OUTSIDE_ACTOR,
   type Store,
   TooManyWaitingError,
-} from '../src/store/types.js';
+} from '../src/adapters/store/types.js';
+import { pictureOf, statuses } from '../src/domain/card/picture.js';
 import { postgresOrSkip } from './helpers/postgres.js';
 
 const server = await postgresOrSkip();

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, expect, it } from 'vitest';
-import { InstanceLease } from '../src/instance.js';
-import { silentLog } from '../src/logger.js';
-import { openSqliteStore } from '../src/store/sqlite.js';
+import { openSqliteStore } from '../src/adapters/store/sqlite.js';
+import { InstanceLease } from '../src/runtime/instance.js';
+import { silentLog } from '../src/runtime/logger.js';
 
 const child = fileURLToPath(new URL('./fixtures/store-crash-child.ts', import.meta.url));
 const tsxLoader = new URL('../node_modules/tsx/dist/esm/index.mjs', import.meta.url).href;

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { migrate, migrations, schemaVersion } from '../src/store/migrations.js';
-import { openSqliteStore } from '../src/store/sqlite.js';
+import { migrate, migrations, schemaVersion } from '../src/adapters/store/migrations.js';
+import { openSqliteStore } from '../src/adapters/store/sqlite.js';
 
 const latest = migrations.length;
 

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { readSubmission, type ViewStateValues } from '../src/flows/submission.js';
-import { profileInputSchema } from '../src/sendblue/schemas.js';
-import { type InputField, ids } from '../src/views/ids.js';
-import type { ModalMetadata } from '../src/views/metadata.js';
+import { profileInputSchema } from '../src/adapters/sendblue/schemas.js';
+import { type InputField, ids } from '../src/slack/views/ids.js';
+import type { ModalMetadata } from '../src/slack/views/metadata.js';
+import { readSubmission, type ViewStateValues } from '../src/use-cases/flows/submission.js';
 
 const elementTypes: Record<InputField, string> = {
   number: 'plain_text_input',

@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KnownBlock } from '@slack/types';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { freshestCard } from '../src/flows/pictures.js';
-import type { StoredProfile } from '../src/sendblue/simulator.js';
-import { ids } from '../src/views/ids.js';
-import { encodeMetadata } from '../src/views/metadata.js';
+import type { StoredProfile } from '../src/adapters/sendblue/simulator.js';
+import { ids } from '../src/slack/views/ids.js';
+import { encodeMetadata } from '../src/slack/views/metadata.js';
+import { freshestCard } from '../src/use-cases/flows/pictures.js';
 import { faults } from './fakes/fake-sendblue.js';
 import { formValues, sampleCard, viewSubmission } from './helpers/payloads.js';
 import { signedHeaders } from './helpers/slack-signing.js';

@@ -1,9 +1,9 @@
 import type { InputBlock, ModalView } from '@slack/types';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { NAME_MAX_LENGTH as nameMaxLength, type ProfileInput } from '../src/card/rules.js';
-import { decodeRetryDraft } from '../src/listeners/actions/card-buttons.js';
-import type { CardSnapshot } from '../src/store/types.js';
+import type { CardSnapshot } from '../src/adapters/store/types.js';
+import { NAME_MAX_LENGTH as nameMaxLength, type ProfileInput } from '../src/domain/card/rules.js';
+import { decodeRetryDraft } from '../src/slack/listeners/actions/card-buttons.js';
 import {
   applyingView,
   type CardPrefill,
@@ -12,9 +12,9 @@ import {
   noticeView,
   submittedView,
   withPhotoFeedback,
-} from '../src/views/card-modal.js';
-import type { Explanation } from '../src/views/explain.js';
-import { ids } from '../src/views/ids.js';
+} from '../src/slack/views/card-modal.js';
+import type { Explanation } from '../src/slack/views/explain.js';
+import { ids } from '../src/slack/views/ids.js';
 import {
   type CardDraft,
   cardDeletedMessage,
@@ -28,9 +28,9 @@ import {
   type Message,
   notifyFailedMessage,
   progressMessage,
-} from '../src/views/messages.js';
-import { decodeMetadata, encodeMetadata, type ModalMetadata } from '../src/views/metadata.js';
-import { sandboxMessage, sandboxView } from '../src/views/sandbox.js';
+} from '../src/slack/views/messages.js';
+import { decodeMetadata, encodeMetadata, type ModalMetadata } from '../src/slack/views/metadata.js';
+import { sandboxMessage, sandboxView } from '../src/slack/views/sandbox.js';
 
 // ---------------------------------------------------------------------------------------------
 // One walker for every surface: it visits the JSON Slack receives and reports each broken limit

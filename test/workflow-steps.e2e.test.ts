@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ids } from '../src/views/ids.js';
+import { ids } from '../src/slack/views/ids.js';
 import { faults } from './fakes/fake-sendblue.js';
 import { workflowToken } from './fakes/fake-slack.js';
 import { functionExecuted, runBy, sampleCard, sampleNumber } from './helpers/payloads.js';

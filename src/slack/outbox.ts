@@ -1,10 +1,10 @@
 import type { webApi } from '@slack/bolt';
 import type { HomeView, ModalView } from '@slack/types';
 import { request } from 'undici';
-import type { Audience, Delivery, Opened, SlackOutbox, SlackProfile } from '../flows/ports.js';
-import type { Log } from '../logger.js';
-import type { Message } from '../views/blocks.js';
-import { sandboxMessage, sandboxView } from '../views/sandbox.js';
+import type { Log } from '../runtime/logger.js';
+import type { Audience, Delivery, Opened, SlackOutbox, SlackProfile } from '../use-cases/flows/ports.js';
+import type { Message } from './views/blocks.js';
+import { sandboxMessage, sandboxView } from './views/sandbox.js';
 
 const responseUrlTimeoutMs = 10_000;
 

@@ -10,8 +10,8 @@ import {
 // Bolt's own test of what a body is; its package exports no map, so the helper is reachable.
 import { getTypeAndConversation } from '@slack/bolt/dist/helpers.js';
 import { z } from 'zod';
-import type { Log } from '../logger.js';
-import { describeError } from '../process-errors.js';
+import type { Log } from '../runtime/logger.js';
+import { describeError } from '../runtime/process-errors.js';
 import { jsonKind, label } from './log-rules.js';
 
 // Guards in front of Bolt 5.1's receivers for the requests they would crash on, and the answer to

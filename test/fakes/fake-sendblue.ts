@@ -6,7 +6,7 @@ import {
   type SimulatorRequest,
   type StoredProfile,
   startSendblueSimulator,
-} from '../../src/sendblue/simulator.js';
+} from '../../src/adapters/sendblue/simulator.js';
 
 /**
  * A fake Sendblue on real HTTP (127.0.0.1) built on the sandbox simulator, so auth, validation and the

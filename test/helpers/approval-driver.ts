@@ -1,5 +1,5 @@
-import { ids } from '../../src/views/ids.js';
-import { encodeMetadata } from '../../src/views/metadata.js';
+import { ids } from '../../src/slack/views/ids.js';
+import { encodeMetadata } from '../../src/slack/views/metadata.js';
 import { buttonClick, formValues, modalOf, viewSubmission } from './payloads.js';
 import type { TestApp } from './test-app.js';
 

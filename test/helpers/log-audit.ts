@@ -1,6 +1,6 @@
 import { format } from 'node:util';
 import { type Logger, LogLevel } from '@slack/logger';
-import { ids } from '../../src/views/ids.js';
+import { ids } from '../../src/slack/views/ids.js';
 
 // Every in-process test app logs at debug into a LogAudit, whatever LOG_LEVEL its test asked for,
 // and prints only what that level would have printed. When the app stops, the audit fails the test

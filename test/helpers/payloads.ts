@@ -1,4 +1,4 @@
-import { ids } from '../../src/views/ids.js';
+import { ids } from '../../src/slack/views/ids.js';
 import { workflowToken } from '../fakes/fake-slack.js';
 
 /** The number and card most tests use: one of the fake Sendblue's lines and a complete card. */

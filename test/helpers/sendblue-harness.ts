@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
-import type { Log } from '../../src/logger.js';
-import { SendblueClient, type SendblueClientOptions } from '../../src/sendblue/client.js';
-import { SendblueError } from '../../src/sendblue/errors.js';
+import { SendblueClient, type SendblueClientOptions } from '../../src/adapters/sendblue/client.js';
+import { SendblueError } from '../../src/adapters/sendblue/errors.js';
+import type { Log } from '../../src/runtime/logger.js';
 import { type FakeSendblue, startFakeSendblue } from '../fakes/fake-sendblue.js';
 
 /**

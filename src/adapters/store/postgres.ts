@@ -1,0 +1,1074 @@
+// The store on PostgreSQL, for several replicas sharing one database: the same semantics as
+// SqliteStore, plus what replicas need: leases, per-number turns taken in the database, and jobs
+// that run on one replica at a time.
+import { DatabaseError, Pool, type PoolClient } from 'pg';
+import type { CardStatus } from '../../domain/card/picture.js';
+import type { Log } from '../../runtime/logger.js';
+import {
+  cardJson,
+  checkLease,
+  checkMaxWaiting,
+  coveredRequests,
+  numberStatusesSql,
+  numbersOfChanges,
+  type ObservationRow,
+  observationColumns,
+  pageRecords,
+  snapshot,
+  toObservedCard,
+  UNKNOWN_MESSAGE,
+} from './common.js';
+import { lockSpace, migratePostgres, pgMigrations } from './postgres-migrations.js';
+import {
+  type Approval,
+  type ApprovalState,
+  type Assignment,
+  type BulkJob,
+  type BulkJobState,
+  type CardSnapshot,
+  type ChangeAction,
+  type ChangeEntry,
+  type ChangeOutcome,
+  type ChangeResult,
+  DuplicateRequestError,
+  type ExclusiveRun,
+  type FleetPageQuery,
+  type FleetWalkQuery,
+  type HostedPhoto,
+  type HostedPhotoInfo,
+  type KnownCard,
+  type NewApproval,
+  type NewChange,
+  type NumberRecord,
+  type NumberTurns,
+  type ObservationSource,
+  type ObservedCard,
+  type RequestedApproval,
+  type SeenCard,
+  type Store,
+  TooManyWaitingError,
+} from './types.js';
+
+export const DEFAULT_POOL_SIZE = 10;
+
+interface PhotoRow {
+  id: string;
+  number: string;
+  bytes: number;
+  created_at: Date;
+  created_by: string;
+}
+
+function photoInfo(row: PhotoRow): HostedPhotoInfo {
+  return {
+    id: row.id,
+    number: row.number,
+    bytes: row.bytes,
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+  };
+}
+
+export interface PostgresStoreOptions {
+  /** Connections at most (pg.Pool's max); 10. At least 2: runExclusive holds one while its job runs. */
+  poolSize?: number;
+  /**
+   * The clock for timestamps. Omitted, changes use this process's clock and leases the database's,
+   * so that replicas whose clocks differ a little still agree on which leases have expired.
+   */
+  now?: () => Date;
+  /** How many changes to one number may be ahead of a new one before it is refused; 50. */
+  maxWaiting?: number;
+  /** Where an idle connection's failure is reported (it never crashes the process). */
+  log?: Pick<Log, 'warn'>;
+  /** How long to wait for a connection, at start-up and for each query; 5 s. */
+  connectionTimeoutMs?: number;
+  /** How long ping() waits for `SELECT 1`; 2 s. */
+  pingTimeoutMs?: number;
+  /** How often a change waiting for its turn looks again (±25 %); 150 ms. */
+  turnPollMs?: number;
+}
+
+const consoleWarn: Pick<Log, 'warn'> = { warn: (...msg) => console.warn(...msg) };
+
+/** `host:port/database` of a postgres:// URL, never its user name or password. */
+export function describePostgresUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    const socketHost = parsed.searchParams.get('host');
+    const host = parsed.hostname || socketHost || 'localhost';
+    const database = decodeURIComponent(parsed.pathname.replace(/^\//, '')) || '(default database)';
+    return `${host}:${parsed.port || '5432'}/${database}`;
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
+/** Removes the URL's password (and the URL itself) from a message. */
+export function redactPassword(text: string, url: string): string {
+  let out = text.split(url).join(`postgres://${describePostgresUrl(url)}`);
+  let password = '';
+  try {
+    password = new URL(url).password;
+  } catch {
+    return out;
+  }
+  // A very short password would blank out ordinary letters; such a password is no secret anyway.
+  if (password.length < 4) return out;
+  for (const form of new Set([password, safeDecode(password)])) out = out.split(form).join('***');
+  return out;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+// Failures that mean "the database could not be reached or would not let us in", as opposed to a
+// failing migration: those get the one-line "could not connect" message.
+const connectCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'ENOENT', // a Unix socket path that does not exist
+]);
+
+function errorCode(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') return code;
+  const inner = (error as { errors?: unknown }).errors;
+  if (Array.isArray(inner)) return errorCode(inner[0]);
+  return undefined;
+}
+
+function startupError(error: unknown, url: string, connectionTimeoutMs: number): Error {
+  const target = describePostgresUrl(url);
+  const message = error instanceof Error ? error.message : String(error);
+  const code = errorCode(error);
+  let reason: string | undefined;
+  if (error instanceof DatabaseError) {
+    // 28: invalid authorization; 3D000: no such database; 57P03: starting up; 53300: too many clients.
+    if (code?.startsWith('28') || code === '3D000' || code === '57P03' || code === '53300') {
+      reason = `${code}: ${message}`;
+    }
+  } else if (code && connectCodes.has(code)) {
+    reason = code;
+  } else if (/timeout|terminated/i.test(message)) {
+    reason = `no answer within ${connectionTimeoutMs} ms`;
+  }
+  if (reason !== undefined) {
+    return new Error(redactPassword(`could not connect to PostgreSQL at ${target} (${reason})`, url));
+  }
+  const wrapped = new Error(redactPassword(message.split('\n')[0] ?? message, url));
+  wrapped.name = error instanceof Error ? error.name : 'Error';
+  return wrapped;
+}
+
+interface ChangeRow {
+  id: string;
+  action: ChangeAction;
+  number: string;
+  actor_id: string;
+  started_at: Date;
+  finished_at: Date | null;
+  duration_ms: string | null;
+  outcome: ChangeOutcome;
+  status: number | null;
+  message: string | null;
+  before_card: CardSnapshot | null;
+  after_card: CardSnapshot | null;
+  subject: string | null;
+  request_key: string | null;
+  instance_id: string | null;
+  confirmed_at: Date | null;
+}
+
+interface CardRow {
+  number: string;
+  first_name: string | null;
+  last_name: string | null;
+  display_name: string | null;
+  photo_url: string | null;
+  updated_at: Date;
+  updated_by: string;
+}
+
+interface BulkRow {
+  id: string | number;
+  actor_id: string;
+  channel: string;
+  message_ts: string | null;
+  numbers: string[];
+  card: CardSnapshot;
+  cards: Record<string, CardSnapshot> | null;
+  state: BulkJobState;
+  instance_id: string | null;
+  created_at: Date;
+}
+
+function toBulkJob(row: BulkRow): BulkJob {
+  return {
+    id: Number(row.id),
+    actorId: row.actor_id,
+    channel: row.channel,
+    messageTs: row.message_ts,
+    numbers: row.numbers,
+    card: snapshot(row.card),
+    cards: row.cards,
+    state: row.state,
+    instanceId: row.instance_id,
+    createdAt: row.created_at,
+  };
+}
+
+interface ApprovalRow {
+  id: string | number;
+  kind: Approval['kind'];
+  requester_id: string;
+  channel: string;
+  changes: Approval['changes'];
+  photo_hosted: boolean;
+  job_id: string | number | null;
+  request_key: string | null;
+  state: ApprovalState;
+  created_at: Date;
+  expires_at: Date;
+  decided_by: string | null;
+  decided_at: Date | null;
+  reason: string | null;
+  superseded_by: string | number | null;
+  messages: Approval['messages'];
+}
+
+function toApproval(row: ApprovalRow): Approval {
+  return {
+    id: Number(row.id),
+    kind: row.kind,
+    requesterId: row.requester_id,
+    channel: row.channel,
+    changes: row.changes,
+    photoHosted: row.photo_hosted,
+    jobId: row.job_id === null ? null : Number(row.job_id),
+    requestKey: row.request_key,
+    state: row.state,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    decidedBy: row.decided_by,
+    decidedAt: row.decided_at,
+    reason: row.reason,
+    supersededBy: row.superseded_by === null ? null : Number(row.superseded_by),
+    messages: row.messages,
+  };
+}
+
+interface AssignmentRow {
+  number: string;
+  user_id: string;
+  assigned_by: string;
+  assigned_at: Date;
+}
+
+const toAssignment = (row: AssignmentRow): Assignment => ({
+  number: row.number,
+  userId: row.user_id,
+  assignedBy: row.assigned_by,
+  assignedAt: row.assigned_at,
+});
+
+// The numbers to read are one text[] parameter ($1), whatever their count; keys compare as bytes.
+const scopeSql = `WITH scope (number) AS (SELECT DISTINCT listed COLLATE "C" FROM unnest($1::text[]) AS listed),
+  statuses AS (${numberStatusesSql(' COLLATE "C"')})`;
+
+function toKnownCard(row: CardRow): KnownCard {
+  return {
+    number: row.number,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    displayName: row.display_name,
+    photoUrl: row.photo_url,
+    updatedAt: row.updated_at,
+    updatedBy: row.updated_by,
+  };
+}
+
+function toEntry(row: ChangeRow): ChangeEntry {
+  return {
+    id: Number(row.id),
+    action: row.action,
+    number: row.number,
+    actorId: row.actor_id,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    durationMs: row.duration_ms === null ? null : Number(row.duration_ms),
+    outcome: row.outcome,
+    status: row.status,
+    message: row.message,
+    before: row.before_card === null ? null : snapshot(row.before_card),
+    after: row.after_card === null ? null : snapshot(row.after_card),
+    subject: row.subject,
+    requestKey: row.request_key,
+    confirmedAt: row.confirmed_at,
+    instanceId: row.instance_id,
+  };
+}
+
+/** "Now" in SQL: the injected clock's value when there is one, else the database's clock. */
+const sqlNow = (param: string) => `COALESCE(${param}::timestamptz, clock_timestamp())`;
+
+/** Wakes changes of this process waiting for their turn as soon as one of its own finishes. */
+class Wakeups {
+  readonly #waiters = new Map<string, Set<() => void>>();
+
+  /** Resolves after about `ms`, or sooner when `number` is woken. */
+  sleep(number: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      let set = this.#waiters.get(number);
+      if (!set) {
+        set = new Set();
+        this.#waiters.set(number, set);
+      }
+      const waiters = set;
+      const done = () => {
+        clearTimeout(timer);
+        waiters.delete(done);
+        if (waiters.size === 0 && this.#waiters.get(number) === waiters) this.#waiters.delete(number);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      waiters.add(done);
+    });
+  }
+
+  wake(number: string): void {
+    for (const done of [...(this.#waiters.get(number) ?? [])]) done();
+  }
+
+  wakeAll(): void {
+    for (const number of [...this.#waiters.keys()]) this.wake(number);
+  }
+}
+
+/**
+ * The pending rows are the queue: a change runs once no change to its number with a smaller id is
+ * still pending, whichever replica recorded it. beginChange commits ids in order per number, and a
+ * dead replica's rows stop blocking once markOrphansUnknown has marked them unknown.
+ */
+class DatabaseTurns implements NumberTurns {
+  readonly #store: PostgresStore;
+  readonly #maxWaiting: number;
+  readonly #pollMs: number;
+
+  constructor(store: PostgresStore, maxWaiting: number, pollMs: number) {
+    this.#store = store;
+    this.#maxWaiting = maxWaiting;
+    this.#pollMs = pollMs;
+  }
+
+  waiting(number: string): Promise<number> {
+    return this.#store.pendingCount(number);
+  }
+
+  async run<T>(entry: ChangeEntry, work: () => Promise<T>): Promise<T> {
+    let ahead = await this.#store.pendingCount(entry.number, entry.id);
+    if (ahead > this.#maxWaiting) throw new TooManyWaitingError(entry.number, ahead, this.#maxWaiting);
+    let failures = 0;
+    while (ahead > 0) {
+      // No connection is held while waiting: each look borrows one for a single query.
+      await this.#store.wakeups.sleep(entry.number, this.#pollMs * (0.75 + Math.random() / 2));
+      if (this.#store.closed) throw new Error(`the store was closed while change ${entry.id} waited`);
+      try {
+        ahead = await this.#store.pendingCount(entry.number, entry.id);
+        failures = 0;
+      } catch (error) {
+        // A short outage of the database is waited out; a long one fails the change.
+        if (++failures >= 10) throw error;
+      }
+    }
+    return work();
+  }
+}
+
+export class PostgresStore implements Store {
+  readonly #pool: Pool;
+  readonly #url: string;
+  readonly #now: (() => Date) | undefined;
+  readonly #pingTimeoutMs: number;
+  #instanceId: string | null = null;
+  #closing: Promise<void> | undefined;
+  readonly turns: NumberTurns;
+  /** @internal */
+  readonly wakeups = new Wakeups();
+
+  constructor(
+    pool: Pool,
+    url: string,
+    options: Pick<PostgresStoreOptions, 'now' | 'maxWaiting' | 'pingTimeoutMs' | 'turnPollMs'> = {},
+  ) {
+    this.#pool = pool;
+    this.#url = url;
+    this.#now = options.now;
+    this.#pingTimeoutMs = options.pingTimeoutMs ?? 2_000;
+    this.turns = new DatabaseTurns(this, checkMaxWaiting(options.maxWaiting), options.turnPollMs ?? 150);
+  }
+
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  #appNow(): Date {
+    return this.#now ? this.#now() : new Date();
+  }
+
+  /** The injected clock's value, or null for the database's clock (see sqlNow). */
+  #leaseNow(): Date | null {
+    return this.#now ? this.#now() : null;
+  }
+
+  async #query<R extends object>(text: string, values: unknown[] = []): Promise<R[]> {
+    try {
+      return (await this.#pool.query<R & Record<string, unknown>>(text, values)).rows;
+    } catch (error) {
+      throw this.#redacted(error);
+    }
+  }
+
+  #redacted(error: unknown): unknown {
+    if (error instanceof Error) {
+      const clean = redactPassword(error.message, this.#url);
+      if (clean !== error.message) error.message = clean;
+    }
+    return error;
+  }
+
+  /** A checked-out client whose connection failing while idle in our hands does not crash the process. */
+  async #checkout(): Promise<{ client: PoolClient; release: () => void; fail: (error: unknown) => void }> {
+    const client = await this.#pool.connect().catch((error: unknown) => {
+      throw this.#redacted(error);
+    });
+    let broken: Error | undefined;
+    const onError = (error: Error) => {
+      broken = error;
+    };
+    client.on('error', onError);
+    return {
+      client,
+      fail: (error) => {
+        broken = error instanceof Error ? error : new Error(String(error));
+      },
+      release: () => {
+        client.off('error', onError);
+        // A client whose connection failed is destroyed rather than handed out again.
+        client.release(broken);
+      },
+    };
+  }
+
+  async #transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const { client, release, fail } = await this.#checkout();
+    try {
+      await client.query('BEGIN');
+      const value = await work(client);
+      await client.query('COMMIT');
+      return value;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(fail);
+      throw this.#redacted(error);
+    } finally {
+      release();
+    }
+  }
+
+  /** @internal Pending changes to `number`, only those before change `beforeId` when given. */
+  async pendingCount(number: string, beforeId?: number): Promise<number> {
+    const rows = await this.#query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM changes
+       WHERE number = $1 AND outcome = 'pending' AND ($2::bigint IS NULL OR id < $2::bigint)`,
+      [number, beforeId ?? null],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  async assign(number: string, userId: string, assignedBy: string): Promise<boolean> {
+    const rows = await this.#query(
+      `INSERT INTO assignments (number, user_id, assigned_by, assigned_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT DO NOTHING RETURNING 1`,
+      [number, userId, assignedBy, this.#appNow()],
+    );
+    return rows.length === 1;
+  }
+
+  async unassign(number: string, userId?: string): Promise<string[]> {
+    const rows =
+      userId === undefined
+        ? await this.#query<{ user_id: string }>(
+            'DELETE FROM assignments WHERE number = $1 RETURNING user_id',
+            [number],
+          )
+        : await this.#query<{ user_id: string }>(
+            'DELETE FROM assignments WHERE number = $1 AND user_id = $2 RETURNING user_id',
+            [number, userId],
+          );
+    return rows.map((row) => row.user_id).sort();
+  }
+
+  async ownersOf(number: string): Promise<string[]> {
+    const rows = await this.#query<{ user_id: string }>(
+      'SELECT user_id FROM assignments WHERE number = $1 ORDER BY assigned_at, user_id',
+      [number],
+    );
+    return rows.map((row) => row.user_id);
+  }
+
+  async numbersOf(userId: string): Promise<string[]> {
+    const rows = await this.#query<{ number: string }>(
+      'SELECT number FROM assignments WHERE user_id = $1 ORDER BY number',
+      [userId],
+    );
+    return rows.map((row) => row.number);
+  }
+
+  async assignments(): Promise<Assignment[]> {
+    const rows = await this.#query<AssignmentRow>(
+      'SELECT * FROM assignments ORDER BY number, assigned_at, user_id',
+    );
+    return rows.map(toAssignment);
+  }
+
+  async hasAssignments(): Promise<boolean> {
+    const rows = await this.#query<{ any: boolean }>('SELECT EXISTS (SELECT 1 FROM assignments) AS any');
+    return rows[0]?.any === true;
+  }
+
+  async beginChange(change: NewChange): Promise<ChangeEntry> {
+    const requestKey = change.requestKey ?? null;
+    const values = [
+      change.action,
+      change.number,
+      change.actorId,
+      change.startedAt ?? this.#appNow(),
+      cardJson(change.before),
+      cardJson(change.after),
+      change.subject ?? null,
+      requestKey,
+      change.instanceId === undefined ? this.#instanceId : change.instanceId,
+    ];
+    try {
+      const row = await this.#transaction(async (client) => {
+        // Changes to one number commit in id order: a change must never see "no smaller pending id"
+        // while a smaller one is still being inserted, or two turns would overlap.
+        await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [
+          lockSpace.number,
+          change.number,
+        ]);
+        const { rows } = await client.query<ChangeRow>(
+          `INSERT INTO changes (action, number, actor_id, started_at, outcome, before_card, after_card, subject,
+             request_key, instance_id)
+           VALUES ($1, $2, $3, $4, 'pending', $5::jsonb, $6::jsonb, $7, $8, $9)
+           RETURNING *`,
+          values,
+        );
+        return rows[0];
+      });
+      if (!row) throw new Error('INSERT … RETURNING gave no row');
+      return toEntry(row);
+    } catch (error) {
+      // The unique index, not a read before the insert, decides: only it is race-free across replicas.
+      if (requestKey !== null && error instanceof DatabaseError && error.code === '23505') {
+        const [existing] = await this.#query<ChangeRow>('SELECT * FROM changes WHERE request_key = $1', [
+          requestKey,
+        ]);
+        if (existing) throw new DuplicateRequestError(requestKey, toEntry(existing));
+      }
+      throw error;
+    }
+  }
+
+  async completeChange(id: number, result: ChangeResult): Promise<ChangeEntry> {
+    if (!Number.isSafeInteger(id)) throw new Error(`no change ${id} to complete`);
+    const finishedAt = result.finishedAt ?? this.#appNow();
+    // One statement, so that two completions racing cannot both write: the second finds it done.
+    const [row] = await this.#query<ChangeRow>(
+      `UPDATE changes SET outcome = $2, status = $3, message = $4, finished_at = $5,
+         duration_ms = GREATEST(0, round(extract(epoch FROM $5::timestamptz - started_at) * 1000))::bigint,
+         before_card = CASE WHEN $6::boolean THEN $7::jsonb ELSE before_card END
+       WHERE id = $1 AND outcome = 'pending'
+       RETURNING *`,
+      [
+        id,
+        result.outcome,
+        result.status ?? null,
+        result.message ?? null,
+        finishedAt,
+        result.before !== undefined,
+        cardJson(result.before),
+      ],
+    );
+    if (row) {
+      this.wakeups.wake(row.number);
+      return toEntry(row);
+    }
+    const [found] = await this.#query<{ outcome: ChangeOutcome }>(
+      'SELECT outcome FROM changes WHERE id = $1',
+      [id],
+    );
+    if (!found) throw new Error(`no change ${id} to complete`);
+    throw new Error(`change ${id} is already complete (${found.outcome})`);
+  }
+
+  async confirmChange(id: number, at?: Date): Promise<void> {
+    await this.#query('UPDATE changes SET confirmed_at = $2 WHERE id = $1', [id, at ?? this.#appNow()]);
+  }
+
+  async history(number: string, limit = 10): Promise<ChangeEntry[]> {
+    const rows = await this.#query<ChangeRow>(
+      'SELECT * FROM changes WHERE number = $1 ORDER BY id DESC LIMIT $2',
+      [number, limit],
+    );
+    return rows.map(toEntry);
+  }
+
+  async registerInstance(id: string, leaseMs: number): Promise<void> {
+    checkLease(id, leaseMs);
+    await this.#upsertInstance(id, leaseMs);
+    this.#instanceId = id;
+  }
+
+  async renewInstance(id: string, leaseMs: number): Promise<void> {
+    checkLease(id, leaseMs);
+    await this.#upsertInstance(id, leaseMs);
+  }
+
+  async #upsertInstance(id: string, leaseMs: number): Promise<void> {
+    await this.#query(
+      `INSERT INTO instances (id, started_at, renewed_at, expires_at)
+       SELECT $1, t.now, t.now, t.now + $2::double precision * interval '1 millisecond'
+       FROM (SELECT ${sqlNow('$3')} AS now) t
+       ON CONFLICT (id) DO UPDATE SET renewed_at = excluded.renewed_at, expires_at = excluded.expires_at`,
+      [id, leaseMs, this.#leaseNow()],
+    );
+  }
+
+  async instanceIds(): Promise<string[]> {
+    const rows = await this.#query<{ id: string }>('SELECT id FROM instances ORDER BY id');
+    return rows.map((row) => row.id);
+  }
+
+  async releaseInstance(id: string): Promise<void> {
+    await this.#query('DELETE FROM instances WHERE id = $1', [id]);
+    if (this.#instanceId === id) this.#instanceId = null;
+  }
+
+  async markOrphansUnknown(): Promise<number> {
+    const now = this.#leaseNow();
+    const numbers = await this.#transaction(async (client) => {
+      const { rows } = await client.query<{ number: string }>(
+        `UPDATE changes SET outcome = 'unknown', message = $1
+         WHERE outcome = 'pending' AND (instance_id IS NULL OR NOT EXISTS (
+           SELECT 1 FROM instances
+           WHERE instances.id = changes.instance_id AND instances.expires_at > ${sqlNow('$2')}))
+         RETURNING number`,
+        [UNKNOWN_MESSAGE, now],
+      );
+      await client.query(`DELETE FROM instances WHERE expires_at <= ${sqlNow('$1')}`, [now]);
+      return rows.map((row) => row.number);
+    });
+    for (const number of new Set(numbers)) this.wakeups.wake(number);
+    return numbers.length;
+  }
+
+  async runExclusive<T>(job: string, work: () => Promise<T>): Promise<ExclusiveRun<T>> {
+    // A session-level lock, so it lives on one connection kept out of the pool while the job runs.
+    const { client, release, fail } = await this.#checkout();
+    let locked = false;
+    try {
+      const { rows } = await client.query<{ locked: boolean }>(
+        'SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked',
+        [lockSpace.job, job],
+      );
+      locked = rows[0]?.locked === true;
+      if (!locked) return { ran: false };
+      return { ran: true, value: await work() };
+    } finally {
+      if (locked) {
+        // If this fails the connection is destroyed, and the lock goes with its session.
+        await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [lockSpace.job, job]).catch(fail);
+      }
+      release();
+    }
+  }
+
+  async ping(): Promise<boolean> {
+    if (this.closed) return false;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), this.#pingTimeoutMs);
+    });
+    const once = () => this.#pool.query<{ one: number }>('SELECT 1 AS one').then((r) => r.rows[0]?.one === 1);
+    // Once more on a failure: a pooled connection cut a moment ago (a restart, a proxy) is not an outage.
+    const answer = once().catch(() => (this.closed ? false : once().catch(() => false)));
+    try {
+      return await Promise.race([answer, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async lastKnownCard(number: string): Promise<KnownCard | undefined> {
+    const [row] = await this.#query<CardRow>('SELECT * FROM cards WHERE number = $1', [number]);
+    return row && toKnownCard(row);
+  }
+
+  async knownCards(): Promise<KnownCard[]> {
+    return (await this.#query<CardRow>('SELECT * FROM cards ORDER BY number')).map(toKnownCard);
+  }
+
+  async rememberCard(number: string, card: CardSnapshot, updatedBy: string): Promise<void> {
+    const { firstName, lastName, displayName, photoUrl } = snapshot(card);
+    await this.#query(
+      `INSERT INTO cards (number, first_name, last_name, display_name, photo_url, updated_at, updated_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (number) DO UPDATE SET first_name = excluded.first_name, last_name = excluded.last_name,
+         display_name = excluded.display_name, photo_url = excluded.photo_url,
+         updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+      [number, firstName, lastName, displayName, photoUrl, this.#appNow(), updatedBy],
+    );
+  }
+
+  async forgetCard(number: string): Promise<void> {
+    await this.#query('DELETE FROM cards WHERE number = $1', [number]);
+  }
+
+  async savePhoto(photo: Omit<HostedPhoto, 'createdAt'> & { createdAt?: Date }): Promise<void> {
+    await this.#query(
+      `INSERT INTO photos (id, number, jpeg, bytes, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6)`,
+      [
+        photo.id,
+        photo.number,
+        photo.jpeg,
+        photo.jpeg.length,
+        photo.createdAt ?? this.#appNow(),
+        photo.createdBy,
+      ],
+    );
+  }
+
+  async photo(id: string): Promise<HostedPhoto | undefined> {
+    const [row] = await this.#query<PhotoRow & { jpeg: Buffer }>('SELECT * FROM photos WHERE id = $1', [id]);
+    return row && { ...photoInfo(row), jpeg: row.jpeg };
+  }
+
+  async photos(number?: string): Promise<HostedPhotoInfo[]> {
+    const columns = 'id, number, bytes, created_at, created_by';
+    const rows =
+      number === undefined
+        ? await this.#query<PhotoRow>(`SELECT ${columns} FROM photos ORDER BY created_at, id`)
+        : await this.#query<PhotoRow>(
+            `SELECT ${columns} FROM photos WHERE number = $1 ORDER BY created_at, id`,
+            [number],
+          );
+    return rows.map(photoInfo);
+  }
+
+  async deletePhoto(id: string): Promise<void> {
+    await this.#query('DELETE FROM photos WHERE id = $1', [id]);
+  }
+
+  async createBulkJob(
+    job: Pick<BulkJob, 'actorId' | 'channel' | 'numbers' | 'card'> & {
+      cards?: BulkJob['cards'];
+      state?: 'draft' | 'running';
+    },
+  ): Promise<BulkJob> {
+    const [row] = await this.#query<BulkRow>(
+      `INSERT INTO bulk_jobs (actor_id, channel, numbers, card, cards, state, instance_id, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+      [
+        job.actorId,
+        job.channel,
+        JSON.stringify(job.numbers),
+        JSON.stringify(snapshot(job.card)),
+        job.cards ? JSON.stringify(job.cards) : null,
+        job.state ?? 'running',
+        this.#instanceId,
+        this.#appNow(),
+      ],
+    );
+    if (!row) throw new Error('INSERT … RETURNING gave no row');
+    return toBulkJob(row);
+  }
+
+  async bulkJob(id: number): Promise<BulkJob | undefined> {
+    const [row] = await this.#query<BulkRow>('SELECT * FROM bulk_jobs WHERE id = $1', [id]);
+    return row && toBulkJob(row);
+  }
+
+  async startDraftJob(id: number): Promise<boolean> {
+    const rows = await this.#query<{ id: string }>(
+      "UPDATE bulk_jobs SET state = 'running' WHERE id = $1 AND state = 'draft' RETURNING id",
+      [id],
+    );
+    return rows.length === 1;
+  }
+
+  async bulkJobs(state: BulkJobState): Promise<BulkJob[]> {
+    return (await this.#query<BulkRow>('SELECT * FROM bulk_jobs WHERE state = $1 ORDER BY id', [state])).map(
+      toBulkJob,
+    );
+  }
+
+  async updateBulkJob(id: number, change: Partial<Pick<BulkJob, 'messageTs' | 'state'>>): Promise<void> {
+    await this.#query(
+      'UPDATE bulk_jobs SET message_ts = COALESCE($2, message_ts), state = COALESCE($3, state) WHERE id = $1',
+      [id, change.messageTs ?? null, change.state ?? null],
+    );
+  }
+
+  async requestApproval(request: NewApproval): Promise<RequestedApproval> {
+    const numbers = numbersOfChanges(request.changes);
+    return this.#transaction(async (client) => {
+      // One request at a time, so that two made at once on two replicas cannot both miss each other.
+      await client.query('SELECT pg_advisory_xact_lock($1, 0)', [lockSpace.approvals]);
+      if (request.requestKey) {
+        const { rows } = await client.query<ApprovalRow>('SELECT * FROM approvals WHERE request_key = $1', [
+          request.requestKey,
+        ]);
+        if (rows[0]) return { approval: toApproval(rows[0]), superseded: [], duplicate: true };
+      }
+      const waiting = (
+        await client.query<ApprovalRow>("SELECT * FROM approvals WHERE state = 'waiting' ORDER BY id")
+      ).rows.map(toApproval);
+      const { rows } = await client.query<ApprovalRow>(
+        `INSERT INTO approvals (kind, requester_id, channel, numbers, changes, photo_hosted, job_id, request_key,
+           state, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'waiting', $9, $10) RETURNING *`,
+        [
+          request.kind,
+          request.requesterId,
+          request.channel,
+          JSON.stringify(numbers),
+          JSON.stringify(request.changes),
+          request.photoHosted ?? false,
+          request.jobId ?? null,
+          request.requestKey ?? null,
+          request.createdAt ?? this.#appNow(),
+          request.expiresAt,
+        ],
+      );
+      const row = rows[0];
+      if (!row) throw new Error('INSERT … RETURNING gave no row');
+      const approval = toApproval(row);
+      const superseded = coveredRequests(numbers, waiting);
+      if (superseded.length > 0) {
+        await client.query(
+          "UPDATE approvals SET state = 'superseded', superseded_by = $1 WHERE id = ANY($2) AND state = 'waiting'",
+          [approval.id, superseded.map((old) => old.id)],
+        );
+      }
+      return {
+        approval,
+        superseded: superseded.map((old) => ({
+          ...old,
+          state: 'superseded' as const,
+          supersededBy: approval.id,
+        })),
+        duplicate: false,
+      };
+    });
+  }
+
+  async approval(id: number): Promise<Approval | undefined> {
+    const [row] = await this.#query<ApprovalRow>('SELECT * FROM approvals WHERE id = $1', [id]);
+    return row && toApproval(row);
+  }
+
+  async approvals(
+    filter: { state?: ApprovalState; number?: string; requesterId?: string; limit?: number } = {},
+  ): Promise<Approval[]> {
+    const rows = await this.#query<ApprovalRow>(
+      `SELECT * FROM approvals
+       WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR numbers ? $2)
+         AND ($3::text IS NULL OR requester_id = $3)
+       ORDER BY id DESC LIMIT $4`,
+      [filter.state ?? null, filter.number ?? null, filter.requesterId ?? null, filter.limit ?? 50],
+    );
+    return rows.map(toApproval);
+  }
+
+  async decideApproval(
+    id: number,
+    decision: { state: 'approved' | 'rejected'; by: string; reason?: string | null; at?: Date },
+  ): Promise<Approval | undefined> {
+    const at = decision.at ?? this.#appNow();
+    const [row] = await this.#query<ApprovalRow>(
+      `UPDATE approvals SET state = $2, decided_by = $3, decided_at = $4, reason = $5
+       WHERE id = $1 AND state = 'waiting' AND expires_at > $4 RETURNING *`,
+      [id, decision.state, decision.by, at, decision.reason ?? null],
+    );
+    return row && toApproval(row);
+  }
+
+  async expireApprovals(at?: Date): Promise<Approval[]> {
+    const rows = await this.#query<ApprovalRow>(
+      "UPDATE approvals SET state = 'expired' WHERE state = 'waiting' AND expires_at <= $1 RETURNING *",
+      [at ?? this.#appNow()],
+    );
+    return rows.map(toApproval);
+  }
+
+  async addApprovalMessages(id: number, messages: Approval['messages']): Promise<void> {
+    await this.#query('UPDATE approvals SET messages = messages || $2::jsonb WHERE id = $1', [
+      id,
+      JSON.stringify(messages),
+    ]);
+  }
+
+  async observeCard(
+    number: string,
+    seen: { card: SeenCard | null; source: ObservationSource; at?: Date },
+  ): Promise<void> {
+    await this.#query(
+      `INSERT INTO observations (number, has_card, first_name, last_name, display_name, seen_at, source)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (number) DO UPDATE SET has_card = excluded.has_card, first_name = excluded.first_name,
+         last_name = excluded.last_name, display_name = excluded.display_name,
+         seen_at = excluded.seen_at, source = excluded.source
+       WHERE excluded.seen_at >= observations.seen_at`,
+      [number, ...observationColumns(seen.card), seen.at ?? this.#appNow(), seen.source],
+    );
+  }
+
+  async observedCard(number: string): Promise<ObservedCard | undefined> {
+    const [row] = await this.#query<ObservationRow>('SELECT * FROM observations WHERE number = $1', [number]);
+    return row && toObservedCard(row);
+  }
+
+  async observedCards(): Promise<ObservedCard[]> {
+    return (await this.#query<ObservationRow>('SELECT * FROM observations ORDER BY number')).map(
+      toObservedCard,
+    );
+  }
+
+  async statusCounts(numbers: readonly string[]): Promise<Partial<Record<CardStatus, number>>> {
+    const rows = await this.#query<{ status: string; n: string }>(
+      `${scopeSql} SELECT status, count(*) AS n FROM statuses GROUP BY status`,
+      [numbers],
+    );
+    return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
+  }
+
+  async fleetPage(numbers: readonly string[], query: FleetPageQuery): Promise<NumberRecord[]> {
+    // Without a status to match, a page needs no status at all.
+    const page = (
+      query.status === undefined
+        ? await this.#query<{ number: string }>(
+            `SELECT DISTINCT listed COLLATE "C" AS number FROM unnest($1::text[]) AS listed
+             ORDER BY 1 LIMIT $2 OFFSET $3`,
+            [numbers, query.limit, query.offset],
+          )
+        : await this.#query<{ number: string }>(
+            `${scopeSql} SELECT number FROM statuses WHERE status = $2 ORDER BY number LIMIT $3 OFFSET $4`,
+            [numbers, query.status, query.limit, query.offset],
+          )
+    ).map((row) => row.number);
+    return this.#recordsOf(page);
+  }
+
+  async fleetPageAfter(numbers: readonly string[], query: FleetWalkQuery): Promise<NumberRecord[]> {
+    // '' sorts before every number: the first page. Compared in "C" order, as the pages are sorted.
+    const page = (
+      await this.#query<{ number: string }>(
+        `SELECT DISTINCT listed COLLATE "C" AS number FROM unnest($1::text[]) AS listed
+         WHERE listed COLLATE "C" > $2 ORDER BY 1 LIMIT $3`,
+        [numbers, query.after ?? '', query.limit],
+      )
+    ).map((row) => row.number);
+    return this.#recordsOf(page);
+  }
+
+  /** The facts of one page of numbers: four reads by primary key or index, whatever the fleet's size. */
+  async #recordsOf(page: string[]): Promise<NumberRecord[]> {
+    const [cards, observations, latest, assignments] = await Promise.all([
+      this.#query<CardRow>('SELECT * FROM cards WHERE number = ANY($1)', [page]),
+      this.#query<ObservationRow>('SELECT * FROM observations WHERE number = ANY($1)', [page]),
+      this.#query<ChangeRow>(
+        `SELECT DISTINCT ON (number) * FROM changes WHERE number = ANY($1) AND action IN ('set', 'delete')
+         ORDER BY number, id DESC`,
+        [page],
+      ),
+      this.#query<AssignmentRow>(
+        'SELECT * FROM assignments WHERE number = ANY($1) ORDER BY number, assigned_at, user_id',
+        [page],
+      ),
+    ]);
+    return pageRecords(page, {
+      cards: cards.map(toKnownCard),
+      observations: observations.map(toObservedCard),
+      latest: latest.map(toEntry),
+      assignments: assignments.map(toAssignment),
+    });
+  }
+
+  async knownNumbers(): Promise<string[]> {
+    const rows = await this.#query<{ number: string }>(
+      `SELECT number FROM assignments UNION SELECT number FROM cards UNION SELECT number FROM changes
+       UNION SELECT number FROM observations ORDER BY number`,
+    );
+    return rows.map((row) => row.number);
+  }
+
+  /** Ends the pool; changes still waiting for their turn reject. */
+  close(): Promise<void> {
+    if (!this.#closing) {
+      this.#closing = this.#pool.end();
+      this.wakeups.wakeAll();
+    }
+    return this.#closing;
+  }
+}
+
+/**
+ * Connects, migrates (replicas starting together take turns) and opens the store. An unreachable
+ * database rejects with one line, `could not connect to PostgreSQL at host:port/db (ECONNREFUSED)`,
+ * never with the password.
+ */
+export async function openPostgresStore(
+  url: string,
+  options: PostgresStoreOptions = {},
+): Promise<PostgresStore> {
+  const poolSize = options.poolSize ?? DEFAULT_POOL_SIZE;
+  if (!Number.isInteger(poolSize) || poolSize < 2) {
+    throw new RangeError(`the PostgreSQL pool needs at least 2 connections, not ${options.poolSize}`);
+  }
+  checkMaxWaiting(options.maxWaiting);
+  const connectionTimeoutMs = options.connectionTimeoutMs ?? 5_000;
+  const log = options.log ?? consoleWarn;
+  const target = describePostgresUrl(url);
+  const pool = new Pool({
+    connectionString: url,
+    max: poolSize,
+    connectionTimeoutMillis: connectionTimeoutMs,
+    idleTimeoutMillis: 30_000,
+    application_name: 'contactcard',
+  });
+  // An idle connection that fails (the server restarted, a proxy cut it) is dropped by the pool; without
+  // a listener its 'error' event would end the process.
+  pool.on('error', (error) => {
+    log.warn(`PostgreSQL at ${target}: an idle connection failed: ${redactPassword(error.message, url)}`);
+  });
+  try {
+    await migratePostgres(pool, pgMigrations, `the PostgreSQL database ${target}`);
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw startupError(error, url, connectionTimeoutMs);
+  }
+  return new PostgresStore(pool, url, options);
+}

@@ -1,0 +1,846 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import type { CardStatus } from '../../domain/card/picture.js';
+import {
+  cardJson,
+  checkLease,
+  checkMaxWaiting,
+  coveredRequests,
+  numberStatusesSql,
+  numbersOfChanges,
+  type ObservationRow,
+  observationColumns,
+  pageRecords,
+  snapshot,
+  toObservedCard,
+  UNKNOWN_MESSAGE,
+} from './common.js';
+import { migrate } from './migrations.js';
+import { NumberQueue } from './number-queue.js';
+import {
+  type Approval,
+  type ApprovalState,
+  type Assignment,
+  type BulkJob,
+  type BulkJobState,
+  type CardSnapshot,
+  type ChangeAction,
+  type ChangeEntry,
+  type ChangeOutcome,
+  type ChangeResult,
+  DuplicateRequestError,
+  type ExclusiveRun,
+  type FleetPageQuery,
+  type FleetWalkQuery,
+  type HostedPhoto,
+  type HostedPhotoInfo,
+  type KnownCard,
+  type NewApproval,
+  type NewChange,
+  type NumberRecord,
+  type NumberTurns,
+  type ObservationSource,
+  type ObservedCard,
+  type RequestedApproval,
+  type SeenCard,
+  type Store,
+  TooManyWaitingError,
+} from './types.js';
+
+interface ChangeRow {
+  id: number;
+  action: ChangeAction;
+  number: string;
+  actor_id: string;
+  started_at: string;
+  finished_at: string | null;
+  duration_ms: number | null;
+  outcome: ChangeOutcome;
+  status: number | null;
+  message: string | null;
+  before_card: string | null;
+  after_card: string | null;
+  subject: string | null;
+  request_key: string | null;
+  instance_id: string | null;
+  confirmed_at: string | null;
+}
+
+interface PhotoRow {
+  id: string;
+  number: string;
+  bytes: number;
+  created_at: string;
+  created_by: string;
+}
+
+function photoInfo(row: PhotoRow): HostedPhotoInfo {
+  return {
+    id: row.id,
+    number: row.number,
+    bytes: row.bytes,
+    createdAt: new Date(row.created_at),
+    createdBy: row.created_by,
+  };
+}
+
+interface AssignmentRow {
+  number: string;
+  user_id: string;
+  assigned_by: string;
+  assigned_at: string;
+}
+
+interface CardRow {
+  number: string;
+  first_name: string | null;
+  last_name: string | null;
+  display_name: string | null;
+  photo_url: string | null;
+  updated_at: string;
+  updated_by: string;
+}
+
+const parseCard = (json: string | null) =>
+  json === null ? null : snapshot(JSON.parse(json) as CardSnapshot);
+
+interface BulkRow {
+  id: number;
+  actor_id: string;
+  channel: string;
+  message_ts: string | null;
+  numbers: string;
+  card: string;
+  cards: string | null;
+  state: BulkJobState;
+  instance_id: string | null;
+  created_at: string;
+}
+
+function toBulkJob(row: BulkRow): BulkJob {
+  return {
+    id: row.id,
+    actorId: row.actor_id,
+    channel: row.channel,
+    messageTs: row.message_ts,
+    numbers: JSON.parse(row.numbers) as string[],
+    card: snapshot(JSON.parse(row.card) as CardSnapshot),
+    cards: row.cards ? (JSON.parse(row.cards) as Record<string, CardSnapshot>) : null,
+    state: row.state,
+    instanceId: row.instance_id,
+    createdAt: new Date(row.created_at),
+  };
+}
+
+interface ApprovalRow {
+  id: number;
+  kind: Approval['kind'];
+  requester_id: string;
+  channel: string;
+  numbers: string;
+  changes: string;
+  photo_hosted: number;
+  job_id: number | null;
+  request_key: string | null;
+  state: ApprovalState;
+  created_at: string;
+  expires_at: string;
+  decided_by: string | null;
+  decided_at: string | null;
+  reason: string | null;
+  superseded_by: number | null;
+  messages: string;
+}
+
+function toApproval(row: ApprovalRow): Approval {
+  return {
+    id: row.id,
+    kind: row.kind,
+    requesterId: row.requester_id,
+    channel: row.channel,
+    changes: JSON.parse(row.changes) as Approval['changes'],
+    photoHosted: row.photo_hosted === 1,
+    jobId: row.job_id,
+    requestKey: row.request_key,
+    state: row.state,
+    createdAt: new Date(row.created_at),
+    expiresAt: new Date(row.expires_at),
+    decidedBy: row.decided_by,
+    decidedAt: row.decided_at === null ? null : new Date(row.decided_at),
+    reason: row.reason,
+    supersededBy: row.superseded_by,
+    messages: JSON.parse(row.messages) as Approval['messages'],
+  };
+}
+
+function toKnownCard(row: CardRow): KnownCard {
+  return {
+    number: row.number,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    displayName: row.display_name,
+    photoUrl: row.photo_url,
+    updatedAt: new Date(row.updated_at),
+    updatedBy: row.updated_by,
+  };
+}
+
+function toEntry(row: ChangeRow): ChangeEntry {
+  return {
+    id: row.id,
+    action: row.action,
+    number: row.number,
+    actorId: row.actor_id,
+    startedAt: new Date(row.started_at),
+    finishedAt: row.finished_at === null ? null : new Date(row.finished_at),
+    durationMs: row.duration_ms,
+    outcome: row.outcome,
+    status: row.status,
+    message: row.message,
+    before: parseCard(row.before_card),
+    after: parseCard(row.after_card),
+    subject: row.subject,
+    requestKey: row.request_key,
+    confirmedAt: row.confirmed_at ? new Date(row.confirmed_at) : null,
+    instanceId: row.instance_id,
+  };
+}
+
+// A list of numbers is given as one JSON array parameter, whatever its length.
+const listed = '(SELECT value FROM json_each(?))';
+const scopeSql = `WITH scope (number) AS (SELECT DISTINCT value FROM json_each(@scope)),
+  statuses AS (${numberStatusesSql()})`;
+
+const toAssignment = (row: AssignmentRow): Assignment => ({
+  number: row.number,
+  userId: row.user_id,
+  assignedBy: row.assigned_by,
+  assignedAt: new Date(row.assigned_at),
+});
+
+function prepare(db: Database.Database) {
+  return {
+    assign: db.prepare<[string, string, string, string]>(
+      'INSERT INTO assignments (number, user_id, assigned_by, assigned_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+    ),
+    unassignOne: db
+      .prepare<[string, string], string>(
+        'DELETE FROM assignments WHERE number = ? AND user_id = ? RETURNING user_id',
+      )
+      .pluck(),
+    unassignAll: db
+      .prepare<[string], string>('DELETE FROM assignments WHERE number = ? RETURNING user_id')
+      .pluck(),
+    ownersOf: db
+      .prepare<[string], string>(
+        'SELECT user_id FROM assignments WHERE number = ? ORDER BY assigned_at, user_id',
+      )
+      .pluck(),
+    numbersOf: db
+      .prepare<[string], string>('SELECT number FROM assignments WHERE user_id = ? ORDER BY number')
+      .pluck(),
+    assignments: db.prepare<[], AssignmentRow>(
+      'SELECT * FROM assignments ORDER BY number, assigned_at, user_id',
+    ),
+    anyAssignment: db.prepare<[], number>('SELECT EXISTS (SELECT 1 FROM assignments)').pluck(),
+    insertChange: db.prepare<[Record<string, string | null>], ChangeRow>(
+      `INSERT INTO changes (action, number, actor_id, started_at, outcome, before_card, after_card, subject,
+         request_key, instance_id)
+       VALUES (@action, @number, @actorId, @startedAt, 'pending', @before, @after, @subject, @requestKey,
+         @instanceId)
+       RETURNING *`,
+    ),
+    changeById: db.prepare<[number], ChangeRow>('SELECT * FROM changes WHERE id = ?'),
+    changeByKey: db.prepare<[string], ChangeRow>('SELECT * FROM changes WHERE request_key = ?'),
+    completeChange: db.prepare<[Record<string, string | number | null>], ChangeRow>(
+      `UPDATE changes SET outcome = @outcome, status = @status, message = @message,
+         finished_at = @finishedAt, duration_ms = @durationMs,
+         before_card = CASE WHEN @setBefore = 1 THEN @before ELSE before_card END
+       WHERE id = @id RETURNING *`,
+    ),
+    confirmChange: db.prepare<[string, number]>('UPDATE changes SET confirmed_at = ? WHERE id = ?'),
+    history: db.prepare<[string, number], ChangeRow>(
+      'SELECT * FROM changes WHERE number = ? ORDER BY id DESC LIMIT ?',
+    ),
+    upsertInstance: db.prepare<[Record<string, string>]>(
+      `INSERT INTO instances (id, started_at, renewed_at, expires_at) VALUES (@id, @now, @now, @expiresAt)
+       ON CONFLICT (id) DO UPDATE SET renewed_at = excluded.renewed_at, expires_at = excluded.expires_at`,
+    ),
+    releaseInstance: db.prepare<[string]>('DELETE FROM instances WHERE id = ?'),
+    instanceIds: db.prepare<[], string>('SELECT id FROM instances ORDER BY id').pluck(),
+    savePhoto: db.prepare<[Record<string, string | number | Buffer>]>(
+      `INSERT INTO photos (id, number, jpeg, bytes, created_at, created_by)
+       VALUES (@id, @number, @jpeg, @bytes, @createdAt, @createdBy)`,
+    ),
+    photo: db.prepare<[string], PhotoRow & { jpeg: Buffer }>('SELECT * FROM photos WHERE id = ?'),
+    photosOf: db.prepare<[string], PhotoRow>(
+      'SELECT id, number, bytes, created_at, created_by FROM photos WHERE number = ? ORDER BY created_at, id',
+    ),
+    allPhotos: db.prepare<[], PhotoRow>(
+      'SELECT id, number, bytes, created_at, created_by FROM photos ORDER BY created_at, id',
+    ),
+    deletePhoto: db.prepare<[string]>('DELETE FROM photos WHERE id = ?'),
+    createBulkJob: db.prepare<[Record<string, string | null>], BulkRow>(
+      `INSERT INTO bulk_jobs (actor_id, channel, numbers, card, cards, state, instance_id, created_at)
+       VALUES (@actorId, @channel, @numbers, @card, @cards, @state, @instanceId, @createdAt) RETURNING *`,
+    ),
+    bulkJob: db.prepare<[number], BulkRow>('SELECT * FROM bulk_jobs WHERE id = ?'),
+    startDraftJob: db.prepare<[number]>(
+      "UPDATE bulk_jobs SET state = 'running' WHERE id = ? AND state = 'draft'",
+    ),
+    bulkJobs: db.prepare<[string], BulkRow>('SELECT * FROM bulk_jobs WHERE state = ? ORDER BY id'),
+    updateBulkJob: db.prepare<[Record<string, string | number | null>]>(
+      `UPDATE bulk_jobs SET message_ts = COALESCE(@messageTs, message_ts), state = COALESCE(@state, state) WHERE id = @id`,
+    ),
+    insertApproval: db.prepare<[Record<string, string | number | null>], ApprovalRow>(
+      `INSERT INTO approvals (kind, requester_id, channel, numbers, changes, photo_hosted, job_id, request_key,
+         state, created_at, expires_at)
+       VALUES (@kind, @requesterId, @channel, @numbers, @changes, @photoHosted, @jobId, @requestKey, 'waiting',
+         @createdAt, @expiresAt)
+       RETURNING *`,
+    ),
+    approvalById: db.prepare<[number], ApprovalRow>('SELECT * FROM approvals WHERE id = ?'),
+    approvalByKey: db.prepare<[string], ApprovalRow>('SELECT * FROM approvals WHERE request_key = ?'),
+    approvals: db.prepare<[Record<string, string | number | null>], ApprovalRow>(
+      `SELECT * FROM approvals
+       WHERE (@state IS NULL OR state = @state) AND (@requesterId IS NULL OR requester_id = @requesterId)
+         AND (@number IS NULL OR EXISTS (SELECT 1 FROM json_each(approvals.numbers) WHERE value = @number))
+       ORDER BY id DESC LIMIT @limit`,
+    ),
+    supersede: db.prepare<[number, number]>(
+      "UPDATE approvals SET state = 'superseded', superseded_by = ? WHERE id = ? AND state = 'waiting'",
+    ),
+    decideApproval: db.prepare<[Record<string, string | number | null>], ApprovalRow>(
+      `UPDATE approvals SET state = @state, decided_by = @by, decided_at = @at, reason = @reason
+       WHERE id = @id AND state = 'waiting' AND expires_at > @at RETURNING *`,
+    ),
+    expireApprovals: db.prepare<[string], ApprovalRow>(
+      "UPDATE approvals SET state = 'expired' WHERE state = 'waiting' AND expires_at <= ? RETURNING *",
+    ),
+    addApprovalMessages: db.prepare<[string, number]>(
+      'UPDATE approvals SET messages = (SELECT json_group_array(json(value)) FROM (SELECT value FROM json_each(approvals.messages) UNION ALL SELECT value FROM json_each(?))) WHERE id = ?',
+    ),
+    markOrphansUnknown: db.prepare<[Record<string, string>]>(
+      `UPDATE changes SET outcome = 'unknown', message = @message
+       WHERE outcome = 'pending' AND (instance_id IS NULL OR NOT EXISTS (
+         SELECT 1 FROM instances WHERE instances.id = changes.instance_id AND instances.expires_at > @now))`,
+    ),
+    deleteExpiredInstances: db.prepare<[string]>('DELETE FROM instances WHERE expires_at <= ?'),
+    pendingCount: db
+      .prepare<[string], number>("SELECT count(*) FROM changes WHERE number = ? AND outcome = 'pending'")
+      .pluck(),
+    ping: db.prepare<[], number>('SELECT 1').pluck(),
+    card: db.prepare<[string], CardRow>('SELECT * FROM cards WHERE number = ?'),
+    cards: db.prepare<[], CardRow>('SELECT * FROM cards ORDER BY number'),
+    rememberCard: db.prepare<[Record<string, string | null>]>(
+      `INSERT INTO cards (number, first_name, last_name, display_name, photo_url, updated_at, updated_by)
+       VALUES (@number, @firstName, @lastName, @displayName, @photoUrl, @updatedAt, @updatedBy)
+       ON CONFLICT (number) DO UPDATE SET first_name = excluded.first_name, last_name = excluded.last_name,
+         display_name = excluded.display_name, photo_url = excluded.photo_url,
+         updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+    ),
+    forgetCard: db.prepare<[string]>('DELETE FROM cards WHERE number = ?'),
+    observeCard: db.prepare<[string, number, string | null, string | null, string | null, string, string]>(
+      `INSERT INTO observations (number, has_card, first_name, last_name, display_name, seen_at, source)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (number) DO UPDATE SET has_card = excluded.has_card, first_name = excluded.first_name,
+         last_name = excluded.last_name, display_name = excluded.display_name,
+         seen_at = excluded.seen_at, source = excluded.source
+       WHERE excluded.seen_at >= observations.seen_at`,
+    ),
+    observation: db.prepare<[string], ObservationRow>('SELECT * FROM observations WHERE number = ?'),
+    observations: db.prepare<[], ObservationRow>('SELECT * FROM observations ORDER BY number'),
+    statusCounts: db.prepare<[{ scope: string }], { status: string; n: number }>(
+      `${scopeSql} SELECT status, count(*) AS n FROM statuses GROUP BY status`,
+    ),
+    pageNumbers: db
+      .prepare<[Record<string, string | number>], string>(
+        `${scopeSql} SELECT number FROM statuses WHERE status = @status ORDER BY number LIMIT @limit OFFSET @offset`,
+      )
+      .pluck(),
+    // Without a status to match, a page needs no status at all.
+    pageOfAll: db
+      .prepare<[Record<string, string | number>], string>(
+        `SELECT DISTINCT value FROM json_each(@scope) ORDER BY value LIMIT @limit OFFSET @offset`,
+      )
+      .pluck(),
+    // '' sorts before every number: the first page.
+    pageAfter: db
+      .prepare<[Record<string, string | number>], string>(
+        `SELECT DISTINCT value FROM json_each(@scope) WHERE value > @after ORDER BY value LIMIT @limit`,
+      )
+      .pluck(),
+    cardsOf: db.prepare<[string], CardRow>(`SELECT * FROM cards WHERE number IN ${listed}`),
+    observationsOf: db.prepare<[string], ObservationRow>(
+      `SELECT * FROM observations WHERE number IN ${listed}`,
+    ),
+    latestCardChangesOf: db.prepare<[string], ChangeRow>(
+      `SELECT * FROM changes WHERE id IN (SELECT (SELECT max(id) FROM changes
+         WHERE changes.number = listed.value AND action IN ('set', 'delete')) FROM json_each(?) AS listed)`,
+    ),
+    assignmentsOf: db.prepare<[string], AssignmentRow>(
+      `SELECT * FROM assignments WHERE number IN ${listed} ORDER BY number, assigned_at, user_id`,
+    ),
+    knownNumbers: db
+      .prepare<[], string>(
+        `SELECT number FROM assignments UNION SELECT number FROM cards UNION SELECT number FROM changes
+       UNION SELECT number FROM observations ORDER BY number`,
+      )
+      .pluck(),
+  };
+}
+
+/**
+ * One queue per database file in this process, so that two stores opened on the same file (as the
+ * contract tests do) still take turns; SQLite is for a single process, so that is all there is.
+ */
+const sharedQueues = new Map<string, { queue: NumberQueue; users: number }>();
+
+function acquireQueue(path: string): { queue: NumberQueue; release: () => void } {
+  if (path === ':memory:' || path === '') return { queue: new NumberQueue(), release: () => undefined };
+  const key = resolve(path);
+  let shared = sharedQueues.get(key);
+  if (!shared) {
+    shared = { queue: new NumberQueue(), users: 0 };
+    sharedQueues.set(key, shared);
+  }
+  shared.users++;
+  const entry = shared;
+  let released = false;
+  return {
+    queue: entry.queue,
+    release: () => {
+      if (released) return;
+      released = true;
+      if (--entry.users === 0 && sharedQueues.get(key) === entry) sharedQueues.delete(key);
+    },
+  };
+}
+
+class QueueTurns implements NumberTurns {
+  readonly #queue: NumberQueue;
+  readonly #maxWaiting: number;
+  readonly #pending: (number: string) => number;
+
+  constructor(queue: NumberQueue, maxWaiting: number, pending: (number: string) => number) {
+    this.#queue = queue;
+    this.#maxWaiting = maxWaiting;
+    this.#pending = pending;
+  }
+
+  async waiting(number: string): Promise<number> {
+    return this.#pending(number);
+  }
+
+  run<T>(entry: ChangeEntry, work: () => Promise<T>): Promise<T> {
+    // Not async: the slot must be taken now, before the caller's next await, to keep begin order.
+    const ahead = this.#queue.busy(entry.number);
+    if (ahead > this.#maxWaiting) {
+      return Promise.reject(new TooManyWaitingError(entry.number, ahead, this.#maxWaiting));
+    }
+    return this.#queue.run(entry.number, work);
+  }
+}
+
+export interface SqliteStoreOptions {
+  now?: () => Date;
+  /** How many changes to one number may be ahead of a new one before it is refused; 50. */
+  maxWaiting?: number;
+}
+
+export class SqliteStore implements Store {
+  readonly #db: Database.Database;
+  readonly #now: () => Date;
+  readonly #sql: ReturnType<typeof prepare>;
+  readonly #releaseQueue: () => void;
+  #instanceId: string | null = null;
+  readonly turns: NumberTurns;
+
+  constructor(db: Database.Database, now: () => Date, options: { maxWaiting?: number } = {}) {
+    this.#db = db;
+    this.#now = now;
+    this.#sql = prepare(db);
+    const maxWaiting = checkMaxWaiting(options.maxWaiting);
+    const { queue, release } = acquireQueue(db.name);
+    this.#releaseQueue = release;
+    const pendingCount = this.#sql.pendingCount;
+    this.turns = new QueueTurns(queue, maxWaiting, (number) => pendingCount.get(number) ?? 0);
+  }
+
+  async assign(number: string, userId: string, assignedBy: string): Promise<boolean> {
+    return this.#sql.assign.run(number, userId, assignedBy, this.#now().toISOString()).changes === 1;
+  }
+
+  async unassign(number: string, userId?: string): Promise<string[]> {
+    const removed =
+      userId === undefined ? this.#sql.unassignAll.all(number) : this.#sql.unassignOne.all(number, userId);
+    return removed.sort();
+  }
+
+  async ownersOf(number: string): Promise<string[]> {
+    return this.#sql.ownersOf.all(number);
+  }
+
+  async numbersOf(userId: string): Promise<string[]> {
+    return this.#sql.numbersOf.all(userId);
+  }
+
+  async assignments(): Promise<Assignment[]> {
+    return this.#sql.assignments.all().map(toAssignment);
+  }
+
+  async hasAssignments(): Promise<boolean> {
+    return this.#sql.anyAssignment.get() === 1;
+  }
+
+  async beginChange(change: NewChange): Promise<ChangeEntry> {
+    const requestKey = change.requestKey ?? null;
+    let row: ChangeRow | undefined;
+    try {
+      row = this.#sql.insertChange.get({
+        action: change.action,
+        number: change.number,
+        actorId: change.actorId,
+        startedAt: (change.startedAt ?? this.#now()).toISOString(),
+        before: cardJson(change.before),
+        after: cardJson(change.after),
+        subject: change.subject ?? null,
+        requestKey,
+        instanceId: change.instanceId === undefined ? this.#instanceId : change.instanceId,
+      });
+    } catch (error) {
+      // The unique index, not a read before the insert, decides: only it is race-free across processes.
+      const duplicate = error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE';
+      const existing = duplicate && requestKey !== null ? this.#sql.changeByKey.get(requestKey) : undefined;
+      if (requestKey !== null && existing) throw new DuplicateRequestError(requestKey, toEntry(existing));
+      throw error;
+    }
+    if (!row) throw new Error('INSERT … RETURNING gave no row');
+    return toEntry(row);
+  }
+
+  async completeChange(id: number, result: ChangeResult): Promise<ChangeEntry> {
+    return this.#db
+      .transaction(() => {
+        const row = this.#sql.changeById.get(id);
+        if (!row) throw new Error(`no change ${id} to complete`);
+        if (row.outcome !== 'pending') throw new Error(`change ${id} is already complete (${row.outcome})`);
+        const finishedAt = result.finishedAt ?? this.#now();
+        const completed = this.#sql.completeChange.get({
+          id,
+          outcome: result.outcome,
+          status: result.status ?? null,
+          message: result.message ?? null,
+          finishedAt: finishedAt.toISOString(),
+          // The wall clock can be stepped back between the two calls; a negative duration would mislead.
+          durationMs: Math.max(0, finishedAt.getTime() - new Date(row.started_at).getTime()),
+          setBefore: result.before === undefined ? 0 : 1,
+          before: cardJson(result.before),
+        });
+        if (!completed) throw new Error(`change ${id} vanished while being completed`);
+        return toEntry(completed);
+      })
+      .immediate();
+  }
+
+  async confirmChange(id: number, at?: Date): Promise<void> {
+    this.#sql.confirmChange.run((at ?? this.#now()).toISOString(), id);
+  }
+
+  async history(number: string, limit = 10): Promise<ChangeEntry[]> {
+    return this.#sql.history.all(number, limit).map(toEntry);
+  }
+
+  async registerInstance(id: string, leaseMs: number): Promise<void> {
+    checkLease(id, leaseMs);
+    this.#upsertInstance(id, leaseMs);
+    this.#instanceId = id;
+  }
+
+  async renewInstance(id: string, leaseMs: number): Promise<void> {
+    checkLease(id, leaseMs);
+    this.#upsertInstance(id, leaseMs);
+  }
+
+  #upsertInstance(id: string, leaseMs: number): void {
+    const now = this.#now();
+    this.#sql.upsertInstance.run({
+      id,
+      now: now.toISOString(),
+      expiresAt: new Date(now.getTime() + leaseMs).toISOString(),
+    });
+  }
+
+  async instanceIds(): Promise<string[]> {
+    return this.#sql.instanceIds.all();
+  }
+
+  async releaseInstance(id: string): Promise<void> {
+    this.#sql.releaseInstance.run(id);
+    if (this.#instanceId === id) this.#instanceId = null;
+  }
+
+  async markOrphansUnknown(): Promise<number> {
+    const now = this.#now().toISOString();
+    return this.#db
+      .transaction(() => {
+        const marked = this.#sql.markOrphansUnknown.run({ message: UNKNOWN_MESSAGE, now }).changes;
+        this.#sql.deleteExpiredInstances.run(now);
+        return marked;
+      })
+      .immediate();
+  }
+
+  async runExclusive<T>(_job: string, work: () => Promise<T>): Promise<ExclusiveRun<T>> {
+    return { ran: true, value: await work() };
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      return this.#sql.ping.get() === 1;
+    } catch {
+      return false;
+    }
+  }
+
+  async lastKnownCard(number: string): Promise<KnownCard | undefined> {
+    const row = this.#sql.card.get(number);
+    return row && toKnownCard(row);
+  }
+
+  async knownCards(): Promise<KnownCard[]> {
+    return this.#sql.cards.all().map(toKnownCard);
+  }
+
+  async rememberCard(number: string, card: CardSnapshot, updatedBy: string): Promise<void> {
+    this.#sql.rememberCard.run({
+      number,
+      ...snapshot(card),
+      updatedAt: this.#now().toISOString(),
+      updatedBy,
+    });
+  }
+
+  async forgetCard(number: string): Promise<void> {
+    this.#sql.forgetCard.run(number);
+  }
+
+  async observeCard(
+    number: string,
+    seen: { card: SeenCard | null; source: ObservationSource; at?: Date },
+  ): Promise<void> {
+    const [hasCard, ...names] = observationColumns(seen.card);
+    this.#sql.observeCard.run(
+      number,
+      hasCard ? 1 : 0,
+      ...names,
+      (seen.at ?? this.#now()).toISOString(),
+      seen.source,
+    );
+  }
+
+  async observedCard(number: string): Promise<ObservedCard | undefined> {
+    const row = this.#sql.observation.get(number);
+    return row && toObservedCard(row);
+  }
+
+  async observedCards(): Promise<ObservedCard[]> {
+    return this.#sql.observations.all().map(toObservedCard);
+  }
+
+  async knownNumbers(): Promise<string[]> {
+    return this.#sql.knownNumbers.all();
+  }
+
+  async statusCounts(numbers: readonly string[]): Promise<Partial<Record<CardStatus, number>>> {
+    const rows = this.#sql.statusCounts.all({ scope: JSON.stringify(numbers) });
+    return Object.fromEntries(rows.map((row) => [row.status, row.n]));
+  }
+
+  async fleetPage(numbers: readonly string[], query: FleetPageQuery): Promise<NumberRecord[]> {
+    const where = { scope: JSON.stringify(numbers), limit: query.limit, offset: query.offset };
+    const page =
+      query.status === undefined
+        ? this.#sql.pageOfAll.all(where)
+        : this.#sql.pageNumbers.all({ ...where, status: query.status });
+    return this.#recordsOf(page);
+  }
+
+  async fleetPageAfter(numbers: readonly string[], query: FleetWalkQuery): Promise<NumberRecord[]> {
+    return this.#recordsOf(
+      this.#sql.pageAfter.all({
+        scope: JSON.stringify(numbers),
+        after: query.after ?? '',
+        limit: query.limit,
+      }),
+    );
+  }
+
+  /** The facts of one page of numbers: four reads by primary key or index, whatever the fleet's size. */
+  #recordsOf(page: string[]): NumberRecord[] {
+    const listedPage = JSON.stringify(page);
+    return pageRecords(page, {
+      cards: this.#sql.cardsOf.all(listedPage).map(toKnownCard),
+      observations: this.#sql.observationsOf.all(listedPage).map(toObservedCard),
+      latest: this.#sql.latestCardChangesOf.all(listedPage).map(toEntry),
+      assignments: this.#sql.assignmentsOf.all(listedPage).map(toAssignment),
+    });
+  }
+
+  async savePhoto(photo: Omit<HostedPhoto, 'createdAt'> & { createdAt?: Date }): Promise<void> {
+    this.#sql.savePhoto.run({
+      id: photo.id,
+      number: photo.number,
+      jpeg: photo.jpeg,
+      bytes: photo.jpeg.length,
+      createdAt: (photo.createdAt ?? this.#now()).toISOString(),
+      createdBy: photo.createdBy,
+    });
+  }
+
+  async photo(id: string): Promise<HostedPhoto | undefined> {
+    const row = this.#sql.photo.get(id);
+    return row && { ...photoInfo(row), jpeg: row.jpeg };
+  }
+
+  async photos(number?: string): Promise<HostedPhotoInfo[]> {
+    const rows = number === undefined ? this.#sql.allPhotos.all() : this.#sql.photosOf.all(number);
+    return rows.map(photoInfo);
+  }
+
+  async deletePhoto(id: string): Promise<void> {
+    this.#sql.deletePhoto.run(id);
+  }
+
+  async createBulkJob(
+    job: Pick<BulkJob, 'actorId' | 'channel' | 'numbers' | 'card'> & {
+      cards?: BulkJob['cards'];
+      state?: 'draft' | 'running';
+    },
+  ): Promise<BulkJob> {
+    const row = this.#sql.createBulkJob.get({
+      actorId: job.actorId,
+      channel: job.channel,
+      numbers: JSON.stringify(job.numbers),
+      card: JSON.stringify(snapshot(job.card)),
+      cards: job.cards ? JSON.stringify(job.cards) : null,
+      state: job.state ?? 'running',
+      instanceId: this.#instanceId,
+      createdAt: this.#now().toISOString(),
+    });
+    if (!row) throw new Error('INSERT … RETURNING gave no row');
+    return toBulkJob(row);
+  }
+
+  async bulkJob(id: number): Promise<BulkJob | undefined> {
+    const row = this.#sql.bulkJob.get(id);
+    return row && toBulkJob(row);
+  }
+
+  async startDraftJob(id: number): Promise<boolean> {
+    return this.#sql.startDraftJob.run(id).changes === 1;
+  }
+
+  async bulkJobs(state: BulkJobState): Promise<BulkJob[]> {
+    return this.#sql.bulkJobs.all(state).map(toBulkJob);
+  }
+
+  async updateBulkJob(id: number, change: Partial<Pick<BulkJob, 'messageTs' | 'state'>>): Promise<void> {
+    this.#sql.updateBulkJob.run({ id, messageTs: change.messageTs ?? null, state: change.state ?? null });
+  }
+
+  async requestApproval(request: NewApproval): Promise<RequestedApproval> {
+    const numbers = numbersOfChanges(request.changes);
+    return this.#db
+      .transaction((): RequestedApproval => {
+        const earlier = request.requestKey ? this.#sql.approvalByKey.get(request.requestKey) : undefined;
+        if (earlier) return { approval: toApproval(earlier), superseded: [], duplicate: true };
+        const waiting = this.#sql.approvals
+          .all({ state: 'waiting', requesterId: null, number: null, limit: -1 })
+          .map(toApproval);
+        const row = this.#sql.insertApproval.get({
+          kind: request.kind,
+          requesterId: request.requesterId,
+          channel: request.channel,
+          numbers: JSON.stringify(numbers),
+          changes: JSON.stringify(request.changes),
+          photoHosted: request.photoHosted ? 1 : 0,
+          jobId: request.jobId ?? null,
+          requestKey: request.requestKey ?? null,
+          createdAt: (request.createdAt ?? this.#now()).toISOString(),
+          expiresAt: request.expiresAt.toISOString(),
+        });
+        if (!row) throw new Error('INSERT … RETURNING gave no row');
+        const superseded = coveredRequests(numbers, waiting).map((old) => {
+          this.#sql.supersede.run(row.id, old.id);
+          return { ...old, state: 'superseded' as const, supersededBy: row.id };
+        });
+        return { approval: toApproval(row), superseded, duplicate: false };
+      })
+      .immediate();
+  }
+
+  async approval(id: number): Promise<Approval | undefined> {
+    const row = this.#sql.approvalById.get(id);
+    return row && toApproval(row);
+  }
+
+  async approvals(
+    filter: { state?: ApprovalState; number?: string; requesterId?: string; limit?: number } = {},
+  ): Promise<Approval[]> {
+    return this.#sql.approvals
+      .all({
+        state: filter.state ?? null,
+        number: filter.number ?? null,
+        requesterId: filter.requesterId ?? null,
+        limit: filter.limit ?? 50,
+      })
+      .map(toApproval);
+  }
+
+  async decideApproval(
+    id: number,
+    decision: { state: 'approved' | 'rejected'; by: string; reason?: string | null; at?: Date },
+  ): Promise<Approval | undefined> {
+    const row = this.#sql.decideApproval.get({
+      id,
+      state: decision.state,
+      by: decision.by,
+      reason: decision.reason ?? null,
+      at: (decision.at ?? this.#now()).toISOString(),
+    });
+    return row && toApproval(row);
+  }
+
+  async expireApprovals(at?: Date): Promise<Approval[]> {
+    return this.#sql.expireApprovals.all((at ?? this.#now()).toISOString()).map(toApproval);
+  }
+
+  async addApprovalMessages(id: number, messages: Approval['messages']): Promise<void> {
+    this.#sql.addApprovalMessages.run(JSON.stringify(messages), id);
+  }
+
+  async close(): Promise<void> {
+    this.#releaseQueue();
+    this.#db.close();
+  }
+}
+
+/** Opens (creating file, folder and schema as needed) and migrates; `:memory:` gives a throwaway store. */
+export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): SqliteStore {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path, { timeout: 5_000 });
+  try {
+    db.pragma('journal_mode = WAL');
+    // better-sqlite3 builds with NORMAL as the WAL default, under which a power cut can lose the
+    // last commits: a pending entry lost that way would be exactly the silent gap the audit forbids.
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+    return new SqliteStore(db, options.now ?? (() => new Date()), { maxWaiting: options.maxWaiting });
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
