@@ -1,8 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type ChangeEntry, OUTSIDE_ACTOR } from '../src/adapters/store/types.js';
 import { ids } from '../src/slack/views/ids.js';
+import { encodeMetadata } from '../src/slack/views/metadata.js';
 import { faults } from './fakes/fake-sendblue.js';
-import { appHomeOpened, buttonClick, sampleCard, sampleNumber } from './helpers/payloads.js';
+import {
+  appHomeOpened,
+  buttonClick,
+  formValues,
+  sampleCard,
+  sampleNumber,
+  viewSubmission,
+} from './helpers/payloads.js';
 import { signedHeaders } from './helpers/slack-signing.js';
 import { freePort, signingSecret, startTestApp, type TestApp } from './helpers/test-app.js';
 
@@ -230,5 +238,67 @@ describe('what the drift check and Accept write goes through the change pipeline
     );
     expect(homePublishes()).toBeGreaterThan(homes);
     expect(await changesCounted()).toContain('contactcard_changes_total{kind="accepted",outcome="ok"} 1');
+  });
+});
+
+describe('a card set here while a round runs', () => {
+  let running: TestApp;
+  beforeAll(async () => {
+    running = await startTestApp({
+      env: { CONTACTCARD_ADMINS: admin, CONTACTCARD_NOTIFY_CHANNEL: 'C0NOTIFY' },
+    });
+    await running.setThroughEditor(sampleNumber, sampleCard, admin);
+  });
+  afterAll(() => running.stop());
+
+  /** A set through the editor, from a view of its own (a repeated view would be a duplicate). */
+  async function setAs(firstName: string): Promise<void> {
+    const metadata = encodeMetadata({
+      number: sampleNumber,
+      channel: 'C0CHANNEL',
+      responseUrl: running.slack.responseUrl(`set-${firstName}`),
+    });
+    const view = { id: `VSET${firstName}`, private_metadata: metadata };
+    await running.interact(viewSubmission(view, formValues({ ...sampleCard, firstName }), admin));
+    await vi.waitFor(async () =>
+      expect(await running.services.store.lastKnownCard(sampleNumber)).toMatchObject({ firstName }),
+    );
+  }
+
+  /** A round whose read of sampleNumber waits until `meanwhile` is done. */
+  async function roundAround(meanwhile: () => Promise<void>): Promise<number | undefined> {
+    running.sendblue.hold(sampleNumber, 'GET');
+    const round = running.services.drift.round();
+    await vi.waitFor(() => expect(running.sendblue.held()).toBe(1));
+    await meanwhile();
+    running.sendblue.release(sampleNumber);
+    return round;
+  }
+
+  const alerts = () =>
+    running.slack
+      .callsTo('chat.postMessage')
+      .filter((call) => text(call.args).includes(ids.actions.driftAccept));
+
+  it('is not drift: the round compares with the card applied when it reads, not when it began', async () => {
+    expect(await roundAround(() => setAs('Later'))).toBe(0);
+    expect(alerts()).toEqual([]);
+  });
+
+  it('is not drift when the read was sent before the set and shows the card from before', async () => {
+    const url = `${running.sendblue.url}/api/v2/contact-sharing/state?fromNumber=${encodeURIComponent(sampleNumber)}`;
+    const credentials = {
+      'sb-api-key-id': running.sendblue.keyId,
+      'sb-api-secret-key': running.sendblue.secret,
+    };
+    const before = await (await fetch(url, { headers: credentials })).json();
+    const reported = await roundAround(async () => {
+      await setAs('Newest');
+      running.sendblue.inject(sampleNumber, faults.reply(200, before, 1));
+    });
+    expect(reported).toBe(0);
+    expect(alerts()).toEqual([]);
+    // The next round reads Sendblue as it is now: nothing to report either.
+    expect(await running.services.drift.round()).toBe(0);
   });
 });

@@ -99,8 +99,10 @@ export class DriftCheck {
         return;
       }
       await remember(this.deps, number, state, 'drift', readAt);
-      const known = appliedOf.get(number);
-      if (known === undefined) return;
+      // Read again, not from the round's start: a round spreads over most of the interval, and a
+      // card set here meanwhile is not drift. One set after the read was sent may not show in it.
+      const known = appliedOf.has(number) ? await store.lastKnownCard(number) : undefined;
+      if (known === undefined || known.updatedAt.getTime() > readAt.getTime()) return;
       const shown = shownCard(state, known);
       if (sameCard(shown, known)) return;
       // The same difference is reported once: the latest entry already records it.
