@@ -1,8 +1,5 @@
-import type { ChangeEntry } from '../../adapters/store/types.js';
-import type { ProfileInput } from '../../domain/card/rules.js';
-import type { Message } from '../../slack/views/blocks.js';
 import { remember } from './pictures.js';
-import type { Audience, Delivery, Deps, LiveWatch } from './ports.js';
+import type { Deps, LiveRequest, LiveWatch } from './ports.js';
 
 /** After a set: first within 10 s, then backing off, for up to two minutes in all. */
 export const defaultLiveDelaysMs: readonly number[] = [10_000, 20_000, 30_000, 60_000];
@@ -21,13 +18,7 @@ export class LiveChecks implements LiveWatch {
     private readonly delaysMs: readonly number[],
   ) {}
 
-  watch(request: {
-    entry: ChangeEntry;
-    card: ProfileInput;
-    audience: Audience;
-    delivered: Delivery;
-    announcement: (confirmation: 'live' | 'not yet') => Message;
-  }): void {
+  watch(request: LiveRequest): void {
     if (this.delaysMs.length === 0 || !request.delivered.ok) return;
     const { deps } = this;
     const { card } = request;

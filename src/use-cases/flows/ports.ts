@@ -110,15 +110,18 @@ export interface Homes {
   refreshOpen(): Promise<void>;
 }
 
+/** A set to watch until Sendblue shows it: its entry, its card, and the announcement to update. */
+export interface LiveRequest {
+  entry: ChangeEntry;
+  card: ProfileInput;
+  audience: Audience;
+  delivered: Delivery;
+  announcement: (confirmation: 'live' | 'not yet') => Message;
+}
+
 /** After a set, the reads that turn "submitted" into "live" (LiveChecks). */
 export interface LiveWatch {
-  watch(request: {
-    entry: ChangeEntry;
-    card: ProfileInput;
-    audience: Audience;
-    delivered: Delivery;
-    announcement: (confirmation: 'live' | 'not yet') => Message;
-  }): void;
+  watch(request: LiveRequest): void;
 }
 
 /** Four-eyes approval (ApprovalDesk): held changes told to their requesters and posted to the approvers. */
