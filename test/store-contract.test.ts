@@ -19,7 +19,6 @@ import {
   type ChangeEntry,
   DuplicateRequestError,
   type NewApproval,
-  type NumberRecord,
   OUTSIDE_ACTOR,
   type Store,
   TooManyWaitingError,
@@ -610,10 +609,7 @@ describe.each([sqlite, postgres])('$name store', (backend) => {
           ['+15550000001', 'U2'],
           ['+15550000002', 'U1'],
         ]);
-        const page = await store.fleetPageAfter(['+15550000002', '+15550000001'], {
-          after: undefined,
-          limit: 10,
-        });
+        const page = await store.fleetPage(['+15550000002', '+15550000001'], { offset: 0, limit: 10 });
         expect(page.map((record) => [record.number, record.latest?.id])).toEqual([
           ['+15550000001', a2.id],
           ['+15550000002', b1.id],
@@ -728,48 +724,6 @@ describe.each([sqlite, postgres])('$name store', (backend) => {
         expect(await store.statusCounts(numbers)).toEqual({ submitted: 1, live: 1, 'not read yet': 2 });
         expect(await store.fleetPage(numbers, { status: 'live', offset: 1, limit: 25 })).toEqual([]);
         expect(await store.statusCounts([])).toEqual({});
-      });
-
-      it('walks a fleet by keyset, page after page, each number once with its facts, in number order', async () => {
-        const numbers = [
-          '+15550000013',
-          '+15550000011',
-          '+15550000015',
-          '+15550000012',
-          '+15550000011',
-          '+15550000014',
-        ];
-        await store.rememberCard('+15550000012', alice, 'U1');
-        await store.observeCard('+15550000015', { card: bob, source: 'drift' });
-        await store.assign('+15550000014', 'U2', 'U1');
-        const walked: NumberRecord[] = [];
-        const pages: string[][] = [];
-        let after: string | undefined;
-        for (;;) {
-          const page = await store.fleetPageAfter(numbers, { after, limit: 2 });
-          if (page.length === 0) break;
-          pages.push(page.map((record) => record.number));
-          walked.push(...page);
-          after = page.at(-1)?.number;
-        }
-        expect(pages).toEqual([
-          ['+15550000011', '+15550000012'],
-          ['+15550000013', '+15550000014'],
-          ['+15550000015'],
-        ]);
-        // Each page holds what a page read by offset holds for the same numbers.
-        expect(walked).toEqual(await store.fleetPage(numbers, { offset: 0, limit: numbers.length }));
-        expect(walked[1]?.applied).toMatchObject({ firstName: 'Alice' });
-        expect(walked[3]?.owners).toEqual(['U2']);
-        expect(walked[4]?.observed).toMatchObject({ card: { displayName: 'Bobby' }, source: 'drift' });
-        // A key between two numbers starts after it; one past the last gives nothing.
-        expect(
-          (await store.fleetPageAfter(numbers, { after: '+155500000125', limit: 10 })).map(
-            (record) => record.number,
-          ),
-        ).toEqual(['+15550000013', '+15550000014', '+15550000015']);
-        expect(await store.fleetPageAfter(numbers, { after: '+15550000015', limit: 10 })).toEqual([]);
-        expect(await store.fleetPageAfter([], { after: undefined, limit: 10 })).toEqual([]);
       });
     });
 

@@ -33,7 +33,6 @@ import {
   DuplicateRequestError,
   type ExclusiveRun,
   type FleetPageQuery,
-  type FleetWalkQuery,
   type HostedPhoto,
   type HostedPhotoInfo,
   type KnownCard,
@@ -978,18 +977,6 @@ export class PostgresStore implements Store {
             `${scopeSql} SELECT number FROM statuses WHERE status = $2 ORDER BY number LIMIT $3 OFFSET $4`,
             [numbers, query.status, query.limit, query.offset],
           )
-    ).map((row) => row.number);
-    return this.#recordsOf(page);
-  }
-
-  async fleetPageAfter(numbers: readonly string[], query: FleetWalkQuery): Promise<NumberRecord[]> {
-    // '' sorts before every number: the first page. Compared in "C" order, as the pages are sorted.
-    const page = (
-      await this.#query<{ number: string }>(
-        `SELECT DISTINCT listed COLLATE "C" AS number FROM unnest($1::text[]) AS listed
-         WHERE listed COLLATE "C" > $2 ORDER BY 1 LIMIT $3`,
-        [numbers, query.after ?? '', query.limit],
-      )
     ).map((row) => row.number);
     return this.#recordsOf(page);
   }

@@ -32,7 +32,6 @@ import {
   DuplicateRequestError,
   type ExclusiveRun,
   type FleetPageQuery,
-  type FleetWalkQuery,
   type HostedPhoto,
   type HostedPhotoInfo,
   type KnownCard,
@@ -365,12 +364,6 @@ function prepare(db: Database.Database) {
         `SELECT DISTINCT value FROM json_each(@scope) ORDER BY value LIMIT @limit OFFSET @offset`,
       )
       .pluck(),
-    // '' sorts before every number: the first page.
-    pageAfter: db
-      .prepare<[Record<string, string | number>], string>(
-        `SELECT DISTINCT value FROM json_each(@scope) WHERE value > @after ORDER BY value LIMIT @limit`,
-      )
-      .pluck(),
     cardsOf: db.prepare<[string], CardRow>(`SELECT * FROM cards WHERE number IN ${listed}`),
     observationsOf: db.prepare<[string], ObservationRow>(
       `SELECT * FROM observations WHERE number IN ${listed}`,
@@ -665,16 +658,6 @@ export class SqliteStore implements Store {
         ? this.#sql.pageOfAll.all(where)
         : this.#sql.pageNumbers.all({ ...where, status: query.status });
     return this.#recordsOf(page);
-  }
-
-  async fleetPageAfter(numbers: readonly string[], query: FleetWalkQuery): Promise<NumberRecord[]> {
-    return this.#recordsOf(
-      this.#sql.pageAfter.all({
-        scope: JSON.stringify(numbers),
-        after: query.after ?? '',
-        limit: query.limit,
-      }),
-    );
   }
 
   /** The facts of one page of numbers: four reads by primary key or index, whatever the fleet's size. */

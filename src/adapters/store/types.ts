@@ -79,12 +79,6 @@ export interface FleetPageQuery {
   limit: number;
 }
 
-/** The page after `after` (from the first number when undefined): a walk through a whole fleet by keyset. */
-export interface FleetWalkQuery {
-  after: string | undefined;
-  limit: number;
-}
-
 export class DuplicateRequestError extends Error {
   readonly requestKey: string;
   readonly existing: ChangeEntry;
@@ -294,12 +288,6 @@ export interface Store extends InstanceLeases {
   statusCounts(numbers: readonly string[]): Promise<Partial<Record<CardStatus, number>>>;
   /** One page of `numbers` (duplicates count once), each with its facts and owners: the Home tab. */
   fleetPage(numbers: readonly string[], query: FleetPageQuery): Promise<NumberRecord[]>;
-  /**
-   * The first `limit` of `numbers` (duplicates once) that sort after `query.after`, in number order,
-   * each with its facts and owners: an export reads a fleet of any size this way, one page in
-   * memory at a time, and each page costs the same however far into the fleet it is (no OFFSET).
-   */
-  fleetPageAfter(numbers: readonly string[], query: FleetWalkQuery): Promise<NumberRecord[]>;
 
   /** Bulk jobs: recorded so that a restart can say what was not applied. */
   createBulkJob(

@@ -113,14 +113,13 @@ async function* exportRecords(
   deps: Pick<Deps, 'access' | 'lines' | 'store'>,
   userId: string,
 ): AsyncGenerator<readonly string[]> {
+  // Sorted and each once: every page is the next slice, read like a Home tab page.
   const numbers = await manageable(deps, userId);
   yield exportColumns;
-  let after: string | undefined;
-  for (;;) {
-    const page = await deps.store.fleetPageAfter(numbers, { after, limit: exportPageSize });
-    if (page.length === 0) return;
-    for (const record of page) yield exportRow(record);
-    after = page.at(-1)?.number;
+  for (let start = 0; start < numbers.length; start += exportPageSize) {
+    const page = numbers.slice(start, start + exportPageSize);
+    for (const record of await deps.store.fleetPage(page, { offset: 0, limit: page.length }))
+      yield exportRow(record);
   }
 }
 
