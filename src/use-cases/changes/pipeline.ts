@@ -27,7 +27,7 @@ export type ChangeRequest = {
   requestKey?: string | undefined;
   /** The approval it runs on (CONTACTCARD_APPROVAL): valid only while approved and covering its number. */
   approvalId?: number | undefined;
-} & ( // `photoHosted`: the photo is one the app processed and serves itself, so it needs no link check.
+} & (
   | { kind: 'set'; number: string; card: ProfileInput; photoHosted?: boolean }
   | { kind: 'delete'; number: string }
   | { kind: 'assign'; number: string; userId: string }

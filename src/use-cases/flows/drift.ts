@@ -71,10 +71,10 @@ export class DriftCheck {
   private async check(budgetMs: number | undefined): Promise<number> {
     const { store, sendblue } = this.deps;
     const [cards, observed] = await Promise.all([store.knownCards(), store.observedCards()]);
-    const appliedOf = new Map(cards.map((card) => [card.number, card]));
+    const applied = new Set(cards.map((card) => card.number));
     const seenAt = new Map(observed.map((seen) => [seen.number, seen.seenAt.getTime()]));
     // Never seen first, then the longest ago: where the last round stopped.
-    const numbers = [...new Set([...appliedOf.keys(), ...seenAt.keys()])].sort(
+    const numbers = [...new Set([...applied, ...seenAt.keys()])].sort(
       (a, b) => (seenAt.get(a) ?? 0) - (seenAt.get(b) ?? 0) || a.localeCompare(b),
     );
     const startedAt = Date.now();
@@ -101,7 +101,7 @@ export class DriftCheck {
       await remember(this.deps, number, state, 'drift', readAt);
       // Read again, not from the round's start: a round spreads over most of the interval, and a
       // card set here meanwhile is not drift. One set after the read was sent may not show in it.
-      const known = appliedOf.has(number) ? await store.lastKnownCard(number) : undefined;
+      const known = applied.has(number) ? await store.lastKnownCard(number) : undefined;
       if (known === undefined || known.updatedAt.getTime() > readAt.getTime()) return;
       const shown = shownCard(state, known);
       if (sameCard(shown, known)) return;
