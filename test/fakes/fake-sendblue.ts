@@ -238,7 +238,7 @@ export async function startFakeSendblue(
 
   function release(number = ANY_NUMBER): void {
     if (number === ANY_NUMBER) holds.clear();
-    else for (const key of [...holds]) if (key.endsWith(number)) holds.delete(key);
+    else for (const key of [...holds]) if (key === number || key.endsWith(` ${number}`)) holds.delete(key);
     const go = heldRequests.filter((h) => number === ANY_NUMBER || h.number === number);
     heldRequests = heldRequests.filter((h) => !go.includes(h));
     for (const h of go) h.go();
