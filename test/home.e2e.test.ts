@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { KnownBlock } from '@slack/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ids } from '../src/slack/views/ids.js';
@@ -11,6 +12,7 @@ import { signingSecret, startTestApp, type TestApp } from './helpers/test-app.js
 // Slack, paging, the status filter, Edit from the tab, and re-publishing after a change.
 
 const admin = 'U0ADMIN';
+const secondAdmin = 'U0ADMIN2';
 const owner = 'U0OWNER';
 const other = 'U0OTHER';
 // 250 lines of the account, all valid US numbers.
@@ -19,7 +21,7 @@ const owned = fleet[7] as string;
 
 let app: TestApp;
 beforeAll(async () => {
-  app = await startTestApp({ env: { CONTACTCARD_ADMINS: admin }, lines: fleet });
+  app = await startTestApp({ env: { CONTACTCARD_ADMINS: `${admin},${secondAdmin}` }, lines: fleet });
   await app.services.store.assign(owned, owner, admin);
 });
 afterAll(() => app.stop());
@@ -236,6 +238,41 @@ describe('re-publishing at Slack’s pace', () => {
       .callsTo('views.publish')
       .slice(from)
       .filter((c) => c.args.user_id === user && !c.rateLimited && !c.refusedFor);
+
+  it('the tabs of two admins re-published during a bulk job are rendered together, from one read of the fleet', async () => {
+    // Opened half a second apart: each would be re-published a second after its own last publish.
+    await open(admin);
+    await sleep(500);
+    await open(secondAdmin);
+    for (const number of fleet) app.sendblue.inject(number, faults.latency(40));
+    const before = app.slack.callsTo('views.publish').length;
+    const metadata = encodeMetadata({ channel: 'C0CHANNEL', responseUrl: app.slack.responseUrl('bulk') });
+    const submission = viewSubmission(
+      { id: 'VBULK', private_metadata: metadata },
+      {
+        ...formValues({ ...sampleCard, firstName: 'Paired' }),
+        [ids.bulk.allBlock]: { [ids.bulk.all]: { type: 'checkboxes', selected_options: [{ value: 'all' }] } },
+      },
+      admin,
+    );
+    const bulk = { ...submission, view: { ...submission.view, callback_id: ids.bulkModal } };
+    expect((await app.interact(bulk)).status).toBe(200);
+    await app.settle();
+    app.sendblue.reset();
+    app.sendblue.setLines(fleet);
+
+    // A number changes every 10 ms or so: two tabs rendered apart would show different counts.
+    const countsOf = (user: string) =>
+      accepted(user, before).map(
+        (call) => JSON.stringify(call.args.view).match(/\*250\* numbers: [^"]*/)?.[0],
+      );
+    const first = countsOf(admin);
+    const second = countsOf(secondAdmin);
+    expect(second.at(-1)).toBe('*250* numbers: 250 submitted');
+    expect(second.length).toBeGreaterThan(1);
+    expect(second.filter((view) => !first.includes(view))).toEqual([]);
+    app.slack.reset();
+  }, 60_000);
 
   it('a bulk job over the whole fleet re-publishes an open tab about once a second, never too fast, ending on its outcome', async () => {
     await open(admin);

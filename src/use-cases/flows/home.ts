@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type CardStatus, pictureOf } from '../../domain/card/picture.js';
 import { homePaging, homeView } from '../../slack/views/home.js';
 import { everyNumber, manageable } from './numbers.js';
@@ -25,6 +24,14 @@ interface Publishing {
   looked: boolean;
 }
 
+/** The next re-publish round: when it starts, and the tabs waiting for it. */
+interface Round {
+  at: number;
+  timer: NodeJS.Timeout;
+  started: Promise<void>;
+  start: () => void;
+}
+
 /**
  * The Home tab: the numbers the viewer may manage (admins and open mode: every known number),
  * each with its card, status, last change and owners, a page at a time.
@@ -39,6 +46,7 @@ export class HomeTabs implements Homes {
   private readonly states = new Map<string, HomeState>();
   private readonly publishing = new Map<string, Publishing>();
   private sharedFleet: ReturnType<HomeTabs['fleetOf']> | undefined;
+  private round: Round | undefined;
 
   constructor(
     private readonly deps: Pick<Deps, 'access' | 'store' | 'lines' | 'slack' | 'log'>,
@@ -74,11 +82,40 @@ export class HomeTabs implements Homes {
     for (let look = looked; ; look = slot.looked) {
       slot.pending = false;
       slot.looked = false;
-      const wait = look ? 0 : (this.states.get(userId)?.publishedAt ?? 0) + this.republishGapMs - Date.now();
-      if (wait > 0) await sleep(wait);
+      if (!look) await this.nextRound(userId);
       await this.render(userId);
       if (!slot.pending) return;
     }
+  }
+
+  /**
+   * Waits for the next re-publish round, at least the gap after the person's last publish. Every tab
+   * waiting joins the same round, which starts once the last of them may publish again: they are
+   * rendered together and share one read of the fleet (a bulk job changes a number every few ms, and
+   * each change forgets the shared read, so tabs rendered apart would each read it).
+   */
+  private nextRound(userId: string): Promise<void> {
+    const due = Math.max((this.states.get(userId)?.publishedAt ?? 0) + this.republishGapMs, Date.now());
+    const round = this.round ?? this.newRound(due);
+    if (due > round.at) {
+      clearTimeout(round.timer);
+      round.at = due;
+      round.timer = setTimeout(round.start, due - Date.now());
+    }
+    return round.started;
+  }
+
+  private newRound(at: number): Round {
+    let start = () => {};
+    const started = new Promise<void>((resolve) => {
+      start = () => {
+        if (this.round === round) this.round = undefined;
+        resolve();
+      };
+    });
+    const round: Round = { at, started, start, timer: setTimeout(start, at - Date.now()) };
+    this.round = round;
+    return round;
   }
 
   /** The numbers a person may manage (undefined: every number), counted by status in the database. */
