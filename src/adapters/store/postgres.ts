@@ -1,9 +1,10 @@
 // The store on PostgreSQL, for several replicas sharing one database: the same semantics as
 // SqliteStore, plus what replicas need: leases, per-number turns taken in the database, and jobs
 // that run on one replica at a time.
-import { DatabaseError, Pool, type PoolClient } from 'pg';
+import { DatabaseError, Pool } from 'pg';
 import type { CardStatus } from '../../domain/card/picture.js';
 import type { Log } from '../../runtime/logger.js';
+import { type AssignmentRow, PostgresAssignments, toAssignment } from './assignments/postgres.js';
 import {
   cardJson,
   checkLease,
@@ -18,11 +19,18 @@ import {
   toObservedCard,
   UNKNOWN_MESSAGE,
 } from './common.js';
+import { ComposedStore } from './composed.js';
+import {
+  describePostgresUrl,
+  PostgresConnection,
+  redactPassword,
+  sqlNow,
+  type Wakeups,
+} from './postgres-connection.js';
 import { lockSpace, migratePostgres, pgMigrations } from './postgres-migrations.js';
 import {
   type Approval,
   type ApprovalState,
-  type Assignment,
   type BulkJob,
   type BulkJobState,
   type CardSnapshot,
@@ -47,6 +55,8 @@ import {
   type Store,
   TooManyWaitingError,
 } from './types.js';
+
+export { describePostgresUrl, redactPassword } from './postgres-connection.js';
 
 export const DEFAULT_POOL_SIZE = 10;
 
@@ -89,42 +99,6 @@ export interface PostgresStoreOptions {
 }
 
 const consoleWarn: Pick<Log, 'warn'> = { warn: (...msg) => console.warn(...msg) };
-
-/** `host:port/database` of a postgres:// URL, never its user name or password. */
-export function describePostgresUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    const socketHost = parsed.searchParams.get('host');
-    const host = parsed.hostname || socketHost || 'localhost';
-    const database = decodeURIComponent(parsed.pathname.replace(/^\//, '')) || '(default database)';
-    return `${host}:${parsed.port || '5432'}/${database}`;
-  } catch {
-    return '(unparsable URL)';
-  }
-}
-
-/** Removes the URL's password (and the URL itself) from a message. */
-export function redactPassword(text: string, url: string): string {
-  let out = text.split(url).join(`postgres://${describePostgresUrl(url)}`);
-  let password = '';
-  try {
-    password = new URL(url).password;
-  } catch {
-    return out;
-  }
-  // A very short password would blank out ordinary letters; such a password is no secret anyway.
-  if (password.length < 4) return out;
-  for (const form of new Set([password, safeDecode(password)])) out = out.split(form).join('***');
-  return out;
-}
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
 
 // Failures that mean "the database could not be reached or would not let us in", as opposed to a
 // failing migration: those get the one-line "could not connect" message.
@@ -269,20 +243,6 @@ function toApproval(row: ApprovalRow): Approval {
   };
 }
 
-interface AssignmentRow {
-  number: string;
-  user_id: string;
-  assigned_by: string;
-  assigned_at: Date;
-}
-
-const toAssignment = (row: AssignmentRow): Assignment => ({
-  number: row.number,
-  userId: row.user_id,
-  assignedBy: row.assigned_by,
-  assignedAt: row.assigned_at,
-});
-
 // The numbers to read are one text[] parameter ($1), whatever their count; keys compare as bytes.
 const scopeSql = `WITH scope (number) AS (SELECT DISTINCT listed COLLATE "C" FROM unnest($1::text[]) AS listed),
   statuses AS (${numberStatusesSql(' COLLATE "C"')})`;
@@ -318,42 +278,6 @@ function toEntry(row: ChangeRow): ChangeEntry {
     confirmedAt: row.confirmed_at,
     instanceId: row.instance_id,
   };
-}
-
-/** "Now" in SQL: the injected clock's value when there is one, else the database's clock. */
-const sqlNow = (param: string) => `COALESCE(${param}::timestamptz, clock_timestamp())`;
-
-/** Wakes changes of this process waiting for their turn as soon as one of its own finishes. */
-class Wakeups {
-  readonly #waiters = new Map<string, Set<() => void>>();
-
-  /** Resolves after about `ms`, or sooner when `number` is woken. */
-  sleep(number: string, ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      let set = this.#waiters.get(number);
-      if (!set) {
-        set = new Set();
-        this.#waiters.set(number, set);
-      }
-      const waiters = set;
-      const done = () => {
-        clearTimeout(timer);
-        waiters.delete(done);
-        if (waiters.size === 0 && this.#waiters.get(number) === waiters) this.#waiters.delete(number);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      waiters.add(done);
-    });
-  }
-
-  wake(number: string): void {
-    for (const done of [...(this.#waiters.get(number) ?? [])]) done();
-  }
-
-  wakeAll(): void {
-    for (const number of [...this.#waiters.keys()]) this.wake(number);
-  }
 }
 
 /**
@@ -396,155 +320,40 @@ class DatabaseTurns implements NumberTurns {
   }
 }
 
-export class PostgresStore implements Store {
-  readonly #pool: Pool;
-  readonly #url: string;
-  readonly #now: (() => Date) | undefined;
+export class PostgresStore extends ComposedStore implements Store {
+  readonly #db: PostgresConnection;
   readonly #pingTimeoutMs: number;
-  #instanceId: string | null = null;
-  #closing: Promise<void> | undefined;
   readonly turns: NumberTurns;
-  /** @internal */
-  readonly wakeups = new Wakeups();
 
   constructor(
     pool: Pool,
     url: string,
     options: Pick<PostgresStoreOptions, 'now' | 'maxWaiting' | 'pingTimeoutMs' | 'turnPollMs'> = {},
   ) {
-    this.#pool = pool;
-    this.#url = url;
-    this.#now = options.now;
+    const db = new PostgresConnection(pool, url, options.now);
+    super({ assignments: new PostgresAssignments(db) });
+    this.#db = db;
     this.#pingTimeoutMs = options.pingTimeoutMs ?? 2_000;
     this.turns = new DatabaseTurns(this, checkMaxWaiting(options.maxWaiting), options.turnPollMs ?? 150);
   }
 
   get closed(): boolean {
-    return this.#closing !== undefined;
+    return this.#db.closed;
   }
 
-  #appNow(): Date {
-    return this.#now ? this.#now() : new Date();
-  }
-
-  /** The injected clock's value, or null for the database's clock (see sqlNow). */
-  #leaseNow(): Date | null {
-    return this.#now ? this.#now() : null;
-  }
-
-  async #query<R extends object>(text: string, values: unknown[] = []): Promise<R[]> {
-    try {
-      return (await this.#pool.query<R & Record<string, unknown>>(text, values)).rows;
-    } catch (error) {
-      throw this.#redacted(error);
-    }
-  }
-
-  #redacted(error: unknown): unknown {
-    if (error instanceof Error) {
-      const clean = redactPassword(error.message, this.#url);
-      if (clean !== error.message) error.message = clean;
-    }
-    return error;
-  }
-
-  /** A checked-out client whose connection failing while idle in our hands does not crash the process. */
-  async #checkout(): Promise<{ client: PoolClient; release: () => void; fail: (error: unknown) => void }> {
-    const client = await this.#pool.connect().catch((error: unknown) => {
-      throw this.#redacted(error);
-    });
-    let broken: Error | undefined;
-    const onError = (error: Error) => {
-      broken = error;
-    };
-    client.on('error', onError);
-    return {
-      client,
-      fail: (error) => {
-        broken = error instanceof Error ? error : new Error(String(error));
-      },
-      release: () => {
-        client.off('error', onError);
-        // A client whose connection failed is destroyed rather than handed out again.
-        client.release(broken);
-      },
-    };
-  }
-
-  async #transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const { client, release, fail } = await this.#checkout();
-    try {
-      await client.query('BEGIN');
-      const value = await work(client);
-      await client.query('COMMIT');
-      return value;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(fail);
-      throw this.#redacted(error);
-    } finally {
-      release();
-    }
+  /** @internal */
+  get wakeups(): Wakeups {
+    return this.#db.wakeups;
   }
 
   /** @internal Pending changes to `number`, only those before change `beforeId` when given. */
   async pendingCount(number: string, beforeId?: number): Promise<number> {
-    const rows = await this.#query<{ n: number }>(
+    const rows = await this.#db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM changes
        WHERE number = $1 AND outcome = 'pending' AND ($2::bigint IS NULL OR id < $2::bigint)`,
       [number, beforeId ?? null],
     );
     return rows[0]?.n ?? 0;
-  }
-
-  async assign(number: string, userId: string, assignedBy: string): Promise<boolean> {
-    const rows = await this.#query(
-      `INSERT INTO assignments (number, user_id, assigned_by, assigned_at) VALUES ($1, $2, $3, $4)
-       ON CONFLICT DO NOTHING RETURNING 1`,
-      [number, userId, assignedBy, this.#appNow()],
-    );
-    return rows.length === 1;
-  }
-
-  async unassign(number: string, userId?: string): Promise<string[]> {
-    const rows =
-      userId === undefined
-        ? await this.#query<{ user_id: string }>(
-            'DELETE FROM assignments WHERE number = $1 RETURNING user_id',
-            [number],
-          )
-        : await this.#query<{ user_id: string }>(
-            'DELETE FROM assignments WHERE number = $1 AND user_id = $2 RETURNING user_id',
-            [number, userId],
-          );
-    return rows.map((row) => row.user_id).sort();
-  }
-
-  async ownersOf(number: string): Promise<string[]> {
-    const rows = await this.#query<{ user_id: string }>(
-      'SELECT user_id FROM assignments WHERE number = $1 ORDER BY assigned_at, user_id',
-      [number],
-    );
-    return rows.map((row) => row.user_id);
-  }
-
-  async numbersOf(userId: string): Promise<string[]> {
-    const rows = await this.#query<{ number: string }>(
-      'SELECT number FROM assignments WHERE user_id = $1 ORDER BY number',
-      [userId],
-    );
-    return rows.map((row) => row.number);
-  }
-
-  async assignments(): Promise<Assignment[]> {
-    const rows = await this.#query<AssignmentRow>(
-      'SELECT * FROM assignments ORDER BY number, assigned_at, user_id',
-    );
-    return rows.map(toAssignment);
-  }
-
-  async hasAssignments(): Promise<boolean> {
-    const rows = await this.#query<{ any: boolean }>('SELECT EXISTS (SELECT 1 FROM assignments) AS any');
-    return rows[0]?.any === true;
   }
 
   async beginChange(change: NewChange): Promise<ChangeEntry> {
@@ -553,15 +362,15 @@ export class PostgresStore implements Store {
       change.action,
       change.number,
       change.actorId,
-      change.startedAt ?? this.#appNow(),
+      change.startedAt ?? this.#db.appNow(),
       cardJson(change.before),
       cardJson(change.after),
       change.subject ?? null,
       requestKey,
-      change.instanceId === undefined ? this.#instanceId : change.instanceId,
+      change.instanceId === undefined ? this.#db.instanceId : change.instanceId,
     ];
     try {
-      const row = await this.#transaction(async (client) => {
+      const row = await this.#db.transaction(async (client) => {
         // Changes to one number commit in id order: a change must never see "no smaller pending id"
         // while a smaller one is still being inserted, or two turns would overlap.
         await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [
@@ -582,7 +391,7 @@ export class PostgresStore implements Store {
     } catch (error) {
       // The unique index, not a read before the insert, decides: only it is race-free across replicas.
       if (requestKey !== null && error instanceof DatabaseError && error.code === '23505') {
-        const [existing] = await this.#query<ChangeRow>('SELECT * FROM changes WHERE request_key = $1', [
+        const [existing] = await this.#db.query<ChangeRow>('SELECT * FROM changes WHERE request_key = $1', [
           requestKey,
         ]);
         if (existing) throw new DuplicateRequestError(requestKey, toEntry(existing));
@@ -593,9 +402,9 @@ export class PostgresStore implements Store {
 
   async completeChange(id: number, result: ChangeResult): Promise<ChangeEntry> {
     if (!Number.isSafeInteger(id)) throw new Error(`no change ${id} to complete`);
-    const finishedAt = result.finishedAt ?? this.#appNow();
+    const finishedAt = result.finishedAt ?? this.#db.appNow();
     // One statement, so that two completions racing cannot both write: the second finds it done.
-    const [row] = await this.#query<ChangeRow>(
+    const [row] = await this.#db.query<ChangeRow>(
       `UPDATE changes SET outcome = $2, status = $3, message = $4, finished_at = $5,
          duration_ms = GREATEST(0, round(extract(epoch FROM $5::timestamptz - started_at) * 1000))::bigint,
          before_card = CASE WHEN $6::boolean THEN $7::jsonb ELSE before_card END
@@ -612,10 +421,10 @@ export class PostgresStore implements Store {
       ],
     );
     if (row) {
-      this.wakeups.wake(row.number);
+      this.#db.wakeups.wake(row.number);
       return toEntry(row);
     }
-    const [found] = await this.#query<{ outcome: ChangeOutcome }>(
+    const [found] = await this.#db.query<{ outcome: ChangeOutcome }>(
       'SELECT outcome FROM changes WHERE id = $1',
       [id],
     );
@@ -624,11 +433,11 @@ export class PostgresStore implements Store {
   }
 
   async confirmChange(id: number, at?: Date): Promise<void> {
-    await this.#query('UPDATE changes SET confirmed_at = $2 WHERE id = $1', [id, at ?? this.#appNow()]);
+    await this.#db.query('UPDATE changes SET confirmed_at = $2 WHERE id = $1', [id, at ?? this.#db.appNow()]);
   }
 
   async history(number: string, limit = 10): Promise<ChangeEntry[]> {
-    const rows = await this.#query<ChangeRow>(
+    const rows = await this.#db.query<ChangeRow>(
       'SELECT * FROM changes WHERE number = $1 ORDER BY id DESC LIMIT $2',
       [number, limit],
     );
@@ -638,7 +447,7 @@ export class PostgresStore implements Store {
   async registerInstance(id: string, leaseMs: number): Promise<void> {
     checkLease(id, leaseMs);
     await this.#upsertInstance(id, leaseMs);
-    this.#instanceId = id;
+    this.#db.instanceId = id;
   }
 
   async renewInstance(id: string, leaseMs: number): Promise<void> {
@@ -647,28 +456,28 @@ export class PostgresStore implements Store {
   }
 
   async #upsertInstance(id: string, leaseMs: number): Promise<void> {
-    await this.#query(
+    await this.#db.query(
       `INSERT INTO instances (id, started_at, renewed_at, expires_at)
        SELECT $1, t.now, t.now, t.now + $2::double precision * interval '1 millisecond'
        FROM (SELECT ${sqlNow('$3')} AS now) t
        ON CONFLICT (id) DO UPDATE SET renewed_at = excluded.renewed_at, expires_at = excluded.expires_at`,
-      [id, leaseMs, this.#leaseNow()],
+      [id, leaseMs, this.#db.leaseNow()],
     );
   }
 
   async instanceIds(): Promise<string[]> {
-    const rows = await this.#query<{ id: string }>('SELECT id FROM instances ORDER BY id');
+    const rows = await this.#db.query<{ id: string }>('SELECT id FROM instances ORDER BY id');
     return rows.map((row) => row.id);
   }
 
   async releaseInstance(id: string): Promise<void> {
-    await this.#query('DELETE FROM instances WHERE id = $1', [id]);
-    if (this.#instanceId === id) this.#instanceId = null;
+    await this.#db.query('DELETE FROM instances WHERE id = $1', [id]);
+    if (this.#db.instanceId === id) this.#db.instanceId = null;
   }
 
   async markOrphansUnknown(): Promise<number> {
-    const now = this.#leaseNow();
-    const numbers = await this.#transaction(async (client) => {
+    const now = this.#db.leaseNow();
+    const numbers = await this.#db.transaction(async (client) => {
       const { rows } = await client.query<{ number: string }>(
         `UPDATE changes SET outcome = 'unknown', message = $1
          WHERE outcome = 'pending' AND (instance_id IS NULL OR NOT EXISTS (
@@ -680,13 +489,13 @@ export class PostgresStore implements Store {
       await client.query(`DELETE FROM instances WHERE expires_at <= ${sqlNow('$1')}`, [now]);
       return rows.map((row) => row.number);
     });
-    for (const number of new Set(numbers)) this.wakeups.wake(number);
+    for (const number of new Set(numbers)) this.#db.wakeups.wake(number);
     return numbers.length;
   }
 
   async runExclusive<T>(job: string, work: () => Promise<T>): Promise<ExclusiveRun<T>> {
     // A session-level lock, so it lives on one connection kept out of the pool while the job runs.
-    const { client, release, fail } = await this.#checkout();
+    const { client, release, fail } = await this.#db.checkout();
     let locked = false;
     try {
       const { rows } = await client.query<{ locked: boolean }>(
@@ -711,7 +520,8 @@ export class PostgresStore implements Store {
     const timeout = new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(false), this.#pingTimeoutMs);
     });
-    const once = () => this.#pool.query<{ one: number }>('SELECT 1 AS one').then((r) => r.rows[0]?.one === 1);
+    const once = () =>
+      this.#db.pool.query<{ one: number }>('SELECT 1 AS one').then((r) => r.rows[0]?.one === 1);
     // Once more on a failure: a pooled connection cut a moment ago (a restart, a proxy) is not an outage.
     const answer = once().catch(() => (this.closed ? false : once().catch(() => false)));
     try {
@@ -722,46 +532,48 @@ export class PostgresStore implements Store {
   }
 
   async lastKnownCard(number: string): Promise<KnownCard | undefined> {
-    const [row] = await this.#query<CardRow>('SELECT * FROM cards WHERE number = $1', [number]);
+    const [row] = await this.#db.query<CardRow>('SELECT * FROM cards WHERE number = $1', [number]);
     return row && toKnownCard(row);
   }
 
   async knownCards(): Promise<KnownCard[]> {
-    return (await this.#query<CardRow>('SELECT * FROM cards ORDER BY number')).map(toKnownCard);
+    return (await this.#db.query<CardRow>('SELECT * FROM cards ORDER BY number')).map(toKnownCard);
   }
 
   async rememberCard(number: string, card: CardSnapshot, updatedBy: string): Promise<void> {
     const { firstName, lastName, displayName, photoUrl } = snapshot(card);
-    await this.#query(
+    await this.#db.query(
       `INSERT INTO cards (number, first_name, last_name, display_name, photo_url, updated_at, updated_by)
        VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (number) DO UPDATE SET first_name = excluded.first_name, last_name = excluded.last_name,
          display_name = excluded.display_name, photo_url = excluded.photo_url,
          updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
-      [number, firstName, lastName, displayName, photoUrl, this.#appNow(), updatedBy],
+      [number, firstName, lastName, displayName, photoUrl, this.#db.appNow(), updatedBy],
     );
   }
 
   async forgetCard(number: string): Promise<void> {
-    await this.#query('DELETE FROM cards WHERE number = $1', [number]);
+    await this.#db.query('DELETE FROM cards WHERE number = $1', [number]);
   }
 
   async savePhoto(photo: Omit<HostedPhoto, 'createdAt'> & { createdAt?: Date }): Promise<void> {
-    await this.#query(
+    await this.#db.query(
       `INSERT INTO photos (id, number, jpeg, bytes, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6)`,
       [
         photo.id,
         photo.number,
         photo.jpeg,
         photo.jpeg.length,
-        photo.createdAt ?? this.#appNow(),
+        photo.createdAt ?? this.#db.appNow(),
         photo.createdBy,
       ],
     );
   }
 
   async photo(id: string): Promise<HostedPhoto | undefined> {
-    const [row] = await this.#query<PhotoRow & { jpeg: Buffer }>('SELECT * FROM photos WHERE id = $1', [id]);
+    const [row] = await this.#db.query<PhotoRow & { jpeg: Buffer }>('SELECT * FROM photos WHERE id = $1', [
+      id,
+    ]);
     return row && { ...photoInfo(row), jpeg: row.jpeg };
   }
 
@@ -769,8 +581,8 @@ export class PostgresStore implements Store {
     const columns = 'id, number, bytes, created_at, created_by';
     const rows =
       number === undefined
-        ? await this.#query<PhotoRow>(`SELECT ${columns} FROM photos ORDER BY created_at, id`)
-        : await this.#query<PhotoRow>(
+        ? await this.#db.query<PhotoRow>(`SELECT ${columns} FROM photos ORDER BY created_at, id`)
+        : await this.#db.query<PhotoRow>(
             `SELECT ${columns} FROM photos WHERE number = $1 ORDER BY created_at, id`,
             [number],
           );
@@ -778,7 +590,7 @@ export class PostgresStore implements Store {
   }
 
   async deletePhoto(id: string): Promise<void> {
-    await this.#query('DELETE FROM photos WHERE id = $1', [id]);
+    await this.#db.query('DELETE FROM photos WHERE id = $1', [id]);
   }
 
   async createBulkJob(
@@ -787,7 +599,7 @@ export class PostgresStore implements Store {
       state?: 'draft' | 'running';
     },
   ): Promise<BulkJob> {
-    const [row] = await this.#query<BulkRow>(
+    const [row] = await this.#db.query<BulkRow>(
       `INSERT INTO bulk_jobs (actor_id, channel, numbers, card, cards, state, instance_id, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
       [
@@ -797,8 +609,8 @@ export class PostgresStore implements Store {
         JSON.stringify(snapshot(job.card)),
         job.cards ? JSON.stringify(job.cards) : null,
         job.state ?? 'running',
-        this.#instanceId,
-        this.#appNow(),
+        this.#db.instanceId,
+        this.#db.appNow(),
       ],
     );
     if (!row) throw new Error('INSERT … RETURNING gave no row');
@@ -806,12 +618,12 @@ export class PostgresStore implements Store {
   }
 
   async bulkJob(id: number): Promise<BulkJob | undefined> {
-    const [row] = await this.#query<BulkRow>('SELECT * FROM bulk_jobs WHERE id = $1', [id]);
+    const [row] = await this.#db.query<BulkRow>('SELECT * FROM bulk_jobs WHERE id = $1', [id]);
     return row && toBulkJob(row);
   }
 
   async startDraftJob(id: number): Promise<boolean> {
-    const rows = await this.#query<{ id: string }>(
+    const rows = await this.#db.query<{ id: string }>(
       "UPDATE bulk_jobs SET state = 'running' WHERE id = $1 AND state = 'draft' RETURNING id",
       [id],
     );
@@ -819,13 +631,13 @@ export class PostgresStore implements Store {
   }
 
   async bulkJobs(state: BulkJobState): Promise<BulkJob[]> {
-    return (await this.#query<BulkRow>('SELECT * FROM bulk_jobs WHERE state = $1 ORDER BY id', [state])).map(
-      toBulkJob,
-    );
+    return (
+      await this.#db.query<BulkRow>('SELECT * FROM bulk_jobs WHERE state = $1 ORDER BY id', [state])
+    ).map(toBulkJob);
   }
 
   async updateBulkJob(id: number, change: Partial<Pick<BulkJob, 'messageTs' | 'state'>>): Promise<void> {
-    await this.#query(
+    await this.#db.query(
       'UPDATE bulk_jobs SET message_ts = COALESCE($2, message_ts), state = COALESCE($3, state) WHERE id = $1',
       [id, change.messageTs ?? null, change.state ?? null],
     );
@@ -833,7 +645,7 @@ export class PostgresStore implements Store {
 
   async requestApproval(request: NewApproval): Promise<RequestedApproval> {
     const numbers = numbersOfChanges(request.changes);
-    return this.#transaction(async (client) => {
+    return this.#db.transaction(async (client) => {
       // One request at a time, so that two made at once on two replicas cannot both miss each other.
       await client.query('SELECT pg_advisory_xact_lock($1, 0)', [lockSpace.approvals]);
       if (request.requestKey) {
@@ -858,7 +670,7 @@ export class PostgresStore implements Store {
           request.photoHosted ?? false,
           request.jobId ?? null,
           request.requestKey ?? null,
-          request.createdAt ?? this.#appNow(),
+          request.createdAt ?? this.#db.appNow(),
           request.expiresAt,
         ],
       );
@@ -885,14 +697,14 @@ export class PostgresStore implements Store {
   }
 
   async approval(id: number): Promise<Approval | undefined> {
-    const [row] = await this.#query<ApprovalRow>('SELECT * FROM approvals WHERE id = $1', [id]);
+    const [row] = await this.#db.query<ApprovalRow>('SELECT * FROM approvals WHERE id = $1', [id]);
     return row && toApproval(row);
   }
 
   async approvals(
     filter: { state?: ApprovalState; number?: string; requesterId?: string; limit?: number } = {},
   ): Promise<Approval[]> {
-    const rows = await this.#query<ApprovalRow>(
+    const rows = await this.#db.query<ApprovalRow>(
       `SELECT * FROM approvals
        WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR numbers ? $2)
          AND ($3::text IS NULL OR requester_id = $3)
@@ -906,8 +718,8 @@ export class PostgresStore implements Store {
     id: number,
     decision: { state: 'approved' | 'rejected'; by: string; reason?: string | null; at?: Date },
   ): Promise<Approval | undefined> {
-    const at = decision.at ?? this.#appNow();
-    const [row] = await this.#query<ApprovalRow>(
+    const at = decision.at ?? this.#db.appNow();
+    const [row] = await this.#db.query<ApprovalRow>(
       `UPDATE approvals SET state = $2, decided_by = $3, decided_at = $4, reason = $5
        WHERE id = $1 AND state = 'waiting' AND expires_at > $4 RETURNING *`,
       [id, decision.state, decision.by, at, decision.reason ?? null],
@@ -916,15 +728,15 @@ export class PostgresStore implements Store {
   }
 
   async expireApprovals(at?: Date): Promise<Approval[]> {
-    const rows = await this.#query<ApprovalRow>(
+    const rows = await this.#db.query<ApprovalRow>(
       "UPDATE approvals SET state = 'expired' WHERE state = 'waiting' AND expires_at <= $1 RETURNING *",
-      [at ?? this.#appNow()],
+      [at ?? this.#db.appNow()],
     );
     return rows.map(toApproval);
   }
 
   async addApprovalMessages(id: number, messages: Approval['messages']): Promise<void> {
-    await this.#query('UPDATE approvals SET messages = messages || $2::jsonb WHERE id = $1', [
+    await this.#db.query('UPDATE approvals SET messages = messages || $2::jsonb WHERE id = $1', [
       id,
       JSON.stringify(messages),
     ]);
@@ -934,30 +746,32 @@ export class PostgresStore implements Store {
     number: string,
     seen: { card: SeenCard | null; source: ObservationSource; at?: Date },
   ): Promise<void> {
-    await this.#query(
+    await this.#db.query(
       `INSERT INTO observations (number, has_card, first_name, last_name, display_name, seen_at, source)
        VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (number) DO UPDATE SET has_card = excluded.has_card, first_name = excluded.first_name,
          last_name = excluded.last_name, display_name = excluded.display_name,
          seen_at = excluded.seen_at, source = excluded.source
        WHERE excluded.seen_at >= observations.seen_at`,
-      [number, ...observationColumns(seen.card), seen.at ?? this.#appNow(), seen.source],
+      [number, ...observationColumns(seen.card), seen.at ?? this.#db.appNow(), seen.source],
     );
   }
 
   async observedCard(number: string): Promise<ObservedCard | undefined> {
-    const [row] = await this.#query<ObservationRow>('SELECT * FROM observations WHERE number = $1', [number]);
+    const [row] = await this.#db.query<ObservationRow>('SELECT * FROM observations WHERE number = $1', [
+      number,
+    ]);
     return row && toObservedCard(row);
   }
 
   async observedCards(): Promise<ObservedCard[]> {
-    return (await this.#query<ObservationRow>('SELECT * FROM observations ORDER BY number')).map(
+    return (await this.#db.query<ObservationRow>('SELECT * FROM observations ORDER BY number')).map(
       toObservedCard,
     );
   }
 
   async statusCounts(numbers: readonly string[]): Promise<Partial<Record<CardStatus, number>>> {
-    const rows = await this.#query<{ status: string; n: string }>(
+    const rows = await this.#db.query<{ status: string; n: string }>(
       `${scopeSql} SELECT status, count(*) AS n FROM statuses GROUP BY status`,
       [numbers],
     );
@@ -968,12 +782,12 @@ export class PostgresStore implements Store {
     // Without a status to match, a page needs no status at all.
     const page = (
       query.status === undefined
-        ? await this.#query<{ number: string }>(
+        ? await this.#db.query<{ number: string }>(
             `SELECT DISTINCT listed COLLATE "C" AS number FROM unnest($1::text[]) AS listed
              ORDER BY 1 LIMIT $2 OFFSET $3`,
             [numbers, query.limit, query.offset],
           )
-        : await this.#query<{ number: string }>(
+        : await this.#db.query<{ number: string }>(
             `${scopeSql} SELECT number FROM statuses WHERE status = $2 ORDER BY number LIMIT $3 OFFSET $4`,
             [numbers, query.status, query.limit, query.offset],
           )
@@ -984,14 +798,14 @@ export class PostgresStore implements Store {
   /** The facts of one page of numbers: four reads by primary key or index, whatever the fleet's size. */
   async #recordsOf(page: string[]): Promise<NumberRecord[]> {
     const [cards, observations, latest, assignments] = await Promise.all([
-      this.#query<CardRow>('SELECT * FROM cards WHERE number = ANY($1)', [page]),
-      this.#query<ObservationRow>('SELECT * FROM observations WHERE number = ANY($1)', [page]),
-      this.#query<ChangeRow>(
+      this.#db.query<CardRow>('SELECT * FROM cards WHERE number = ANY($1)', [page]),
+      this.#db.query<ObservationRow>('SELECT * FROM observations WHERE number = ANY($1)', [page]),
+      this.#db.query<ChangeRow>(
         `SELECT DISTINCT ON (number) * FROM changes WHERE number = ANY($1) AND action IN ('set', 'delete')
          ORDER BY number, id DESC`,
         [page],
       ),
-      this.#query<AssignmentRow>(
+      this.#db.query<AssignmentRow>(
         'SELECT * FROM assignments WHERE number = ANY($1) ORDER BY number, assigned_at, user_id',
         [page],
       ),
@@ -1005,7 +819,7 @@ export class PostgresStore implements Store {
   }
 
   async knownNumbers(): Promise<string[]> {
-    const rows = await this.#query<{ number: string }>(
+    const rows = await this.#db.query<{ number: string }>(
       `SELECT number FROM assignments UNION SELECT number FROM cards UNION SELECT number FROM changes
        UNION SELECT number FROM observations ORDER BY number`,
     );
@@ -1014,11 +828,7 @@ export class PostgresStore implements Store {
 
   /** Ends the pool; changes still waiting for their turn reject. */
   close(): Promise<void> {
-    if (!this.#closing) {
-      this.#closing = this.#pool.end();
-      this.wakeups.wakeAll();
-    }
-    return this.#closing;
+    return this.#db.close();
   }
 }
 

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { CardStatus } from '../../domain/card/picture.js';
+import { type AssignmentRow, SqliteAssignments, toAssignment } from './assignments/sqlite.js';
 import {
   cardJson,
   checkLease,
@@ -16,12 +17,13 @@ import {
   toObservedCard,
   UNKNOWN_MESSAGE,
 } from './common.js';
+import { ComposedStore } from './composed.js';
 import { migrate } from './migrations.js';
 import { NumberQueue } from './number-queue.js';
+import type { SqliteContext } from './sqlite-context.js';
 import {
   type Approval,
   type ApprovalState,
-  type Assignment,
   type BulkJob,
   type BulkJobState,
   type CardSnapshot,
@@ -82,13 +84,6 @@ function photoInfo(row: PhotoRow): HostedPhotoInfo {
     createdAt: new Date(row.created_at),
     createdBy: row.created_by,
   };
-}
-
-interface AssignmentRow {
-  number: string;
-  user_id: string;
-  assigned_by: string;
-  assigned_at: string;
 }
 
 interface CardRow {
@@ -211,38 +206,8 @@ const listed = '(SELECT value FROM json_each(?))';
 const scopeSql = `WITH scope (number) AS (SELECT DISTINCT value FROM json_each(@scope)),
   statuses AS (${numberStatusesSql()})`;
 
-const toAssignment = (row: AssignmentRow): Assignment => ({
-  number: row.number,
-  userId: row.user_id,
-  assignedBy: row.assigned_by,
-  assignedAt: new Date(row.assigned_at),
-});
-
 function prepare(db: Database.Database) {
   return {
-    assign: db.prepare<[string, string, string, string]>(
-      'INSERT INTO assignments (number, user_id, assigned_by, assigned_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
-    ),
-    unassignOne: db
-      .prepare<[string, string], string>(
-        'DELETE FROM assignments WHERE number = ? AND user_id = ? RETURNING user_id',
-      )
-      .pluck(),
-    unassignAll: db
-      .prepare<[string], string>('DELETE FROM assignments WHERE number = ? RETURNING user_id')
-      .pluck(),
-    ownersOf: db
-      .prepare<[string], string>(
-        'SELECT user_id FROM assignments WHERE number = ? ORDER BY assigned_at, user_id',
-      )
-      .pluck(),
-    numbersOf: db
-      .prepare<[string], string>('SELECT number FROM assignments WHERE user_id = ? ORDER BY number')
-      .pluck(),
-    assignments: db.prepare<[], AssignmentRow>(
-      'SELECT * FROM assignments ORDER BY number, assigned_at, user_id',
-    ),
-    anyAssignment: db.prepare<[], number>('SELECT EXISTS (SELECT 1 FROM assignments)').pluck(),
     insertChange: db.prepare<[Record<string, string | null>], ChangeRow>(
       `INSERT INTO changes (action, number, actor_id, started_at, outcome, before_card, after_card, subject,
          request_key, instance_id)
@@ -442,15 +407,18 @@ export interface SqliteStoreOptions {
   maxWaiting?: number;
 }
 
-export class SqliteStore implements Store {
+export class SqliteStore extends ComposedStore implements Store {
+  readonly #ctx: SqliteContext;
   readonly #db: Database.Database;
   readonly #now: () => Date;
   readonly #sql: ReturnType<typeof prepare>;
   readonly #releaseQueue: () => void;
-  #instanceId: string | null = null;
   readonly turns: NumberTurns;
 
   constructor(db: Database.Database, now: () => Date, options: { maxWaiting?: number } = {}) {
+    const ctx: SqliteContext = { db, now, instanceId: null };
+    super({ assignments: new SqliteAssignments(ctx) });
+    this.#ctx = ctx;
     this.#db = db;
     this.#now = now;
     this.#sql = prepare(db);
@@ -459,32 +427,6 @@ export class SqliteStore implements Store {
     this.#releaseQueue = release;
     const pendingCount = this.#sql.pendingCount;
     this.turns = new QueueTurns(queue, maxWaiting, (number) => pendingCount.get(number) ?? 0);
-  }
-
-  async assign(number: string, userId: string, assignedBy: string): Promise<boolean> {
-    return this.#sql.assign.run(number, userId, assignedBy, this.#now().toISOString()).changes === 1;
-  }
-
-  async unassign(number: string, userId?: string): Promise<string[]> {
-    const removed =
-      userId === undefined ? this.#sql.unassignAll.all(number) : this.#sql.unassignOne.all(number, userId);
-    return removed.sort();
-  }
-
-  async ownersOf(number: string): Promise<string[]> {
-    return this.#sql.ownersOf.all(number);
-  }
-
-  async numbersOf(userId: string): Promise<string[]> {
-    return this.#sql.numbersOf.all(userId);
-  }
-
-  async assignments(): Promise<Assignment[]> {
-    return this.#sql.assignments.all().map(toAssignment);
-  }
-
-  async hasAssignments(): Promise<boolean> {
-    return this.#sql.anyAssignment.get() === 1;
   }
 
   async beginChange(change: NewChange): Promise<ChangeEntry> {
@@ -500,7 +442,7 @@ export class SqliteStore implements Store {
         after: cardJson(change.after),
         subject: change.subject ?? null,
         requestKey,
-        instanceId: change.instanceId === undefined ? this.#instanceId : change.instanceId,
+        instanceId: change.instanceId === undefined ? this.#ctx.instanceId : change.instanceId,
       });
     } catch (error) {
       // The unique index, not a read before the insert, decides: only it is race-free across processes.
@@ -548,7 +490,7 @@ export class SqliteStore implements Store {
   async registerInstance(id: string, leaseMs: number): Promise<void> {
     checkLease(id, leaseMs);
     this.#upsertInstance(id, leaseMs);
-    this.#instanceId = id;
+    this.#ctx.instanceId = id;
   }
 
   async renewInstance(id: string, leaseMs: number): Promise<void> {
@@ -571,7 +513,7 @@ export class SqliteStore implements Store {
 
   async releaseInstance(id: string): Promise<void> {
     this.#sql.releaseInstance.run(id);
-    if (this.#instanceId === id) this.#instanceId = null;
+    if (this.#ctx.instanceId === id) this.#ctx.instanceId = null;
   }
 
   async markOrphansUnknown(): Promise<number> {
@@ -709,7 +651,7 @@ export class SqliteStore implements Store {
       card: JSON.stringify(snapshot(job.card)),
       cards: job.cards ? JSON.stringify(job.cards) : null,
       state: job.state ?? 'running',
-      instanceId: this.#instanceId,
+      instanceId: this.#ctx.instanceId,
       createdAt: this.#now().toISOString(),
     });
     if (!row) throw new Error('INSERT … RETURNING gave no row');

@@ -9,6 +9,7 @@ import type {
   SeenCard,
 } from '../../domain/card/records.js';
 import type { InstanceLeases } from '../../runtime/instance.js';
+import type { AssignmentStore } from './assignments/types.js';
 
 // The records of a number's card and history are the domain's; re-exported for the store's callers.
 export {
@@ -23,6 +24,7 @@ export {
   observationSources,
   type SeenCard,
 } from '../../domain/card/records.js';
+export type { Assignment, AssignmentStore } from './assignments/types.js';
 
 // Async throughout so that a PostgreSQL implementation, shared by several replicas, can replace the
 // SQLite one without touching callers.
@@ -53,13 +55,6 @@ export interface ChangeResult {
    * then, so it may be given here instead of to beginChange; omitted, the begin-time value stays.
    */
   before?: CardSnapshot | null;
-}
-
-export interface Assignment {
-  number: string;
-  userId: string;
-  assignedBy: string;
-  assignedAt: Date;
 }
 
 /** What the store knows of one number, as a page of the fleet reads it. */
@@ -227,16 +222,7 @@ export interface RequestedApproval {
 }
 
 /** The store keeps every part's records; the instance leases are declared where the lease runs. */
-export interface Store extends InstanceLeases {
-  /** False when the number was already assigned to that user. */
-  assign(number: string, userId: string, assignedBy: string): Promise<boolean>;
-  /** Removes one owner, or every owner when userId is omitted; resolves to the user ids removed. */
-  unassign(number: string, userId?: string): Promise<string[]>;
-  ownersOf(number: string): Promise<string[]>;
-  numbersOf(userId: string): Promise<string[]>;
-  assignments(): Promise<Assignment[]>;
-  hasAssignments(): Promise<boolean>;
-
+export interface Store extends InstanceLeases, AssignmentStore {
   /**
    * Records an attempt as 'pending' before Sendblue is called, so that a crash leaves a trace.
    * Rejects with DuplicateRequestError when the requestKey was already used.

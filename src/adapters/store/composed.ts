@@ -1,0 +1,38 @@
+import type { Assignment, AssignmentStore } from './assignments/types.js';
+
+/** The parts a store is made of, each over the same connection. */
+export interface StoreParts {
+  assignments: AssignmentStore;
+}
+
+/**
+ * The one object callers get, whichever database: each call is handed to the part that keeps what
+ * it asks about. SqliteStore and PostgresStore build the parts over their connection.
+ */
+export abstract class ComposedStore implements AssignmentStore {
+  readonly #parts: StoreParts;
+
+  constructor(parts: StoreParts) {
+    this.#parts = parts;
+  }
+
+  // assignments/
+  assign(number: string, userId: string, assignedBy: string): Promise<boolean> {
+    return this.#parts.assignments.assign(number, userId, assignedBy);
+  }
+  unassign(number: string, userId?: string): Promise<string[]> {
+    return this.#parts.assignments.unassign(number, userId);
+  }
+  ownersOf(number: string): Promise<string[]> {
+    return this.#parts.assignments.ownersOf(number);
+  }
+  numbersOf(userId: string): Promise<string[]> {
+    return this.#parts.assignments.numbersOf(userId);
+  }
+  assignments(): Promise<Assignment[]> {
+    return this.#parts.assignments.assignments();
+  }
+  hasAssignments(): Promise<boolean> {
+    return this.#parts.assignments.hasAssignments();
+  }
+}
