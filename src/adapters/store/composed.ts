@@ -1,15 +1,17 @@
 import type { Assignment, AssignmentStore } from './assignments/types.js';
+import type { HostedPhoto, HostedPhotoInfo, PhotoStore } from './photos/types.js';
 
 /** The parts a store is made of, each over the same connection. */
 export interface StoreParts {
   assignments: AssignmentStore;
+  photos: PhotoStore;
 }
 
 /**
  * The one object callers get, whichever database: each call is handed to the part that keeps what
  * it asks about. SqliteStore and PostgresStore build the parts over their connection.
  */
-export abstract class ComposedStore implements AssignmentStore {
+export abstract class ComposedStore implements AssignmentStore, PhotoStore {
   readonly #parts: StoreParts;
 
   constructor(parts: StoreParts) {
@@ -34,5 +36,19 @@ export abstract class ComposedStore implements AssignmentStore {
   }
   hasAssignments(): Promise<boolean> {
     return this.#parts.assignments.hasAssignments();
+  }
+
+  // photos/
+  savePhoto(photo: Omit<HostedPhoto, 'createdAt'> & { createdAt?: Date }): Promise<void> {
+    return this.#parts.photos.savePhoto(photo);
+  }
+  photo(id: string): Promise<HostedPhoto | undefined> {
+    return this.#parts.photos.photo(id);
+  }
+  photos(number?: string): Promise<HostedPhotoInfo[]> {
+    return this.#parts.photos.photos(number);
+  }
+  deletePhoto(id: string): Promise<void> {
+    return this.#parts.photos.deletePhoto(id);
   }
 }

@@ -20,6 +20,7 @@ import {
   UNKNOWN_MESSAGE,
 } from './common.js';
 import { ComposedStore } from './composed.js';
+import { PostgresPhotos } from './photos/postgres.js';
 import {
   describePostgresUrl,
   PostgresConnection,
@@ -41,8 +42,6 @@ import {
   DuplicateRequestError,
   type ExclusiveRun,
   type FleetPageQuery,
-  type HostedPhoto,
-  type HostedPhotoInfo,
   type KnownCard,
   type NewApproval,
   type NewChange,
@@ -59,24 +58,6 @@ import {
 export { describePostgresUrl, redactPassword } from './postgres-connection.js';
 
 export const DEFAULT_POOL_SIZE = 10;
-
-interface PhotoRow {
-  id: string;
-  number: string;
-  bytes: number;
-  created_at: Date;
-  created_by: string;
-}
-
-function photoInfo(row: PhotoRow): HostedPhotoInfo {
-  return {
-    id: row.id,
-    number: row.number,
-    bytes: row.bytes,
-    createdAt: row.created_at,
-    createdBy: row.created_by,
-  };
-}
 
 export interface PostgresStoreOptions {
   /** Connections at most (pg.Pool's max); 10. At least 2: runExclusive holds one while its job runs. */
@@ -331,7 +312,7 @@ export class PostgresStore extends ComposedStore implements Store {
     options: Pick<PostgresStoreOptions, 'now' | 'maxWaiting' | 'pingTimeoutMs' | 'turnPollMs'> = {},
   ) {
     const db = new PostgresConnection(pool, url, options.now);
-    super({ assignments: new PostgresAssignments(db) });
+    super({ assignments: new PostgresAssignments(db), photos: new PostgresPhotos(db) });
     this.#db = db;
     this.#pingTimeoutMs = options.pingTimeoutMs ?? 2_000;
     this.turns = new DatabaseTurns(this, checkMaxWaiting(options.maxWaiting), options.turnPollMs ?? 150);
@@ -554,43 +535,6 @@ export class PostgresStore extends ComposedStore implements Store {
 
   async forgetCard(number: string): Promise<void> {
     await this.#db.query('DELETE FROM cards WHERE number = $1', [number]);
-  }
-
-  async savePhoto(photo: Omit<HostedPhoto, 'createdAt'> & { createdAt?: Date }): Promise<void> {
-    await this.#db.query(
-      `INSERT INTO photos (id, number, jpeg, bytes, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6)`,
-      [
-        photo.id,
-        photo.number,
-        photo.jpeg,
-        photo.jpeg.length,
-        photo.createdAt ?? this.#db.appNow(),
-        photo.createdBy,
-      ],
-    );
-  }
-
-  async photo(id: string): Promise<HostedPhoto | undefined> {
-    const [row] = await this.#db.query<PhotoRow & { jpeg: Buffer }>('SELECT * FROM photos WHERE id = $1', [
-      id,
-    ]);
-    return row && { ...photoInfo(row), jpeg: row.jpeg };
-  }
-
-  async photos(number?: string): Promise<HostedPhotoInfo[]> {
-    const columns = 'id, number, bytes, created_at, created_by';
-    const rows =
-      number === undefined
-        ? await this.#db.query<PhotoRow>(`SELECT ${columns} FROM photos ORDER BY created_at, id`)
-        : await this.#db.query<PhotoRow>(
-            `SELECT ${columns} FROM photos WHERE number = $1 ORDER BY created_at, id`,
-            [number],
-          );
-    return rows.map(photoInfo);
-  }
-
-  async deletePhoto(id: string): Promise<void> {
-    await this.#db.query('DELETE FROM photos WHERE id = $1', [id]);
   }
 
   async createBulkJob(

@@ -20,6 +20,7 @@ import {
 import { ComposedStore } from './composed.js';
 import { migrate } from './migrations.js';
 import { NumberQueue } from './number-queue.js';
+import { SqlitePhotos } from './photos/sqlite.js';
 import type { SqliteContext } from './sqlite-context.js';
 import {
   type Approval,
@@ -34,8 +35,6 @@ import {
   DuplicateRequestError,
   type ExclusiveRun,
   type FleetPageQuery,
-  type HostedPhoto,
-  type HostedPhotoInfo,
   type KnownCard,
   type NewApproval,
   type NewChange,
@@ -66,24 +65,6 @@ interface ChangeRow {
   request_key: string | null;
   instance_id: string | null;
   confirmed_at: string | null;
-}
-
-interface PhotoRow {
-  id: string;
-  number: string;
-  bytes: number;
-  created_at: string;
-  created_by: string;
-}
-
-function photoInfo(row: PhotoRow): HostedPhotoInfo {
-  return {
-    id: row.id,
-    number: row.number,
-    bytes: row.bytes,
-    createdAt: new Date(row.created_at),
-    createdBy: row.created_by,
-  };
 }
 
 interface CardRow {
@@ -233,18 +214,6 @@ function prepare(db: Database.Database) {
     ),
     releaseInstance: db.prepare<[string]>('DELETE FROM instances WHERE id = ?'),
     instanceIds: db.prepare<[], string>('SELECT id FROM instances ORDER BY id').pluck(),
-    savePhoto: db.prepare<[Record<string, string | number | Buffer>]>(
-      `INSERT INTO photos (id, number, jpeg, bytes, created_at, created_by)
-       VALUES (@id, @number, @jpeg, @bytes, @createdAt, @createdBy)`,
-    ),
-    photo: db.prepare<[string], PhotoRow & { jpeg: Buffer }>('SELECT * FROM photos WHERE id = ?'),
-    photosOf: db.prepare<[string], PhotoRow>(
-      'SELECT id, number, bytes, created_at, created_by FROM photos WHERE number = ? ORDER BY created_at, id',
-    ),
-    allPhotos: db.prepare<[], PhotoRow>(
-      'SELECT id, number, bytes, created_at, created_by FROM photos ORDER BY created_at, id',
-    ),
-    deletePhoto: db.prepare<[string]>('DELETE FROM photos WHERE id = ?'),
     createBulkJob: db.prepare<[Record<string, string | null>], BulkRow>(
       `INSERT INTO bulk_jobs (actor_id, channel, numbers, card, cards, state, instance_id, created_at)
        VALUES (@actorId, @channel, @numbers, @card, @cards, @state, @instanceId, @createdAt) RETURNING *`,
@@ -417,7 +386,7 @@ export class SqliteStore extends ComposedStore implements Store {
 
   constructor(db: Database.Database, now: () => Date, options: { maxWaiting?: number } = {}) {
     const ctx: SqliteContext = { db, now, instanceId: null };
-    super({ assignments: new SqliteAssignments(ctx) });
+    super({ assignments: new SqliteAssignments(ctx), photos: new SqlitePhotos(ctx) });
     this.#ctx = ctx;
     this.#db = db;
     this.#now = now;
@@ -611,31 +580,6 @@ export class SqliteStore extends ComposedStore implements Store {
       latest: this.#sql.latestCardChangesOf.all(listedPage).map(toEntry),
       assignments: this.#sql.assignmentsOf.all(listedPage).map(toAssignment),
     });
-  }
-
-  async savePhoto(photo: Omit<HostedPhoto, 'createdAt'> & { createdAt?: Date }): Promise<void> {
-    this.#sql.savePhoto.run({
-      id: photo.id,
-      number: photo.number,
-      jpeg: photo.jpeg,
-      bytes: photo.jpeg.length,
-      createdAt: (photo.createdAt ?? this.#now()).toISOString(),
-      createdBy: photo.createdBy,
-    });
-  }
-
-  async photo(id: string): Promise<HostedPhoto | undefined> {
-    const row = this.#sql.photo.get(id);
-    return row && { ...photoInfo(row), jpeg: row.jpeg };
-  }
-
-  async photos(number?: string): Promise<HostedPhotoInfo[]> {
-    const rows = number === undefined ? this.#sql.allPhotos.all() : this.#sql.photosOf.all(number);
-    return rows.map(photoInfo);
-  }
-
-  async deletePhoto(id: string): Promise<void> {
-    this.#sql.deletePhoto.run(id);
   }
 
   async createBulkJob(

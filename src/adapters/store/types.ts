@@ -10,6 +10,7 @@ import type {
 } from '../../domain/card/records.js';
 import type { InstanceLeases } from '../../runtime/instance.js';
 import type { AssignmentStore } from './assignments/types.js';
+import type { PhotoStore } from './photos/types.js';
 
 // The records of a number's card and history are the domain's; re-exported for the store's callers.
 export {
@@ -25,6 +26,7 @@ export {
   type SeenCard,
 } from '../../domain/card/records.js';
 export type { Assignment, AssignmentStore } from './assignments/types.js';
+export type { HostedPhoto, HostedPhotoInfo, PhotoStore } from './photos/types.js';
 
 // Async throughout so that a PostgreSQL implementation, shared by several replicas, can replace the
 // SQLite one without touching callers.
@@ -141,18 +143,6 @@ export interface NumberTurns {
 
 export type ExclusiveRun<T> = { ran: true; value: T } | { ran: false };
 
-/** A processed photo the app serves publicly (an upload, a Slack profile picture, a converted link). */
-export interface HostedPhoto {
-  /** Random, at least 128 bits: the only way to find it. */
-  id: string;
-  number: string;
-  jpeg: Buffer;
-  createdAt: Date;
-  createdBy: string;
-}
-
-export type HostedPhotoInfo = Omit<HostedPhoto, 'jpeg'> & { bytes: number };
-
 /** `draft`: an import being previewed, not started. */
 export type BulkJobState = 'draft' | 'running' | 'done' | 'cancelled' | 'interrupted';
 
@@ -222,7 +212,7 @@ export interface RequestedApproval {
 }
 
 /** The store keeps every part's records; the instance leases are declared where the lease runs. */
-export interface Store extends InstanceLeases, AssignmentStore {
+export interface Store extends InstanceLeases, AssignmentStore, PhotoStore {
   /**
    * Records an attempt as 'pending' before Sendblue is called, so that a crash leaves a trace.
    * Rejects with DuplicateRequestError when the requestKey was already used.
@@ -313,13 +303,6 @@ export interface Store extends InstanceLeases, AssignmentStore {
   expireApprovals(at?: Date): Promise<Approval[]>;
   /** Where its request messages were posted. */
   addApprovalMessages(id: number, messages: Approval['messages']): Promise<void>;
-
-  /** Hosted photos: kept in the store so that every replica can serve them. */
-  savePhoto(photo: Omit<HostedPhoto, 'createdAt'> & { createdAt?: Date }): Promise<void>;
-  photo(id: string): Promise<HostedPhoto | undefined>;
-  /** The photos of one number, or of all numbers, oldest first, without their bytes. */
-  photos(number?: string): Promise<HostedPhotoInfo[]>;
-  deletePhoto(id: string): Promise<void>;
 
   close(): Promise<void>;
 }
