@@ -1,17 +1,19 @@
 import type { Assignment, AssignmentStore } from './assignments/types.js';
+import type { BulkJob, BulkJobState, BulkJobStore, NewBulkJob } from './jobs/types.js';
 import type { HostedPhoto, HostedPhotoInfo, PhotoStore } from './photos/types.js';
 
 /** The parts a store is made of, each over the same connection. */
 export interface StoreParts {
   assignments: AssignmentStore;
   photos: PhotoStore;
+  jobs: BulkJobStore;
 }
 
 /**
  * The one object callers get, whichever database: each call is handed to the part that keeps what
  * it asks about. SqliteStore and PostgresStore build the parts over their connection.
  */
-export abstract class ComposedStore implements AssignmentStore, PhotoStore {
+export abstract class ComposedStore implements AssignmentStore, PhotoStore, BulkJobStore {
   readonly #parts: StoreParts;
 
   constructor(parts: StoreParts) {
@@ -50,5 +52,22 @@ export abstract class ComposedStore implements AssignmentStore, PhotoStore {
   }
   deletePhoto(id: string): Promise<void> {
     return this.#parts.photos.deletePhoto(id);
+  }
+
+  // jobs/
+  createBulkJob(job: NewBulkJob): Promise<BulkJob> {
+    return this.#parts.jobs.createBulkJob(job);
+  }
+  bulkJob(id: number): Promise<BulkJob | undefined> {
+    return this.#parts.jobs.bulkJob(id);
+  }
+  bulkJobs(state: BulkJobState): Promise<BulkJob[]> {
+    return this.#parts.jobs.bulkJobs(state);
+  }
+  updateBulkJob(id: number, change: Partial<Pick<BulkJob, 'messageTs' | 'state'>>): Promise<void> {
+    return this.#parts.jobs.updateBulkJob(id, change);
+  }
+  startDraftJob(id: number): Promise<boolean> {
+    return this.#parts.jobs.startDraftJob(id);
   }
 }

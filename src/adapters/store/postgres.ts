@@ -20,6 +20,7 @@ import {
   UNKNOWN_MESSAGE,
 } from './common.js';
 import { ComposedStore } from './composed.js';
+import { PostgresBulkJobs } from './jobs/postgres.js';
 import { PostgresPhotos } from './photos/postgres.js';
 import {
   describePostgresUrl,
@@ -32,8 +33,6 @@ import { lockSpace, migratePostgres, pgMigrations } from './postgres-migrations.
 import {
   type Approval,
   type ApprovalState,
-  type BulkJob,
-  type BulkJobState,
   type CardSnapshot,
   type ChangeAction,
   type ChangeEntry,
@@ -154,34 +153,6 @@ interface CardRow {
   photo_url: string | null;
   updated_at: Date;
   updated_by: string;
-}
-
-interface BulkRow {
-  id: string | number;
-  actor_id: string;
-  channel: string;
-  message_ts: string | null;
-  numbers: string[];
-  card: CardSnapshot;
-  cards: Record<string, CardSnapshot> | null;
-  state: BulkJobState;
-  instance_id: string | null;
-  created_at: Date;
-}
-
-function toBulkJob(row: BulkRow): BulkJob {
-  return {
-    id: Number(row.id),
-    actorId: row.actor_id,
-    channel: row.channel,
-    messageTs: row.message_ts,
-    numbers: row.numbers,
-    card: snapshot(row.card),
-    cards: row.cards,
-    state: row.state,
-    instanceId: row.instance_id,
-    createdAt: row.created_at,
-  };
 }
 
 interface ApprovalRow {
@@ -312,7 +283,11 @@ export class PostgresStore extends ComposedStore implements Store {
     options: Pick<PostgresStoreOptions, 'now' | 'maxWaiting' | 'pingTimeoutMs' | 'turnPollMs'> = {},
   ) {
     const db = new PostgresConnection(pool, url, options.now);
-    super({ assignments: new PostgresAssignments(db), photos: new PostgresPhotos(db) });
+    super({
+      assignments: new PostgresAssignments(db),
+      photos: new PostgresPhotos(db),
+      jobs: new PostgresBulkJobs(db),
+    });
     this.#db = db;
     this.#pingTimeoutMs = options.pingTimeoutMs ?? 2_000;
     this.turns = new DatabaseTurns(this, checkMaxWaiting(options.maxWaiting), options.turnPollMs ?? 150);
@@ -535,56 +510,6 @@ export class PostgresStore extends ComposedStore implements Store {
 
   async forgetCard(number: string): Promise<void> {
     await this.#db.query('DELETE FROM cards WHERE number = $1', [number]);
-  }
-
-  async createBulkJob(
-    job: Pick<BulkJob, 'actorId' | 'channel' | 'numbers' | 'card'> & {
-      cards?: BulkJob['cards'];
-      state?: 'draft' | 'running';
-    },
-  ): Promise<BulkJob> {
-    const [row] = await this.#db.query<BulkRow>(
-      `INSERT INTO bulk_jobs (actor_id, channel, numbers, card, cards, state, instance_id, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
-      [
-        job.actorId,
-        job.channel,
-        JSON.stringify(job.numbers),
-        JSON.stringify(snapshot(job.card)),
-        job.cards ? JSON.stringify(job.cards) : null,
-        job.state ?? 'running',
-        this.#db.instanceId,
-        this.#db.appNow(),
-      ],
-    );
-    if (!row) throw new Error('INSERT … RETURNING gave no row');
-    return toBulkJob(row);
-  }
-
-  async bulkJob(id: number): Promise<BulkJob | undefined> {
-    const [row] = await this.#db.query<BulkRow>('SELECT * FROM bulk_jobs WHERE id = $1', [id]);
-    return row && toBulkJob(row);
-  }
-
-  async startDraftJob(id: number): Promise<boolean> {
-    const rows = await this.#db.query<{ id: string }>(
-      "UPDATE bulk_jobs SET state = 'running' WHERE id = $1 AND state = 'draft' RETURNING id",
-      [id],
-    );
-    return rows.length === 1;
-  }
-
-  async bulkJobs(state: BulkJobState): Promise<BulkJob[]> {
-    return (
-      await this.#db.query<BulkRow>('SELECT * FROM bulk_jobs WHERE state = $1 ORDER BY id', [state])
-    ).map(toBulkJob);
-  }
-
-  async updateBulkJob(id: number, change: Partial<Pick<BulkJob, 'messageTs' | 'state'>>): Promise<void> {
-    await this.#db.query(
-      'UPDATE bulk_jobs SET message_ts = COALESCE($2, message_ts), state = COALESCE($3, state) WHERE id = $1',
-      [id, change.messageTs ?? null, change.state ?? null],
-    );
   }
 
   async requestApproval(request: NewApproval): Promise<RequestedApproval> {

@@ -18,6 +18,7 @@ import {
   UNKNOWN_MESSAGE,
 } from './common.js';
 import { ComposedStore } from './composed.js';
+import { SqliteBulkJobs } from './jobs/sqlite.js';
 import { migrate } from './migrations.js';
 import { NumberQueue } from './number-queue.js';
 import { SqlitePhotos } from './photos/sqlite.js';
@@ -25,8 +26,6 @@ import type { SqliteContext } from './sqlite-context.js';
 import {
   type Approval,
   type ApprovalState,
-  type BulkJob,
-  type BulkJobState,
   type CardSnapshot,
   type ChangeAction,
   type ChangeEntry,
@@ -79,34 +78,6 @@ interface CardRow {
 
 const parseCard = (json: string | null) =>
   json === null ? null : snapshot(JSON.parse(json) as CardSnapshot);
-
-interface BulkRow {
-  id: number;
-  actor_id: string;
-  channel: string;
-  message_ts: string | null;
-  numbers: string;
-  card: string;
-  cards: string | null;
-  state: BulkJobState;
-  instance_id: string | null;
-  created_at: string;
-}
-
-function toBulkJob(row: BulkRow): BulkJob {
-  return {
-    id: row.id,
-    actorId: row.actor_id,
-    channel: row.channel,
-    messageTs: row.message_ts,
-    numbers: JSON.parse(row.numbers) as string[],
-    card: snapshot(JSON.parse(row.card) as CardSnapshot),
-    cards: row.cards ? (JSON.parse(row.cards) as Record<string, CardSnapshot>) : null,
-    state: row.state,
-    instanceId: row.instance_id,
-    createdAt: new Date(row.created_at),
-  };
-}
 
 interface ApprovalRow {
   id: number;
@@ -214,18 +185,6 @@ function prepare(db: Database.Database) {
     ),
     releaseInstance: db.prepare<[string]>('DELETE FROM instances WHERE id = ?'),
     instanceIds: db.prepare<[], string>('SELECT id FROM instances ORDER BY id').pluck(),
-    createBulkJob: db.prepare<[Record<string, string | null>], BulkRow>(
-      `INSERT INTO bulk_jobs (actor_id, channel, numbers, card, cards, state, instance_id, created_at)
-       VALUES (@actorId, @channel, @numbers, @card, @cards, @state, @instanceId, @createdAt) RETURNING *`,
-    ),
-    bulkJob: db.prepare<[number], BulkRow>('SELECT * FROM bulk_jobs WHERE id = ?'),
-    startDraftJob: db.prepare<[number]>(
-      "UPDATE bulk_jobs SET state = 'running' WHERE id = ? AND state = 'draft'",
-    ),
-    bulkJobs: db.prepare<[string], BulkRow>('SELECT * FROM bulk_jobs WHERE state = ? ORDER BY id'),
-    updateBulkJob: db.prepare<[Record<string, string | number | null>]>(
-      `UPDATE bulk_jobs SET message_ts = COALESCE(@messageTs, message_ts), state = COALESCE(@state, state) WHERE id = @id`,
-    ),
     insertApproval: db.prepare<[Record<string, string | number | null>], ApprovalRow>(
       `INSERT INTO approvals (kind, requester_id, channel, numbers, changes, photo_hosted, job_id, request_key,
          state, created_at, expires_at)
@@ -386,7 +345,11 @@ export class SqliteStore extends ComposedStore implements Store {
 
   constructor(db: Database.Database, now: () => Date, options: { maxWaiting?: number } = {}) {
     const ctx: SqliteContext = { db, now, instanceId: null };
-    super({ assignments: new SqliteAssignments(ctx), photos: new SqlitePhotos(ctx) });
+    super({
+      assignments: new SqliteAssignments(ctx),
+      photos: new SqlitePhotos(ctx),
+      jobs: new SqliteBulkJobs(ctx),
+    });
     this.#ctx = ctx;
     this.#db = db;
     this.#now = now;
@@ -580,43 +543,6 @@ export class SqliteStore extends ComposedStore implements Store {
       latest: this.#sql.latestCardChangesOf.all(listedPage).map(toEntry),
       assignments: this.#sql.assignmentsOf.all(listedPage).map(toAssignment),
     });
-  }
-
-  async createBulkJob(
-    job: Pick<BulkJob, 'actorId' | 'channel' | 'numbers' | 'card'> & {
-      cards?: BulkJob['cards'];
-      state?: 'draft' | 'running';
-    },
-  ): Promise<BulkJob> {
-    const row = this.#sql.createBulkJob.get({
-      actorId: job.actorId,
-      channel: job.channel,
-      numbers: JSON.stringify(job.numbers),
-      card: JSON.stringify(snapshot(job.card)),
-      cards: job.cards ? JSON.stringify(job.cards) : null,
-      state: job.state ?? 'running',
-      instanceId: this.#ctx.instanceId,
-      createdAt: this.#now().toISOString(),
-    });
-    if (!row) throw new Error('INSERT … RETURNING gave no row');
-    return toBulkJob(row);
-  }
-
-  async bulkJob(id: number): Promise<BulkJob | undefined> {
-    const row = this.#sql.bulkJob.get(id);
-    return row && toBulkJob(row);
-  }
-
-  async startDraftJob(id: number): Promise<boolean> {
-    return this.#sql.startDraftJob.run(id).changes === 1;
-  }
-
-  async bulkJobs(state: BulkJobState): Promise<BulkJob[]> {
-    return this.#sql.bulkJobs.all(state).map(toBulkJob);
-  }
-
-  async updateBulkJob(id: number, change: Partial<Pick<BulkJob, 'messageTs' | 'state'>>): Promise<void> {
-    this.#sql.updateBulkJob.run({ id, messageTs: change.messageTs ?? null, state: change.state ?? null });
   }
 
   async requestApproval(request: NewApproval): Promise<RequestedApproval> {

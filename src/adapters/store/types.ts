@@ -10,6 +10,7 @@ import type {
 } from '../../domain/card/records.js';
 import type { InstanceLeases } from '../../runtime/instance.js';
 import type { AssignmentStore } from './assignments/types.js';
+import type { BulkJobStore } from './jobs/types.js';
 import type { PhotoStore } from './photos/types.js';
 
 // The records of a number's card and history are the domain's; re-exported for the store's callers.
@@ -26,6 +27,7 @@ export {
   type SeenCard,
 } from '../../domain/card/records.js';
 export type { Assignment, AssignmentStore } from './assignments/types.js';
+export type { BulkJob, BulkJobState, BulkJobStore, NewBulkJob } from './jobs/types.js';
 export type { HostedPhoto, HostedPhotoInfo, PhotoStore } from './photos/types.js';
 
 // Async throughout so that a PostgreSQL implementation, shared by several replicas, can replace the
@@ -143,26 +145,6 @@ export interface NumberTurns {
 
 export type ExclusiveRun<T> = { ran: true; value: T } | { ran: false };
 
-/** `draft`: an import being previewed, not started. */
-export type BulkJobState = 'draft' | 'running' | 'done' | 'cancelled' | 'interrupted';
-
-/** One card applied to many numbers; each number's change is in the audit trail (request key `bulk:<id>:<number>`). */
-export interface BulkJob {
-  id: number;
-  actorId: string;
-  /** Where its progress message is. */
-  channel: string;
-  messageTs: string | null;
-  numbers: string[];
-  card: CardSnapshot;
-  /** An import's card for each number (a bulk change has one card for all: `card`). */
-  cards: Record<string, CardSnapshot> | null;
-  state: BulkJobState;
-  /** The instance running it (the one whose lease this store registered). */
-  instanceId: string | null;
-  createdAt: Date;
-}
-
 export type ApprovalKind = 'set' | 'delete' | 'bulk' | 'import';
 export type ApprovalState = 'waiting' | 'approved' | 'rejected' | 'superseded' | 'expired';
 
@@ -212,7 +194,7 @@ export interface RequestedApproval {
 }
 
 /** The store keeps every part's records; the instance leases are declared where the lease runs. */
-export interface Store extends InstanceLeases, AssignmentStore, PhotoStore {
+export interface Store extends InstanceLeases, AssignmentStore, PhotoStore, BulkJobStore {
   /**
    * Records an attempt as 'pending' before Sendblue is called, so that a crash leaves a trace.
    * Rejects with DuplicateRequestError when the requestKey was already used.
@@ -264,19 +246,6 @@ export interface Store extends InstanceLeases, AssignmentStore, PhotoStore {
   statusCounts(numbers: readonly string[]): Promise<Partial<Record<CardStatus, number>>>;
   /** One page of `numbers` (duplicates count once), each with its facts and owners: the Home tab. */
   fleetPage(numbers: readonly string[], query: FleetPageQuery): Promise<NumberRecord[]>;
-
-  /** Bulk jobs: recorded so that a restart can say what was not applied. */
-  createBulkJob(
-    job: Pick<BulkJob, 'actorId' | 'channel' | 'numbers' | 'card'> & {
-      cards?: BulkJob['cards'];
-      state?: 'draft' | 'running';
-    },
-  ): Promise<BulkJob>;
-  bulkJob(id: number): Promise<BulkJob | undefined>;
-  bulkJobs(state: BulkJobState): Promise<BulkJob[]>;
-  updateBulkJob(id: number, change: Partial<Pick<BulkJob, 'messageTs' | 'state'>>): Promise<void>;
-  /** A draft (an import, a job awaiting approval) becomes running; false when it was not a draft any more: it starts once. */
-  startDraftJob(id: number): Promise<boolean>;
 
   /**
    * Records a held change as waiting, and marks superseded (in the same transaction) the waiting
