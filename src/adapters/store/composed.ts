@@ -1,3 +1,11 @@
+import type {
+  Approval,
+  ApprovalDecision,
+  ApprovalFilter,
+  ApprovalStore,
+  NewApproval,
+  RequestedApproval,
+} from './approvals/types.js';
 import type { Assignment, AssignmentStore } from './assignments/types.js';
 import type { BulkJob, BulkJobState, BulkJobStore, NewBulkJob } from './jobs/types.js';
 import type { HostedPhoto, HostedPhotoInfo, PhotoStore } from './photos/types.js';
@@ -7,13 +15,14 @@ export interface StoreParts {
   assignments: AssignmentStore;
   photos: PhotoStore;
   jobs: BulkJobStore;
+  approvals: ApprovalStore;
 }
 
 /**
  * The one object callers get, whichever database: each call is handed to the part that keeps what
  * it asks about. SqliteStore and PostgresStore build the parts over their connection.
  */
-export abstract class ComposedStore implements AssignmentStore, PhotoStore, BulkJobStore {
+export abstract class ComposedStore implements AssignmentStore, PhotoStore, BulkJobStore, ApprovalStore {
   readonly #parts: StoreParts;
 
   constructor(parts: StoreParts) {
@@ -69,5 +78,25 @@ export abstract class ComposedStore implements AssignmentStore, PhotoStore, Bulk
   }
   startDraftJob(id: number): Promise<boolean> {
     return this.#parts.jobs.startDraftJob(id);
+  }
+
+  // approvals/
+  requestApproval(request: NewApproval): Promise<RequestedApproval> {
+    return this.#parts.approvals.requestApproval(request);
+  }
+  approval(id: number): Promise<Approval | undefined> {
+    return this.#parts.approvals.approval(id);
+  }
+  approvals(filter?: ApprovalFilter): Promise<Approval[]> {
+    return this.#parts.approvals.approvals(filter);
+  }
+  decideApproval(id: number, decision: ApprovalDecision): Promise<Approval | undefined> {
+    return this.#parts.approvals.decideApproval(id, decision);
+  }
+  expireApprovals(at?: Date): Promise<Approval[]> {
+    return this.#parts.approvals.expireApprovals(at);
+  }
+  addApprovalMessages(id: number, messages: Approval['messages']): Promise<void> {
+    return this.#parts.approvals.addApprovalMessages(id, messages);
   }
 }
