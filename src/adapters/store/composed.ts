@@ -7,6 +7,7 @@ import type {
   RequestedApproval,
 } from './approvals/types.js';
 import type { Assignment, AssignmentStore } from './assignments/types.js';
+import type { ExclusiveRun, InstanceStore } from './instances/types.js';
 import type { BulkJob, BulkJobState, BulkJobStore, NewBulkJob } from './jobs/types.js';
 import type { HostedPhoto, HostedPhotoInfo, PhotoStore } from './photos/types.js';
 
@@ -16,13 +17,16 @@ export interface StoreParts {
   photos: PhotoStore;
   jobs: BulkJobStore;
   approvals: ApprovalStore;
+  instances: InstanceStore;
 }
 
 /**
  * The one object callers get, whichever database: each call is handed to the part that keeps what
  * it asks about. SqliteStore and PostgresStore build the parts over their connection.
  */
-export abstract class ComposedStore implements AssignmentStore, PhotoStore, BulkJobStore, ApprovalStore {
+export abstract class ComposedStore
+  implements AssignmentStore, PhotoStore, BulkJobStore, ApprovalStore, InstanceStore
+{
   readonly #parts: StoreParts;
 
   constructor(parts: StoreParts) {
@@ -98,5 +102,25 @@ export abstract class ComposedStore implements AssignmentStore, PhotoStore, Bulk
   }
   addApprovalMessages(id: number, messages: Approval['messages']): Promise<void> {
     return this.#parts.approvals.addApprovalMessages(id, messages);
+  }
+
+  // instances/
+  registerInstance(id: string, leaseMs: number): Promise<void> {
+    return this.#parts.instances.registerInstance(id, leaseMs);
+  }
+  renewInstance(id: string, leaseMs: number): Promise<void> {
+    return this.#parts.instances.renewInstance(id, leaseMs);
+  }
+  releaseInstance(id: string): Promise<void> {
+    return this.#parts.instances.releaseInstance(id);
+  }
+  instanceIds(): Promise<string[]> {
+    return this.#parts.instances.instanceIds();
+  }
+  markOrphansUnknown(): Promise<number> {
+    return this.#parts.instances.markOrphansUnknown();
+  }
+  runExclusive<T>(job: string, work: () => Promise<T>): Promise<ExclusiveRun<T>> {
+    return this.#parts.instances.runExclusive(job, work);
   }
 }

@@ -8,7 +8,6 @@ import { PostgresApprovals } from './approvals/postgres.js';
 import { type AssignmentRow, PostgresAssignments, toAssignment } from './assignments/postgres.js';
 import {
   cardJson,
-  checkLease,
   checkMaxWaiting,
   numberStatusesSql,
   type ObservationRow,
@@ -16,16 +15,15 @@ import {
   pageRecords,
   snapshot,
   toObservedCard,
-  UNKNOWN_MESSAGE,
 } from './common.js';
 import { ComposedStore } from './composed.js';
+import { PostgresInstances } from './instances/postgres.js';
 import { PostgresBulkJobs } from './jobs/postgres.js';
 import { PostgresPhotos } from './photos/postgres.js';
 import {
   describePostgresUrl,
   PostgresConnection,
   redactPassword,
-  sqlNow,
   type Wakeups,
 } from './postgres-connection.js';
 import { lockSpace, migratePostgres, pgMigrations } from './postgres-migrations.js';
@@ -36,7 +34,6 @@ import {
   type ChangeOutcome,
   type ChangeResult,
   DuplicateRequestError,
-  type ExclusiveRun,
   type FleetPageQuery,
   type KnownCard,
   type NewChange,
@@ -243,6 +240,7 @@ export class PostgresStore extends ComposedStore implements Store {
       photos: new PostgresPhotos(db),
       jobs: new PostgresBulkJobs(db),
       approvals: new PostgresApprovals(db),
+      instances: new PostgresInstances(db),
     });
     this.#db = db;
     this.#pingTimeoutMs = options.pingTimeoutMs ?? 2_000;
@@ -354,76 +352,6 @@ export class PostgresStore extends ComposedStore implements Store {
       [number, limit],
     );
     return rows.map(toEntry);
-  }
-
-  async registerInstance(id: string, leaseMs: number): Promise<void> {
-    checkLease(id, leaseMs);
-    await this.#upsertInstance(id, leaseMs);
-    this.#db.instanceId = id;
-  }
-
-  async renewInstance(id: string, leaseMs: number): Promise<void> {
-    checkLease(id, leaseMs);
-    await this.#upsertInstance(id, leaseMs);
-  }
-
-  async #upsertInstance(id: string, leaseMs: number): Promise<void> {
-    await this.#db.query(
-      `INSERT INTO instances (id, started_at, renewed_at, expires_at)
-       SELECT $1, t.now, t.now, t.now + $2::double precision * interval '1 millisecond'
-       FROM (SELECT ${sqlNow('$3')} AS now) t
-       ON CONFLICT (id) DO UPDATE SET renewed_at = excluded.renewed_at, expires_at = excluded.expires_at`,
-      [id, leaseMs, this.#db.leaseNow()],
-    );
-  }
-
-  async instanceIds(): Promise<string[]> {
-    const rows = await this.#db.query<{ id: string }>('SELECT id FROM instances ORDER BY id');
-    return rows.map((row) => row.id);
-  }
-
-  async releaseInstance(id: string): Promise<void> {
-    await this.#db.query('DELETE FROM instances WHERE id = $1', [id]);
-    if (this.#db.instanceId === id) this.#db.instanceId = null;
-  }
-
-  async markOrphansUnknown(): Promise<number> {
-    const now = this.#db.leaseNow();
-    const numbers = await this.#db.transaction(async (client) => {
-      const { rows } = await client.query<{ number: string }>(
-        `UPDATE changes SET outcome = 'unknown', message = $1
-         WHERE outcome = 'pending' AND (instance_id IS NULL OR NOT EXISTS (
-           SELECT 1 FROM instances
-           WHERE instances.id = changes.instance_id AND instances.expires_at > ${sqlNow('$2')}))
-         RETURNING number`,
-        [UNKNOWN_MESSAGE, now],
-      );
-      await client.query(`DELETE FROM instances WHERE expires_at <= ${sqlNow('$1')}`, [now]);
-      return rows.map((row) => row.number);
-    });
-    for (const number of new Set(numbers)) this.#db.wakeups.wake(number);
-    return numbers.length;
-  }
-
-  async runExclusive<T>(job: string, work: () => Promise<T>): Promise<ExclusiveRun<T>> {
-    // A session-level lock, so it lives on one connection kept out of the pool while the job runs.
-    const { client, release, fail } = await this.#db.checkout();
-    let locked = false;
-    try {
-      const { rows } = await client.query<{ locked: boolean }>(
-        'SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked',
-        [lockSpace.job, job],
-      );
-      locked = rows[0]?.locked === true;
-      if (!locked) return { ran: false };
-      return { ran: true, value: await work() };
-    } finally {
-      if (locked) {
-        // If this fails the connection is destroyed, and the lock goes with its session.
-        await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [lockSpace.job, job]).catch(fail);
-      }
-      release();
-    }
   }
 
   async ping(): Promise<boolean> {

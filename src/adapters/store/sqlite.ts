@@ -6,7 +6,6 @@ import { SqliteApprovals } from './approvals/sqlite.js';
 import { type AssignmentRow, SqliteAssignments, toAssignment } from './assignments/sqlite.js';
 import {
   cardJson,
-  checkLease,
   checkMaxWaiting,
   numberStatusesSql,
   type ObservationRow,
@@ -14,9 +13,9 @@ import {
   pageRecords,
   snapshot,
   toObservedCard,
-  UNKNOWN_MESSAGE,
 } from './common.js';
 import { ComposedStore } from './composed.js';
+import { SqliteInstances } from './instances/sqlite.js';
 import { SqliteBulkJobs } from './jobs/sqlite.js';
 import { migrate } from './migrations.js';
 import { NumberQueue } from './number-queue.js';
@@ -29,7 +28,6 @@ import {
   type ChangeOutcome,
   type ChangeResult,
   DuplicateRequestError,
-  type ExclusiveRun,
   type FleetPageQuery,
   type KnownCard,
   type NewChange,
@@ -133,18 +131,6 @@ function prepare(db: Database.Database) {
     history: db.prepare<[string, number], ChangeRow>(
       'SELECT * FROM changes WHERE number = ? ORDER BY id DESC LIMIT ?',
     ),
-    upsertInstance: db.prepare<[Record<string, string>]>(
-      `INSERT INTO instances (id, started_at, renewed_at, expires_at) VALUES (@id, @now, @now, @expiresAt)
-       ON CONFLICT (id) DO UPDATE SET renewed_at = excluded.renewed_at, expires_at = excluded.expires_at`,
-    ),
-    releaseInstance: db.prepare<[string]>('DELETE FROM instances WHERE id = ?'),
-    instanceIds: db.prepare<[], string>('SELECT id FROM instances ORDER BY id').pluck(),
-    markOrphansUnknown: db.prepare<[Record<string, string>]>(
-      `UPDATE changes SET outcome = 'unknown', message = @message
-       WHERE outcome = 'pending' AND (instance_id IS NULL OR NOT EXISTS (
-         SELECT 1 FROM instances WHERE instances.id = changes.instance_id AND instances.expires_at > @now))`,
-    ),
-    deleteExpiredInstances: db.prepare<[string]>('DELETE FROM instances WHERE expires_at <= ?'),
     pendingCount: db
       .prepare<[string], number>("SELECT count(*) FROM changes WHERE number = ? AND outcome = 'pending'")
       .pluck(),
@@ -276,6 +262,7 @@ export class SqliteStore extends ComposedStore implements Store {
       photos: new SqlitePhotos(ctx),
       jobs: new SqliteBulkJobs(ctx),
       approvals: new SqliteApprovals(ctx),
+      instances: new SqliteInstances(ctx),
     });
     this.#ctx = ctx;
     this.#db = db;
@@ -344,50 +331,6 @@ export class SqliteStore extends ComposedStore implements Store {
 
   async history(number: string, limit = 10): Promise<ChangeEntry[]> {
     return this.#sql.history.all(number, limit).map(toEntry);
-  }
-
-  async registerInstance(id: string, leaseMs: number): Promise<void> {
-    checkLease(id, leaseMs);
-    this.#upsertInstance(id, leaseMs);
-    this.#ctx.instanceId = id;
-  }
-
-  async renewInstance(id: string, leaseMs: number): Promise<void> {
-    checkLease(id, leaseMs);
-    this.#upsertInstance(id, leaseMs);
-  }
-
-  #upsertInstance(id: string, leaseMs: number): void {
-    const now = this.#now();
-    this.#sql.upsertInstance.run({
-      id,
-      now: now.toISOString(),
-      expiresAt: new Date(now.getTime() + leaseMs).toISOString(),
-    });
-  }
-
-  async instanceIds(): Promise<string[]> {
-    return this.#sql.instanceIds.all();
-  }
-
-  async releaseInstance(id: string): Promise<void> {
-    this.#sql.releaseInstance.run(id);
-    if (this.#ctx.instanceId === id) this.#ctx.instanceId = null;
-  }
-
-  async markOrphansUnknown(): Promise<number> {
-    const now = this.#now().toISOString();
-    return this.#db
-      .transaction(() => {
-        const marked = this.#sql.markOrphansUnknown.run({ message: UNKNOWN_MESSAGE, now }).changes;
-        this.#sql.deleteExpiredInstances.run(now);
-        return marked;
-      })
-      .immediate();
-  }
-
-  async runExclusive<T>(_job: string, work: () => Promise<T>): Promise<ExclusiveRun<T>> {
-    return { ran: true, value: await work() };
   }
 
   async ping(): Promise<boolean> {

@@ -8,9 +8,9 @@ import type {
   ObservedCard,
   SeenCard,
 } from '../../domain/card/records.js';
-import type { InstanceLeases } from '../../runtime/instance.js';
 import type { ApprovalStore } from './approvals/types.js';
 import type { AssignmentStore } from './assignments/types.js';
+import type { InstanceStore } from './instances/types.js';
 import type { BulkJobStore } from './jobs/types.js';
 import type { PhotoStore } from './photos/types.js';
 
@@ -39,6 +39,7 @@ export type {
   RequestedApproval,
 } from './approvals/types.js';
 export type { Assignment, AssignmentStore } from './assignments/types.js';
+export type { ExclusiveRun, InstanceLeases, InstanceStore } from './instances/types.js';
 export type { BulkJob, BulkJobState, BulkJobStore, NewBulkJob } from './jobs/types.js';
 export type { HostedPhoto, HostedPhotoInfo, PhotoStore } from './photos/types.js';
 
@@ -155,10 +156,8 @@ export interface NumberTurns {
   run<T>(entry: ChangeEntry, work: () => Promise<T>): Promise<T>;
 }
 
-export type ExclusiveRun<T> = { ran: true; value: T } | { ran: false };
-
 /** The store keeps every part's records; the instance leases are declared where the lease runs. */
-export interface Store extends InstanceLeases, AssignmentStore, PhotoStore, BulkJobStore, ApprovalStore {
+export interface Store extends InstanceStore, AssignmentStore, PhotoStore, BulkJobStore, ApprovalStore {
   /**
    * Records an attempt as 'pending' before Sendblue is called, so that a crash leaves a trace.
    * Rejects with DuplicateRequestError when the requestKey was already used.
@@ -173,12 +172,6 @@ export interface Store extends InstanceLeases, AssignmentStore, PhotoStore, Bulk
 
   /** Orders the changes to each number (see NumberTurns). */
   readonly turns: NumberTurns;
-
-  /**
-   * Runs a background job on at most one replica at a time: when another replica holds `job`, resolves
-   * at once to { ran: false } (it never waits). SQLite, with a single process, always runs it.
-   */
-  runExclusive<T>(job: string, work: () => Promise<T>): Promise<ExclusiveRun<T>>;
 
   /** True when the database answers (quickly). Never rejects. */
   ping(): Promise<boolean>;
