@@ -1,3 +1,4 @@
+import type { ChangeEntry } from '../../domain/card/records.js';
 import type {
   Approval,
   ApprovalDecision,
@@ -7,6 +8,7 @@ import type {
   RequestedApproval,
 } from './approvals/types.js';
 import type { Assignment, AssignmentStore } from './assignments/types.js';
+import type { ChangeResult, ChangeStore, NewChange, NumberTurns } from './changes/types.js';
 import type { ExclusiveRun, InstanceStore } from './instances/types.js';
 import type { BulkJob, BulkJobState, BulkJobStore, NewBulkJob } from './jobs/types.js';
 import type { HostedPhoto, HostedPhotoInfo, PhotoStore } from './photos/types.js';
@@ -18,6 +20,7 @@ export interface StoreParts {
   jobs: BulkJobStore;
   approvals: ApprovalStore;
   instances: InstanceStore;
+  changes: ChangeStore;
 }
 
 /**
@@ -25,12 +28,14 @@ export interface StoreParts {
  * it asks about. SqliteStore and PostgresStore build the parts over their connection.
  */
 export abstract class ComposedStore
-  implements AssignmentStore, PhotoStore, BulkJobStore, ApprovalStore, InstanceStore
+  implements AssignmentStore, PhotoStore, BulkJobStore, ApprovalStore, InstanceStore, ChangeStore
 {
   readonly #parts: StoreParts;
+  readonly turns: NumberTurns;
 
   constructor(parts: StoreParts) {
     this.#parts = parts;
+    this.turns = parts.changes.turns;
   }
 
   // assignments/
@@ -122,5 +127,19 @@ export abstract class ComposedStore
   }
   runExclusive<T>(job: string, work: () => Promise<T>): Promise<ExclusiveRun<T>> {
     return this.#parts.instances.runExclusive(job, work);
+  }
+
+  // changes/
+  beginChange(change: NewChange): Promise<ChangeEntry> {
+    return this.#parts.changes.beginChange(change);
+  }
+  completeChange(id: number, result: ChangeResult): Promise<ChangeEntry> {
+    return this.#parts.changes.completeChange(id, result);
+  }
+  confirmChange(id: number, at?: Date): Promise<void> {
+    return this.#parts.changes.confirmChange(id, at);
+  }
+  history(number: string, limit?: number): Promise<ChangeEntry[]> {
+    return this.#parts.changes.history(number, limit);
   }
 }
