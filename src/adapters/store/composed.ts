@@ -1,4 +1,5 @@
-import type { ChangeEntry } from '../../domain/card/records.js';
+import type { CardStatus } from '../../domain/card/picture.js';
+import type { CardSnapshot, ChangeEntry, KnownCard, ObservedCard } from '../../domain/card/records.js';
 import type {
   Approval,
   ApprovalDecision,
@@ -8,14 +9,17 @@ import type {
   RequestedApproval,
 } from './approvals/types.js';
 import type { Assignment, AssignmentStore } from './assignments/types.js';
+import type { CardStore, FleetPageQuery, FleetReads, NumberRecord, Sighting } from './cards/types.js';
 import type { ChangeResult, ChangeStore, NewChange, NumberTurns } from './changes/types.js';
 import type { ExclusiveRun, InstanceStore } from './instances/types.js';
 import type { BulkJob, BulkJobState, BulkJobStore, NewBulkJob } from './jobs/types.js';
 import type { HostedPhoto, HostedPhotoInfo, PhotoStore } from './photos/types.js';
+import type { Store } from './types.js';
 
 /** The parts a store is made of, each over the same connection. */
 export interface StoreParts {
   assignments: AssignmentStore;
+  cards: CardStore & FleetReads;
   photos: PhotoStore;
   jobs: BulkJobStore;
   approvals: ApprovalStore;
@@ -25,11 +29,12 @@ export interface StoreParts {
 
 /**
  * The one object callers get, whichever database: each call is handed to the part that keeps what
- * it asks about. SqliteStore and PostgresStore build the parts over their connection.
+ * it asks about. SqliteStore and PostgresStore build the parts over their one connection (so that
+ * the instance a store registers is the one its changes and jobs record) and add ping and close.
+ * Plain methods, not copies of the parts' functions: the guard (guarded.ts) wraps them like any
+ * store's, and `this` is always the store.
  */
-export abstract class ComposedStore
-  implements AssignmentStore, PhotoStore, BulkJobStore, ApprovalStore, InstanceStore, ChangeStore
-{
+export abstract class ComposedStore implements Store {
   readonly #parts: StoreParts;
   readonly turns: NumberTurns;
 
@@ -142,4 +147,39 @@ export abstract class ComposedStore
   history(number: string, limit?: number): Promise<ChangeEntry[]> {
     return this.#parts.changes.history(number, limit);
   }
+
+  // cards/
+  lastKnownCard(number: string): Promise<KnownCard | undefined> {
+    return this.#parts.cards.lastKnownCard(number);
+  }
+  rememberCard(number: string, card: CardSnapshot, updatedBy: string): Promise<void> {
+    return this.#parts.cards.rememberCard(number, card, updatedBy);
+  }
+  forgetCard(number: string): Promise<void> {
+    return this.#parts.cards.forgetCard(number);
+  }
+  knownCards(): Promise<KnownCard[]> {
+    return this.#parts.cards.knownCards();
+  }
+  observeCard(number: string, seen: Sighting): Promise<void> {
+    return this.#parts.cards.observeCard(number, seen);
+  }
+  observedCard(number: string): Promise<ObservedCard | undefined> {
+    return this.#parts.cards.observedCard(number);
+  }
+  observedCards(): Promise<ObservedCard[]> {
+    return this.#parts.cards.observedCards();
+  }
+  knownNumbers(): Promise<string[]> {
+    return this.#parts.cards.knownNumbers();
+  }
+  statusCounts(numbers: readonly string[]): Promise<Partial<Record<CardStatus, number>>> {
+    return this.#parts.cards.statusCounts(numbers);
+  }
+  fleetPage(numbers: readonly string[], query: FleetPageQuery): Promise<NumberRecord[]> {
+    return this.#parts.cards.fleetPage(numbers, query);
+  }
+
+  abstract ping(): Promise<boolean>;
+  abstract close(): Promise<void>;
 }

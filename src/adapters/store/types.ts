@@ -1,14 +1,6 @@
-import type { CardStatus } from '../../domain/card/picture.js';
-import type {
-  CardSnapshot,
-  ChangeEntry,
-  KnownCard,
-  ObservationSource,
-  ObservedCard,
-  SeenCard,
-} from '../../domain/card/records.js';
 import type { ApprovalStore } from './approvals/types.js';
 import type { AssignmentStore } from './assignments/types.js';
+import type { CardStore, FleetReads } from './cards/types.js';
 import type { ChangeStore } from './changes/types.js';
 import type { InstanceStore } from './instances/types.js';
 import type { BulkJobStore } from './jobs/types.js';
@@ -39,6 +31,7 @@ export type {
   RequestedApproval,
 } from './approvals/types.js';
 export type { Assignment, AssignmentStore } from './assignments/types.js';
+export type { CardStore, FleetPageQuery, FleetReads, NumberRecord, Sighting } from './cards/types.js';
 export {
   type ChangeResult,
   type ChangeStore,
@@ -53,23 +46,6 @@ export type { HostedPhoto, HostedPhotoInfo, PhotoStore } from './photos/types.js
 
 // Async throughout so that a PostgreSQL implementation, shared by several replicas, can replace the
 // SQLite one without touching callers.
-
-/** What the store knows of one number, as a page of the fleet reads it. */
-export interface NumberRecord {
-  number: string;
-  applied: KnownCard | undefined;
-  observed: ObservedCard | undefined;
-  latest: ChangeEntry | undefined;
-  /** In the order they were assigned. */
-  owners: string[];
-}
-
-/** One page of a set of numbers, in number order: those of one status only, when `status` is given. */
-export interface FleetPageQuery {
-  status?: CardStatus | undefined;
-  offset: number;
-  limit: number;
-}
 
 /**
  * A store operation failed for a reason other than the store's own rules (the database is down or
@@ -88,44 +64,22 @@ export class StoreUnavailableError extends Error {
   }
 }
 
-/** The store keeps every part's records; the instance leases are declared where the lease runs. */
+/**
+ * The one store callers get: each part keeps one kind of record (its interface, with its SQLite and
+ * PostgreSQL halves, in its folder), all over one connection; the instance leases are declared where
+ * the lease runs (runtime/instance.ts).
+ */
 export interface Store
-  extends InstanceStore,
+  extends ChangeStore,
+    CardStore,
+    FleetReads,
     AssignmentStore,
     PhotoStore,
     BulkJobStore,
     ApprovalStore,
-    ChangeStore {
+    InstanceStore {
   /** True when the database answers (quickly). Never rejects. */
   ping(): Promise<boolean>;
-
-  /** Sendblue never returns the photo URL, so the last card set through this app is kept here. */
-  lastKnownCard(number: string): Promise<KnownCard | undefined>;
-  rememberCard(number: string, card: CardSnapshot, updatedBy: string): Promise<void>;
-  forgetCard(number: string): Promise<void>;
-  /**
-   * Remembers what a read of Sendblue's state saw. An observation older than the one kept (a slow
-   * read finishing after a newer one) changes nothing.
-   */
-  observeCard(
-    number: string,
-    seen: { card: SeenCard | null; source: ObservationSource; at?: Date },
-  ): Promise<void>;
-  observedCard(number: string): Promise<ObservedCard | undefined>;
-  /** Every observation, by number: one read for a whole fleet. */
-  observedCards(): Promise<ObservedCard[]>;
-  /** Every number with an assignment, a known card, an observation or any change, sorted. */
-  knownNumbers(): Promise<string[]>;
-  /** Every last known card, by number: one read for a whole fleet (the Home tab). */
-  knownCards(): Promise<KnownCard[]>;
-
-  /**
-   * How many of `numbers` have each status (the one pictureOf gives them; statuses nobody has are
-   * left out), from one aggregate query: no row of theirs is read into the app.
-   */
-  statusCounts(numbers: readonly string[]): Promise<Partial<Record<CardStatus, number>>>;
-  /** One page of `numbers` (duplicates count once), each with its facts and owners: the Home tab. */
-  fleetPage(numbers: readonly string[], query: FleetPageQuery): Promise<NumberRecord[]>;
 
   close(): Promise<void>;
 }
