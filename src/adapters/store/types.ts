@@ -44,9 +44,6 @@ export type { ExclusiveRun, InstanceLeases, InstanceStore } from './instances/ty
 export type { BulkJob, BulkJobState, BulkJobStore, NewBulkJob } from './jobs/types.js';
 export type { HostedPhoto, HostedPhotoInfo, PhotoStore } from './photos/types.js';
 
-// Async throughout so that a PostgreSQL implementation, shared by several replicas, can replace the
-// SQLite one without touching callers.
-
 /**
  * A store operation failed for a reason other than the store's own rules (the database is down or
  * refused the query). Raised by the guard around every store (src/runtime/metrics.ts), so callers can tell
@@ -63,6 +60,9 @@ export class StoreUnavailableError extends Error {
     this.operation = operation;
   }
 }
+
+// Async throughout so that a PostgreSQL implementation, shared by several replicas, can replace the
+// SQLite one without touching callers.
 
 /**
  * The one store callers get: each part keeps one kind of record (its interface, with its SQLite and
