@@ -1,5 +1,6 @@
 // What only the SQLite file does. Everything a Store promises, SQLite and PostgreSQL alike
-// (migrations, the audit trail, assignments, cards, leases, turns), is in store-contract.test.ts.
+// (migrations, the audit trail, assignments, cards, leases, turns), is in the store's contract
+// tests, store-contract-*.test.ts.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,15 +1,15 @@
 // What both store implementations share, so that they check and record the same way.
 import {
-  type Approval,
   type CardSnapshot,
   type ChangeEntry,
   type KnownCard,
-  type NumberRecord,
   type ObservationSource,
   type ObservedCard,
   OUTSIDE_ACTOR,
   type SeenCard,
-} from './types.js';
+} from '../../domain/card/records.js';
+import type { Approval } from './approvals/types.js';
+import type { NumberRecord } from './cards/types.js';
 
 export const UNKNOWN_MESSAGE = 'the process stopped before the outcome was known';
 export const DEFAULT_MAX_WAITING = 50;

@@ -1,14 +1,10 @@
-import type { CardStatus } from '../../domain/card/picture.js';
-import type {
-  CardSnapshot,
-  ChangeAction,
-  ChangeEntry,
-  KnownCard,
-  ObservationSource,
-  ObservedCard,
-  SeenCard,
-} from '../../domain/card/records.js';
-import type { InstanceLeases } from '../../runtime/instance.js';
+import type { ApprovalStore } from './approvals/types.js';
+import type { AssignmentStore } from './assignments/types.js';
+import type { CardStore, FleetReads } from './cards/types.js';
+import type { ChangeStore } from './changes/types.js';
+import type { InstanceStore } from './instances/types.js';
+import type { BulkJobStore } from './jobs/types.js';
+import type { PhotoStore } from './photos/types.js';
 
 // The records of a number's card and history are the domain's; re-exported for the store's callers.
 export {
@@ -23,73 +19,30 @@ export {
   observationSources,
   type SeenCard,
 } from '../../domain/card/records.js';
-
-// Async throughout so that a PostgreSQL implementation, shared by several replicas, can replace the
-// SQLite one without touching callers.
-
-export interface NewChange {
-  action: ChangeAction;
-  number: string;
-  actorId: string;
-  before?: CardSnapshot | null;
-  after?: CardSnapshot | null;
-  subject?: string | null;
-  requestKey?: string | null;
-  startedAt?: Date;
-  /**
-   * The instance recording the change. Omitted, the id this store last registered with
-   * registerInstance is used (null when it registered none); null records it as nobody's.
-   */
-  instanceId?: string | null;
-}
-
-export interface ChangeResult {
-  outcome: 'ok' | 'failed';
-  status?: number | null;
-  message?: string | null;
-  finishedAt?: Date;
-  /**
-   * The card as it was when the change actually ran. A change queued behind others learns it only
-   * then, so it may be given here instead of to beginChange; omitted, the begin-time value stays.
-   */
-  before?: CardSnapshot | null;
-}
-
-export interface Assignment {
-  number: string;
-  userId: string;
-  assignedBy: string;
-  assignedAt: Date;
-}
-
-/** What the store knows of one number, as a page of the fleet reads it. */
-export interface NumberRecord {
-  number: string;
-  applied: KnownCard | undefined;
-  observed: ObservedCard | undefined;
-  latest: ChangeEntry | undefined;
-  /** In the order they were assigned. */
-  owners: string[];
-}
-
-/** One page of a set of numbers, in number order: those of one status only, when `status` is given. */
-export interface FleetPageQuery {
-  status?: CardStatus | undefined;
-  offset: number;
-  limit: number;
-}
-
-export class DuplicateRequestError extends Error {
-  readonly requestKey: string;
-  readonly existing: ChangeEntry;
-
-  constructor(requestKey: string, existing: ChangeEntry) {
-    super(`request ${requestKey} was already recorded as change ${existing.id} (${existing.outcome})`);
-    this.name = 'DuplicateRequestError';
-    this.requestKey = requestKey;
-    this.existing = existing;
-  }
-}
+export type {
+  Approval,
+  ApprovalDecision,
+  ApprovalFilter,
+  ApprovalKind,
+  ApprovalState,
+  ApprovalStore,
+  NewApproval,
+  ProposedChange,
+  RequestedApproval,
+} from './approvals/types.js';
+export type { Assignment, AssignmentStore } from './assignments/types.js';
+export type { CardStore, FleetPageQuery, FleetReads, NumberRecord, Sighting } from './cards/types.js';
+export {
+  type ChangeResult,
+  type ChangeStore,
+  DuplicateRequestError,
+  type NewChange,
+  type NumberTurns,
+  TooManyWaitingError,
+} from './changes/types.js';
+export type { ExclusiveRun, InstanceLeases, InstanceStore } from './instances/types.js';
+export type { BulkJob, BulkJobState, BulkJobStore, NewBulkJob } from './jobs/types.js';
+export type { HostedPhoto, HostedPhotoInfo, PhotoStore } from './photos/types.js';
 
 /**
  * A store operation failed for a reason other than the store's own rules (the database is down or
@@ -108,232 +61,25 @@ export class StoreUnavailableError extends Error {
   }
 }
 
-/** Raised by NumberTurns.run when too many changes to the same number are already ahead. */
-export class TooManyWaitingError extends Error {
-  readonly number: string;
-  /** Changes to the number recorded before this one and not yet finished. */
-  readonly ahead: number;
-  readonly maxWaiting: number;
-
-  constructor(number: string, ahead: number, maxWaiting: number) {
-    super(`${ahead} changes to ${number} are already waiting (at most ${maxWaiting} may wait)`);
-    this.name = 'TooManyWaitingError';
-    this.number = number;
-    this.ahead = ahead;
-    this.maxWaiting = maxWaiting;
-  }
-}
+// Async throughout so that a PostgreSQL implementation, shared by several replicas, can replace the
+// SQLite one without touching callers.
 
 /**
- * Changes to one number run one after another (Sendblue applies each on the phone, and the last one
- * must win), in the order beginChange recorded them; different numbers proceed in parallel.
+ * The one store callers get: each part keeps one kind of record (its interface, with its SQLite and
+ * PostgreSQL halves, in its folder), all over one connection; the instance leases are declared where
+ * the lease runs (runtime/instance.ts).
  */
-export interface NumberTurns {
-  /** Changes to `number` recorded and not yet finished (all replicas where the store is shared). */
-  waiting(number: string): Promise<number>;
-  /**
-   * Runs `work` once every change to entry.number recorded before `entry` has finished; rejects with
-   * TooManyWaitingError when more than `maxWaiting` are already waiting (running or queued ahead of
-   * it), in which case `work` never runs and the caller should complete the entry itself.
-   *
-   * A change is finished once its outcome is written (completeChange, or marked unknown), so `work`
-   * must complete `entry` before it settles. SQLite: an in-process queue whose slot is taken when
-   * run() is called, so call it right after beginChange resolves, with no await in between.
-   * PostgreSQL: the pending rows are the queue, shared by every replica.
-   */
-  run<T>(entry: ChangeEntry, work: () => Promise<T>): Promise<T>;
-}
-
-export type ExclusiveRun<T> = { ran: true; value: T } | { ran: false };
-
-/** A processed photo the app serves publicly (an upload, a Slack profile picture, a converted link). */
-export interface HostedPhoto {
-  /** Random, at least 128 bits: the only way to find it. */
-  id: string;
-  number: string;
-  jpeg: Buffer;
-  createdAt: Date;
-  createdBy: string;
-}
-
-export type HostedPhotoInfo = Omit<HostedPhoto, 'jpeg'> & { bytes: number };
-
-/** `draft`: an import being previewed, not started. */
-export type BulkJobState = 'draft' | 'running' | 'done' | 'cancelled' | 'interrupted';
-
-/** One card applied to many numbers; each number's change is in the audit trail (request key `bulk:<id>:<number>`). */
-export interface BulkJob {
-  id: number;
-  actorId: string;
-  /** Where its progress message is. */
-  channel: string;
-  messageTs: string | null;
-  numbers: string[];
-  card: CardSnapshot;
-  /** An import's card for each number (a bulk change has one card for all: `card`). */
-  cards: Record<string, CardSnapshot> | null;
-  state: BulkJobState;
-  /** The instance running it (the one whose lease this store registered). */
-  instanceId: string | null;
-  createdAt: Date;
-}
-
-export type ApprovalKind = 'set' | 'delete' | 'bulk' | 'import';
-export type ApprovalState = 'waiting' | 'approved' | 'rejected' | 'superseded' | 'expired';
-
-/** One number's change as it was proposed: its card when asked, and the card it would get (null: none). */
-export interface ProposedChange {
-  number: string;
-  before: CardSnapshot | null;
-  after: CardSnapshot | null;
-}
-
-/** A change held until an admin other than its requester approves it (CONTACTCARD_APPROVAL). */
-export interface Approval {
-  id: number;
-  kind: ApprovalKind;
-  requesterId: string;
-  /** The conversation it was asked in: where its outcome is announced. */
-  channel: string;
-  changes: ProposedChange[];
-  /** A set whose photo the app hosts (an upload): it needs no link check when it runs. */
-  photoHosted: boolean;
-  /** bulk, import: the job (kept as a draft) that runs once approved. */
-  jobId: number | null;
-  /** One request per submission: a repeated one finds the first. */
-  requestKey: string | null;
-  state: ApprovalState;
-  createdAt: Date;
-  expiresAt: Date;
-  decidedBy: string | null;
-  decidedAt: Date | null;
-  /** Why it was rejected. */
-  reason: string | null;
-  /** The newer request that replaced it. */
-  supersededBy: number | null;
-  /** The request messages (a channel post, or each admin's direct message), updated in place. */
-  messages: Array<{ channel: string; ts: string }>;
-}
-
-export type NewApproval = Pick<Approval, 'kind' | 'requesterId' | 'channel' | 'changes' | 'expiresAt'> &
-  Partial<Pick<Approval, 'photoHosted' | 'jobId' | 'requestKey' | 'createdAt'>>;
-
-export interface RequestedApproval {
-  approval: Approval;
-  /** Waiting requests this one replaces: every number of theirs is one of its numbers. */
-  superseded: Approval[];
-  /** The request key was used before: `approval` is that earlier request, and nothing changed. */
-  duplicate: boolean;
-}
-
-/** The store keeps every part's records; the instance leases are declared where the lease runs. */
-export interface Store extends InstanceLeases {
-  /** False when the number was already assigned to that user. */
-  assign(number: string, userId: string, assignedBy: string): Promise<boolean>;
-  /** Removes one owner, or every owner when userId is omitted; resolves to the user ids removed. */
-  unassign(number: string, userId?: string): Promise<string[]>;
-  ownersOf(number: string): Promise<string[]>;
-  numbersOf(userId: string): Promise<string[]>;
-  assignments(): Promise<Assignment[]>;
-  hasAssignments(): Promise<boolean>;
-
-  /**
-   * Records an attempt as 'pending' before Sendblue is called, so that a crash leaves a trace.
-   * Rejects with DuplicateRequestError when the requestKey was already used.
-   */
-  beginChange(change: NewChange): Promise<ChangeEntry>;
-  /** Rejects unless the change is still pending: an outcome is written once. */
-  completeChange(id: number, result: ChangeResult): Promise<ChangeEntry>;
-  /** Records that Sendblue shows the card a successful change set. */
-  confirmChange(id: number, at?: Date): Promise<void>;
-  /** Newest first; 10 entries unless told otherwise. */
-  history(number: string, limit?: number): Promise<ChangeEntry[]>;
-
-  /** Orders the changes to each number (see NumberTurns). */
-  readonly turns: NumberTurns;
-
-  /**
-   * Runs a background job on at most one replica at a time: when another replica holds `job`, resolves
-   * at once to { ran: false } (it never waits). SQLite, with a single process, always runs it.
-   */
-  runExclusive<T>(job: string, work: () => Promise<T>): Promise<ExclusiveRun<T>>;
-
+export interface Store
+  extends ChangeStore,
+    CardStore,
+    FleetReads,
+    AssignmentStore,
+    PhotoStore,
+    BulkJobStore,
+    ApprovalStore,
+    InstanceStore {
   /** True when the database answers (quickly). Never rejects. */
   ping(): Promise<boolean>;
-
-  /** Sendblue never returns the photo URL, so the last card set through this app is kept here. */
-  lastKnownCard(number: string): Promise<KnownCard | undefined>;
-  rememberCard(number: string, card: CardSnapshot, updatedBy: string): Promise<void>;
-  forgetCard(number: string): Promise<void>;
-  /**
-   * Remembers what a read of Sendblue's state saw. An observation older than the one kept (a slow
-   * read finishing after a newer one) changes nothing.
-   */
-  observeCard(
-    number: string,
-    seen: { card: SeenCard | null; source: ObservationSource; at?: Date },
-  ): Promise<void>;
-  observedCard(number: string): Promise<ObservedCard | undefined>;
-  /** Every observation, by number: one read for a whole fleet. */
-  observedCards(): Promise<ObservedCard[]>;
-  /** Every number with an assignment, a known card, an observation or any change, sorted. */
-  knownNumbers(): Promise<string[]>;
-  /** Every last known card, by number: one read for a whole fleet (the Home tab). */
-  knownCards(): Promise<KnownCard[]>;
-
-  /**
-   * How many of `numbers` have each status (the one pictureOf gives them; statuses nobody has are
-   * left out), from one aggregate query: no row of theirs is read into the app.
-   */
-  statusCounts(numbers: readonly string[]): Promise<Partial<Record<CardStatus, number>>>;
-  /** One page of `numbers` (duplicates count once), each with its facts and owners: the Home tab. */
-  fleetPage(numbers: readonly string[], query: FleetPageQuery): Promise<NumberRecord[]>;
-
-  /** Bulk jobs: recorded so that a restart can say what was not applied. */
-  createBulkJob(
-    job: Pick<BulkJob, 'actorId' | 'channel' | 'numbers' | 'card'> & {
-      cards?: BulkJob['cards'];
-      state?: 'draft' | 'running';
-    },
-  ): Promise<BulkJob>;
-  bulkJob(id: number): Promise<BulkJob | undefined>;
-  bulkJobs(state: BulkJobState): Promise<BulkJob[]>;
-  updateBulkJob(id: number, change: Partial<Pick<BulkJob, 'messageTs' | 'state'>>): Promise<void>;
-  /** A draft (an import, a job awaiting approval) becomes running; false when it was not a draft any more: it starts once. */
-  startDraftJob(id: number): Promise<boolean>;
-
-  /**
-   * Records a held change as waiting, and marks superseded (in the same transaction) the waiting
-   * requests it covers. A request key used before resolves to that request, with duplicate: true.
-   */
-  requestApproval(request: NewApproval): Promise<RequestedApproval>;
-  approval(id: number): Promise<Approval | undefined>;
-  /** Newest first: waiting (or in another state), of one number, of one requester; 50 unless told. */
-  approvals(filter?: {
-    state?: ApprovalState;
-    number?: string;
-    requesterId?: string;
-    limit?: number;
-  }): Promise<Approval[]>;
-  /**
-   * Approves or rejects a request still waiting and not yet expired at `at`; undefined when it was
-   * not (decided, superseded or expired already): the conditional update decides, so it happens once.
-   */
-  decideApproval(
-    id: number,
-    decision: { state: 'approved' | 'rejected'; by: string; reason?: string | null; at?: Date },
-  ): Promise<Approval | undefined>;
-  /** Marks expired every waiting request whose time ran out by `at`; resolves to them. */
-  expireApprovals(at?: Date): Promise<Approval[]>;
-  /** Where its request messages were posted. */
-  addApprovalMessages(id: number, messages: Approval['messages']): Promise<void>;
-
-  /** Hosted photos: kept in the store so that every replica can serve them. */
-  savePhoto(photo: Omit<HostedPhoto, 'createdAt'> & { createdAt?: Date }): Promise<void>;
-  photo(id: string): Promise<HostedPhoto | undefined>;
-  /** The photos of one number, or of all numbers, oldest first, without their bytes. */
-  photos(number?: string): Promise<HostedPhotoInfo[]>;
-  deletePhoto(id: string): Promise<void>;
 
   close(): Promise<void>;
 }

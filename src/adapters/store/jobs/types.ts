@@ -1,0 +1,37 @@
+import type { CardSnapshot } from '../../../domain/card/records.js';
+
+/** `draft`: an import being previewed, not started. */
+export type BulkJobState = 'draft' | 'running' | 'done' | 'cancelled' | 'interrupted';
+
+/** One card applied to many numbers; each number's change is in the audit trail (request key `bulk:<id>:<number>`). */
+export interface BulkJob {
+  id: number;
+  actorId: string;
+  /** Where its progress message is. */
+  channel: string;
+  messageTs: string | null;
+  numbers: string[];
+  card: CardSnapshot;
+  /** An import's card for each number (a bulk change has one card for all: `card`). */
+  cards: Record<string, CardSnapshot> | null;
+  state: BulkJobState;
+  /** The instance running it (the one whose lease this store registered). */
+  instanceId: string | null;
+  createdAt: Date;
+}
+
+/** What createBulkJob is given: the store adds the id, the instance and the time. */
+export type NewBulkJob = Pick<BulkJob, 'actorId' | 'channel' | 'numbers' | 'card'> & {
+  cards?: BulkJob['cards'];
+  state?: 'draft' | 'running';
+};
+
+/** Bulk jobs: recorded so that a restart can say what was not applied. */
+export interface BulkJobStore {
+  createBulkJob(job: NewBulkJob): Promise<BulkJob>;
+  bulkJob(id: number): Promise<BulkJob | undefined>;
+  bulkJobs(state: BulkJobState): Promise<BulkJob[]>;
+  updateBulkJob(id: number, change: Partial<Pick<BulkJob, 'messageTs' | 'state'>>): Promise<void>;
+  /** A draft (an import, a job awaiting approval) becomes running; false when it was not a draft any more: it starts once. */
+  startDraftJob(id: number): Promise<boolean>;
+}

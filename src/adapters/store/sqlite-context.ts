@@ -1,0 +1,15 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * What every part of the SQLite store shares: one connection (so that a transaction may span parts,
+ * as markOrphansUnknown's does over changes and instances), one clock, and the instance it registered.
+ */
+export interface SqliteContext {
+  readonly db: Database.Database;
+  readonly now: () => Date;
+  /**
+   * The id this store last registered with registerInstance (null when none): the changes and bulk
+   * jobs it records without an explicit instance are that instance's.
+   */
+  instanceId: string | null;
+}
