@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { GroupCommit } from './group-commit.js';
 
 /**
  * What every part of the SQLite store shares: one connection (so that a transaction may span parts,
@@ -12,4 +13,6 @@ export interface SqliteContext {
    * jobs it records without an explicit instance are that instance's.
    */
   instanceId: string | null;
+  /** The writes on a change's path (record, complete, remember, observe) share commits through it. */
+  readonly commits: GroupCommit;
 }

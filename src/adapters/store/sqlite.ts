@@ -8,6 +8,7 @@ import { SqliteAssignments } from './assignments/sqlite.js';
 import { SqliteCards } from './cards/sqlite.js';
 import { SqliteChanges } from './changes/sqlite.js';
 import { ComposedStore } from './composed.js';
+import { GroupCommit } from './group-commit.js';
 import { SqliteInstances } from './instances/sqlite.js';
 import { SqliteBulkJobs } from './jobs/sqlite.js';
 import { migrate } from './migrations.js';
@@ -25,9 +26,10 @@ export class SqliteStore extends ComposedStore implements Store {
   readonly #db: Database.Database;
   readonly #ping: Database.Statement<[], number>;
   readonly #changes: SqliteChanges;
+  readonly #commits: GroupCommit;
 
   constructor(db: Database.Database, now: () => Date, options: { maxWaiting?: number } = {}) {
-    const ctx: SqliteContext = { db, now, instanceId: null };
+    const ctx: SqliteContext = { db, now, instanceId: null, commits: new GroupCommit(db) };
     const parts = {
       assignments: new SqliteAssignments(ctx),
       cards: new SqliteCards(ctx),
@@ -42,6 +44,7 @@ export class SqliteStore extends ComposedStore implements Store {
     this.#db = db;
     this.#ping = db.prepare<[], number>('SELECT 1').pluck();
     this.#changes = parts.changes;
+    this.#commits = ctx.commits;
   }
 
   async ping(): Promise<boolean> {
@@ -53,6 +56,7 @@ export class SqliteStore extends ComposedStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.#commits.flush();
     this.#changes.release();
     this.#db.close();
   }

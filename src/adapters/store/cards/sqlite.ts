@@ -117,26 +117,19 @@ export class SqliteCards implements CardStore, FleetReads {
   }
 
   async rememberCard(number: string, card: CardSnapshot, updatedBy: string): Promise<void> {
-    this.#sql.rememberCard.run({
-      number,
-      ...snapshot(card),
-      updatedAt: this.#ctx.now().toISOString(),
-      updatedBy,
-    });
+    const row = { number, ...snapshot(card), updatedAt: this.#ctx.now().toISOString(), updatedBy };
+    await this.#ctx.commits.write(() => this.#sql.rememberCard.run(row));
   }
 
   async forgetCard(number: string): Promise<void> {
-    this.#sql.forgetCard.run(number);
+    await this.#ctx.commits.write(() => this.#sql.forgetCard.run(number));
   }
 
   async observeCard(number: string, seen: Sighting): Promise<void> {
     const [hasCard, ...names] = observationColumns(seen.card);
-    this.#sql.observeCard.run(
-      number,
-      hasCard ? 1 : 0,
-      ...names,
-      (seen.at ?? this.#ctx.now()).toISOString(),
-      seen.source,
+    const seenAt = (seen.at ?? this.#ctx.now()).toISOString();
+    await this.#ctx.commits.write(() =>
+      this.#sql.observeCard.run(number, hasCard ? 1 : 0, ...names, seenAt, seen.source),
     );
   }
 

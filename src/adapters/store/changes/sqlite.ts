@@ -154,56 +154,58 @@ export class SqliteChanges implements ChangeStore {
 
   async beginChange(change: NewChange): Promise<ChangeEntry> {
     const requestKey = change.requestKey ?? null;
-    let row: ChangeRow | undefined;
-    try {
-      row = this.#sql.insertChange.get({
-        action: change.action,
-        number: change.number,
-        actorId: change.actorId,
-        startedAt: (change.startedAt ?? this.#ctx.now()).toISOString(),
-        before: cardJson(change.before),
-        after: cardJson(change.after),
-        subject: change.subject ?? null,
-        requestKey,
-        instanceId: change.instanceId === undefined ? this.#ctx.instanceId : change.instanceId,
-      });
-    } catch (error) {
-      // The unique index, not a read before the insert, decides: only it is race-free across processes.
-      const duplicate = error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE';
-      const existing = duplicate && requestKey !== null ? this.#sql.changeByKey.get(requestKey) : undefined;
-      if (requestKey !== null && existing) throw new DuplicateRequestError(requestKey, toEntry(existing));
-      throw error;
-    }
-    if (!row) throw new Error('INSERT … RETURNING gave no row');
-    return toEntry(row);
+    const values = {
+      action: change.action,
+      number: change.number,
+      actorId: change.actorId,
+      startedAt: (change.startedAt ?? this.#ctx.now()).toISOString(),
+      before: cardJson(change.before),
+      after: cardJson(change.after),
+      subject: change.subject ?? null,
+      requestKey,
+      instanceId: change.instanceId === undefined ? this.#ctx.instanceId : change.instanceId,
+    };
+    return this.#ctx.commits.write(() => {
+      let row: ChangeRow | undefined;
+      try {
+        row = this.#sql.insertChange.get(values);
+      } catch (error) {
+        // The unique index, not a read before the insert, decides: only it is race-free across processes.
+        const duplicate = error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE';
+        const existing = duplicate && requestKey !== null ? this.#sql.changeByKey.get(requestKey) : undefined;
+        if (requestKey !== null && existing) throw new DuplicateRequestError(requestKey, toEntry(existing));
+        throw error;
+      }
+      if (!row) throw new Error('INSERT … RETURNING gave no row');
+      return toEntry(row);
+    });
   }
 
   async completeChange(id: number, result: ChangeResult): Promise<ChangeEntry> {
-    return this.#ctx.db
-      .transaction(() => {
-        const row = this.#sql.changeById.get(id);
-        if (!row) throw new Error(`no change ${id} to complete`);
-        if (row.outcome !== 'pending') throw new Error(`change ${id} is already complete (${row.outcome})`);
-        const finishedAt = result.finishedAt ?? this.#ctx.now();
-        const completed = this.#sql.completeChange.get({
-          id,
-          outcome: result.outcome,
-          status: result.status ?? null,
-          message: result.message ?? null,
-          finishedAt: finishedAt.toISOString(),
-          // The wall clock can be stepped back between the two calls; a negative duration would mislead.
-          durationMs: Math.max(0, finishedAt.getTime() - new Date(row.started_at).getTime()),
-          setBefore: result.before === undefined ? 0 : 1,
-          before: cardJson(result.before),
-        });
-        if (!completed) throw new Error(`change ${id} vanished while being completed`);
-        return toEntry(completed);
-      })
-      .immediate();
+    const finishedAt = result.finishedAt ?? this.#ctx.now();
+    return this.#ctx.commits.write(() => {
+      const row = this.#sql.changeById.get(id);
+      if (!row) throw new Error(`no change ${id} to complete`);
+      if (row.outcome !== 'pending') throw new Error(`change ${id} is already complete (${row.outcome})`);
+      const completed = this.#sql.completeChange.get({
+        id,
+        outcome: result.outcome,
+        status: result.status ?? null,
+        message: result.message ?? null,
+        finishedAt: finishedAt.toISOString(),
+        // The wall clock can be stepped back between the two calls; a negative duration would mislead.
+        durationMs: Math.max(0, finishedAt.getTime() - new Date(row.started_at).getTime()),
+        setBefore: result.before === undefined ? 0 : 1,
+        before: cardJson(result.before),
+      });
+      if (!completed) throw new Error(`change ${id} vanished while being completed`);
+      return toEntry(completed);
+    });
   }
 
   async confirmChange(id: number, at?: Date): Promise<void> {
-    this.#sql.confirmChange.run((at ?? this.#ctx.now()).toISOString(), id);
+    const confirmedAt = (at ?? this.#ctx.now()).toISOString();
+    await this.#ctx.commits.write(() => this.#sql.confirmChange.run(confirmedAt, id));
   }
 
   async history(number: string, limit = 10): Promise<ChangeEntry[]> {
