@@ -1,3 +1,5 @@
+// The store's approvals: changes held until an admin other than the requester approves them, decided once.
+// Its SQLite and PostgreSQL halves are beside it; both pass test/store-contract-approvals.test.ts.
 import type { CardSnapshot } from '../../../domain/card/records.js';
 
 export type ApprovalKind = 'set' | 'delete' | 'bulk' | 'import';

@@ -1,3 +1,5 @@
+// The store's assignments: who owns which number.
+// Its SQLite and PostgreSQL halves are beside it; both pass test/store-contract-assignments.test.ts.
 /** One owner of a number. */
 export interface Assignment {
   number: string;

@@ -1,3 +1,5 @@
+// The store's cards: the card each number last got through contactcard, the card last seen at Sendblue, and the fleet's reads (statuses, counts, a page), which join the other tables but answer for the cards.
+// Its SQLite and PostgreSQL halves are beside it; both pass test/store-contract-cards.test.ts.
 import type { CardStatus } from '../../../domain/card/picture.js';
 import type {
   CardSnapshot,

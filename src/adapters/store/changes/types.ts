@@ -1,3 +1,5 @@
+// The store's changes: the audit trail of every change to a number (recorded pending before Sendblue is called, then completed once) and the turns that run a number's changes one at a time.
+// Its SQLite and PostgreSQL halves are beside it; both pass test/store-contract-changes.test.ts.
 import type { CardSnapshot, ChangeAction, ChangeEntry } from '../../../domain/card/records.js';
 
 export interface NewChange {

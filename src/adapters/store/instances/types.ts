@@ -1,3 +1,5 @@
+// The store's instances: each replica's lease, and which replica runs a background job.
+// Its SQLite and PostgreSQL halves are beside it; both pass test/store-contract-instances.test.ts.
 import type { InstanceLeases } from '../../../runtime/instance.js';
 
 // The leases are declared where the lease runs (runtime/instance.ts); re-exported for the store's callers.

@@ -1,3 +1,5 @@
+// The store's bulk jobs: one card (or an import's cards) for many numbers, kept so that a restart can say what was not applied.
+// Its SQLite and PostgreSQL halves are beside it; both pass test/store-contract-jobs.test.ts.
 import type { CardSnapshot } from '../../../domain/card/records.js';
 
 /** `draft`: an import being previewed, not started. */

@@ -1,3 +1,5 @@
+// The store's hosted photos: the processed JPEGs the app serves, so that every replica can serve them.
+// Its SQLite and PostgreSQL halves are beside it; both pass test/store-contract-photos.test.ts.
 /** A processed photo the app serves publicly (an upload, a Slack profile picture, a converted link). */
 export interface HostedPhoto {
   /** Random, at least 128 bits: the only way to find it. */
