@@ -94,6 +94,12 @@ export interface RunOptions {
   onWaiting?: () => void;
   /** The conversation it was asked in: where a held change's outcome is announced once approved. */
   askedIn?: string;
+  /**
+   * Where the call waits for its slot (a bulk job's, so many Sendblue calls at once): the change is
+   * recorded first, so the job records its next numbers while earlier calls are under way. A slot
+   * may refuse the call by rejecting; the change is then completed as failed with that error.
+   */
+  callSlot?: <T>(call: () => Promise<T>) => Promise<T>;
 }
 
 /** A request for approval as a caller describes it; the pipeline adds the expiry. */
@@ -164,7 +170,7 @@ export class ChangePipeline {
         entry,
         () => {
           stopWaiting();
-          return this.apply(request, entry);
+          return this.apply(request, entry, options.callSlot);
         },
         () => {
           waiting = true;
@@ -262,13 +268,17 @@ export class ChangePipeline {
   }
 
   /** Runs in the number's turn, so the "before" it reads is what the change really replaces. */
-  private async apply(request: ChangeRequest, entry: ChangeEntry): Promise<ChangeResult> {
+  private async apply(
+    request: ChangeRequest,
+    entry: ChangeEntry,
+    callSlot: RunOptions['callSlot'] = (call) => call(),
+  ): Promise<ChangeResult> {
     const { store } = this.deps;
     const before = (await store.lastKnownCard(request.number)) ?? null;
     const card = before && snapshotOf(before);
     let affected: string[] = [];
     try {
-      affected = await this.call(request);
+      affected = await callSlot(() => this.call(request));
     } catch (error) {
       const failed = await persist(() =>
         store.completeChange(entry.id, { outcome: 'failed', before: card, ...failureRecord(error) }),

@@ -1,6 +1,6 @@
 import type { Approval, BulkJob, CardSnapshot } from '../../adapters/store/types.js';
 import { profileInputSchema } from '../../domain/card/rules.js';
-import { mapWithLimit } from '../../runtime/concurrency.js';
+import { Limiter, mapWithLimit } from '../../runtime/concurrency.js';
 import { refusalMessage, refusalText } from '../../slack/views/access-messages.js';
 import { type BulkItem, type BulkProgress, bulkNotice, bulkProgressMessage } from '../../slack/views/bulk.js';
 import { explainFailure } from '../../slack/views/explain.js';
@@ -15,6 +15,14 @@ const updateEveryMs = 2_000;
 const requestKey = (job: number, number: string) => `bulk:${job}:${number}`;
 
 /** A change's result in a word and a reason: one number of a job, or an approved change. */
+/** The job was cancelled while a number waited for its call: recorded as failed with this, never sent. */
+class CancelledBeforeCall extends Error {
+  constructor() {
+    super('the bulk job was cancelled before this change was sent to Sendblue');
+    this.name = 'CancelledBeforeCall';
+  }
+}
+
 export function itemOf(result: ChangeResult): BulkItem {
   switch (result.status) {
     case 'ok':
@@ -168,7 +176,13 @@ export class BulkJobs implements BulkChanges {
         await deps.slack.updateMessage(job.channel, posted.ts, bulkProgressMessage(progress('running')));
     });
 
-    await mapWithLimit(job.numbers, this.concurrency, async (number) => {
+    // `concurrency` Sendblue calls at once, and as many numbers again recorded and waiting for one,
+    // so that a call ending hands its slot to a number whose record is already on disk. A number
+    // still waiting when the job is cancelled is not sent.
+    const slots = new Limiter(this.concurrency);
+    const callSlot = <T>(call: () => Promise<T>) =>
+      slots.run(() => (this.cancelled.has(job.id) ? Promise.reject(new CancelledBeforeCall()) : call()));
+    await mapWithLimit(job.numbers, this.concurrency * 2, async (number) => {
       if (this.cancelled.has(job.id)) {
         items.set(number, { status: 'cancelled' });
         return;
@@ -184,15 +198,19 @@ export class BulkJobs implements BulkChanges {
         return;
       }
       try {
-        const result = await deps.changes.run({
-          kind: 'set',
-          number,
-          card: card.data,
-          actorId: job.actorId,
-          requestKey: requestKey(job.id, number),
-          approvalId,
-        });
-        items.set(number, itemOf(result));
+        const result = await deps.changes.run(
+          {
+            kind: 'set',
+            number,
+            card: card.data,
+            actorId: job.actorId,
+            requestKey: requestKey(job.id, number),
+            approvalId,
+          },
+          { callSlot },
+        );
+        const cancelled = result.status === 'failed' && result.error instanceof CancelledBeforeCall;
+        items.set(number, cancelled ? { status: 'cancelled' } : itemOf(result));
       } catch (error) {
         items.set(number, { status: 'failed', reason: explainFailure(error).headline });
       }

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { Limiter } from '../src/runtime/concurrency.js';
+
+// The bulk job's call slots: so many at once, the rest in the order they came.
+
+/** A call that stays open until `finish` is called; records when it starts. */
+function openCall(log: string[], name: string) {
+  let finish: (ok: boolean) => void = () => {};
+  const call = () =>
+    new Promise<string>((resolve, reject) => {
+      log.push(name);
+      finish = (ok) => (ok ? resolve(name) : reject(new Error(name)));
+    });
+  return { call, finish: (ok = true) => finish(ok) };
+}
+
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('Limiter', () => {
+  it('runs at most its limit at once, the others in the order they came, each slot passed on when a call ends or fails', async () => {
+    const limiter = new Limiter(2);
+    const started: string[] = [];
+    const calls = ['a', 'b', 'c', 'd', 'e'].map((name) => openCall(started, name));
+    const results = calls.map((c) => limiter.run(c.call).catch((error: Error) => `failed ${error.message}`));
+    await turn();
+    expect(started).toEqual(['a', 'b']);
+    calls[1]?.finish(false);
+    await turn();
+    expect(started).toEqual(['a', 'b', 'c']);
+    calls[0]?.finish();
+    await turn();
+    expect(started).toEqual(['a', 'b', 'c', 'd']);
+    calls[2]?.finish();
+    calls[3]?.finish();
+    await turn();
+    calls[4]?.finish();
+    expect(await Promise.all(results)).toEqual(['a', 'failed b', 'c', 'd', 'e']);
+  });
+
+  it('frees its slots once every call has ended: a later call starts at once', async () => {
+    const limiter = new Limiter(1);
+    await limiter.run(async () => 'first');
+    const started: string[] = [];
+    const later = openCall(started, 'later');
+    const result = limiter.run(later.call);
+    await turn();
+    expect(started).toEqual(['later']);
+    later.finish();
+    await expect(result).resolves.toBe('later');
+  });
+});
