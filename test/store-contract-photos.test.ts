@@ -3,58 +3,45 @@
 // contract.ts builds both).
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../src/adapters/store/types.js';
-import { storeContract } from './helpers/store-contract.js';
+import { storeContract, tick } from './helpers/store-contract.js';
 
 const { describeContract } = await storeContract();
 
-let clock: Date;
-const tick = (ms: number) => {
-  clock = new Date(clock.getTime() + ms);
-};
-beforeEach(() => {
-  clock = new Date('2026-03-01T12:00:00.000Z');
-});
+describeContract((_backend, open) => {
+  let store: Store;
+  beforeEach(async () => {
+    store = await open();
+  });
 
-describeContract(
-  () => clock,
-  (_backend, open) => {
-    let store: Store;
-    beforeEach(async () => {
-      store = await open();
-    });
-
-    describe('hosted photos', () => {
-      it('keep the bytes exactly, list per number oldest first without them, and delete', async () => {
-        const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0x00, 0x01, 0xfe, 0xff, 0xd9]);
-        await store.savePhoto({ id: 'photo-a', number: '+15551230001', jpeg, createdBy: 'U1' });
-        tick(1_000);
-        await store.savePhoto({
-          id: 'photo-b',
-          number: '+15551230001',
-          jpeg: Buffer.alloc(3),
-          createdBy: 'U2',
-        });
-        await store.savePhoto({
-          id: 'photo-c',
-          number: '+15551230002',
-          jpeg: Buffer.alloc(5),
-          createdBy: 'U2',
-        });
-        const stored = await store.photo('photo-a');
-        expect(stored?.jpeg.equals(jpeg)).toBe(true);
-        expect(stored).toMatchObject({ id: 'photo-a', number: '+15551230001', createdBy: 'U1' });
-        expect((await store.photos('+15551230001')).map((p) => [p.id, p.bytes])).toEqual([
-          ['photo-a', 8],
-          ['photo-b', 3],
-        ]);
-        expect((await store.photos()).map((p) => p.id)).toEqual(['photo-a', 'photo-b', 'photo-c']);
-        await store.deletePhoto('photo-a');
-        expect(await store.photo('photo-a')).toBeUndefined();
-        expect(await store.photo('no-such-photo')).toBeUndefined();
-        await expect(
-          store.savePhoto({ id: 'photo-b', number: '+1', jpeg, createdBy: 'U1' }),
-        ).rejects.toThrow();
+  describe('hosted photos', () => {
+    it('keep the bytes exactly, list per number oldest first without them, and delete', async () => {
+      const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0x00, 0x01, 0xfe, 0xff, 0xd9]);
+      await store.savePhoto({ id: 'photo-a', number: '+15551230001', jpeg, createdBy: 'U1' });
+      tick(1_000);
+      await store.savePhoto({
+        id: 'photo-b',
+        number: '+15551230001',
+        jpeg: Buffer.alloc(3),
+        createdBy: 'U2',
       });
+      await store.savePhoto({
+        id: 'photo-c',
+        number: '+15551230002',
+        jpeg: Buffer.alloc(5),
+        createdBy: 'U2',
+      });
+      const stored = await store.photo('photo-a');
+      expect(stored?.jpeg.equals(jpeg)).toBe(true);
+      expect(stored).toMatchObject({ id: 'photo-a', number: '+15551230001', createdBy: 'U1' });
+      expect((await store.photos('+15551230001')).map((p) => [p.id, p.bytes])).toEqual([
+        ['photo-a', 8],
+        ['photo-b', 3],
+      ]);
+      expect((await store.photos()).map((p) => p.id)).toEqual(['photo-a', 'photo-b', 'photo-c']);
+      await store.deletePhoto('photo-a');
+      expect(await store.photo('photo-a')).toBeUndefined();
+      expect(await store.photo('no-such-photo')).toBeUndefined();
+      await expect(store.savePhoto({ id: 'photo-b', number: '+1', jpeg, createdBy: 'U1' })).rejects.toThrow();
     });
-  },
-);
+  });
+});

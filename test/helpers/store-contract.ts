@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { afterAll, afterEach, describe } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe } from 'vitest';
 import { migrate, migrations, schemaVersion } from '../../src/adapters/store/migrations.js';
 import { openPostgresStore, type PostgresStore } from '../../src/adapters/store/postgres.js';
 import {
@@ -19,6 +19,15 @@ import {
 import { openSqliteStore } from '../../src/adapters/store/sqlite.js';
 import type { CardSnapshot, Store } from '../../src/adapters/store/types.js';
 import { postgresOrSkip } from './postgres.js';
+
+const start = new Date('2026-03-01T12:00:00.000Z');
+/** The contract's clock, given to every store opened: each case starts at the same instant. */
+export let clock = start;
+/** Moves the contract's clock on. */
+export const tick = (ms: number) => {
+  clock = new Date(clock.getTime() + ms);
+};
+const now = () => clock;
 
 export const alice: CardSnapshot = { firstName: 'Alice', lastName: 'Ng', displayName: null, photoUrl: null };
 export const aliceWithPhoto: CardSnapshot = { ...alice, photoUrl: 'https://example.com/alice.png' };
@@ -94,6 +103,9 @@ export type OpenPostgres = (
  * skips, see above), runs each test's cleanups after it, and stops the server after the file.
  */
 export async function storeContract() {
+  beforeEach(() => {
+    clock = start;
+  });
   const server = await postgresOrSkip();
   afterAll(async () => {
     await server?.stop();
@@ -242,10 +254,9 @@ export async function storeContract() {
 
   /**
    * Runs `body`'s cases against each backend, as "'sqlite' store > contract > …" and
-   * "'postgres' store > contract > …", the PostgreSQL ones skipped when there is no server. `now`
-   * is the test's clock, given to every store opened.
+   * "'postgres' store > contract > …", the PostgreSQL ones skipped when there is no server.
    */
-  function describeContract(now: () => Date, body: (backend: Backend, open: OpenStore) => void): void {
+  function describeContract(body: (backend: Backend, open: OpenStore) => void): void {
     describe.each([sqlite, postgres])('$name store', (backend) => {
       const open: OpenStore = async (location, options = {}) => {
         const store = await backend.open(location ?? (await backend.fresh()), { now, ...options });
@@ -257,10 +268,7 @@ export async function storeContract() {
   }
 
   /** Cases that only make sense with replicas sharing a database (advisory locks, two pools racing). */
-  function describePostgresOnly(
-    now: () => Date,
-    body: (open: OpenPostgres, url: () => Promise<string>) => void,
-  ): void {
+  function describePostgresOnly(body: (open: OpenPostgres, url: () => Promise<string>) => void): void {
     describe.skipIf(!server)('postgres only', () => {
       const url = () => (server as NonNullable<typeof server>).newDatabase();
       const open: OpenPostgres = async (location, options = {}) => {
