@@ -148,8 +148,17 @@ describe('bulk changes', () => {
 
   it('Cancel stops the numbers not yet started; someone else cannot cancel', async () => {
     app.sendblue.hold();
+    const from = jobMessages().length;
     await submitBulk({ numbers: lines.slice(0, 12), firstName: 'Cancelled' });
     await app.slack.waitFor(() => app.sendblue.held() === 4, 5_000);
+    // Four at Sendblue and four more recorded, waiting for a call slot: only the four are running.
+    const tallies = () =>
+      jobMessages()
+        .slice(from)
+        .map((m) => text(m.args).match(/\d+ running[^"]*/)?.[0]);
+    await app.slack.waitFor(() => tallies().includes('4 running · 8 waiting'), 5_000);
+    // Never more running than there are call slots.
+    expect(Math.max(...tallies().map((tally) => Number.parseInt(tally ?? '0', 10)))).toBe(4);
     const job = (await app.services.store.bulkJobs('running')).at(-1);
     await app.interact(
       buttonClick(ids.actions.bulkCancel, String(job?.id), {

@@ -178,17 +178,22 @@ export class BulkJobs implements BulkChanges {
 
     // `concurrency` Sendblue calls at once, and as many numbers again recorded and waiting for one,
     // so that a call ending hands its slot to a number whose record is already on disk. A number
-    // still waiting when the job is cancelled is not sent.
+    // still waiting when the job is cancelled is not sent; one shows as running once it has a slot.
     const slots = new Limiter(this.concurrency);
-    const callSlot = <T>(call: () => Promise<T>) =>
-      slots.run(() => (this.cancelled.has(job.id) ? Promise.reject(new CancelledBeforeCall()) : call()));
+    const slotFor =
+      (number: string) =>
+      <T>(call: () => Promise<T>) =>
+        slots.run(() => {
+          if (this.cancelled.has(job.id)) return Promise.reject(new CancelledBeforeCall());
+          items.set(number, { status: 'running' });
+          show.soon();
+          return call();
+        });
     await mapWithLimit(job.numbers, this.concurrency * 2, async (number) => {
       if (this.cancelled.has(job.id)) {
         items.set(number, { status: 'cancelled' });
         return;
       }
-      items.set(number, { status: 'running' });
-      show.soon();
       const card = profileInputSchema.safeParse({ ...(job.cards?.[number] ?? job.card), fromNumber: number });
       if (!card.success) {
         items.set(number, {
@@ -207,7 +212,7 @@ export class BulkJobs implements BulkChanges {
             requestKey: requestKey(job.id, number),
             approvalId,
           },
-          { callSlot },
+          { callSlot: slotFor(number) },
         );
         const cancelled = result.status === 'failed' && result.error instanceof CancelledBeforeCall;
         items.set(number, cancelled ? { status: 'cancelled' } : itemOf(result));
