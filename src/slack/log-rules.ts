@@ -10,8 +10,9 @@ const severity = [LogLevel.DEBUG, LogLevel.INFO, LogLevel.WARN, LogLevel.ERROR];
 
 // Where a library line starts quoting data: JSON, or a labelled body, payload, result or error.
 const contentStart = /[{[]|\b(?:body|payload|data|details|result|error)\b\s*[:=]/i;
-// Quoted text (JSON.parse errors quote the input they choke on) and anything shaped like a token.
-const quoted = /"[^"]*"|'[^']*'|`[^`]*`/g;
+// Quoted text (JSON.parse errors quote the input they choke on), a quote escaped inside it
+// included, and anything shaped like a token.
+const quoted = /"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`(?:[^`\\]|\\.)*`/g;
 const tokenLike = /\bx(?:ox[a-z]|app)-[\w-]+/gi;
 
 /** A library's log line with every quoted value, token and body cut out; its ids and words kept. */
