@@ -24,7 +24,7 @@ interface Publishing {
   looked: boolean;
 }
 
-/** The next re-publish round: when it starts, and the tabs waiting for it. */
+/** The next re-publish round: when it starts, and what the tabs waiting for it await. */
 interface Round {
   at: number;
   timer: NodeJS.Timeout;
@@ -106,16 +106,17 @@ export class HomeTabs implements Homes {
   }
 
   private newRound(at: number): Round {
-    let start = () => {};
-    const started = new Promise<void>((resolve) => {
-      start = () => {
-        if (this.round === round) this.round = undefined;
-        resolve();
-      };
+    let resolve = () => {};
+    const started = new Promise<void>((settle) => {
+      resolve = settle;
     });
-    const round: Round = { at, started, start, timer: setTimeout(start, at - Date.now()) };
-    this.round = round;
-    return round;
+    // There is one round at a time: once it starts, the next tab to wait begins the next one.
+    const start = () => {
+      this.round = undefined;
+      resolve();
+    };
+    this.round = { at, started, start, timer: setTimeout(start, at - Date.now()) };
+    return this.round;
   }
 
   /** The numbers a person may manage (undefined: every number), counted by status in the database. */
