@@ -1,26 +1,30 @@
 /**
- * One fleet size of the scale section (BENCH_SCALE_NUMBERS, default 100 numbers), through the real
- * app (startTestApp, without the log audit): a store seeded with a live card for each of the
- * account's lines, then start-up, the Home tab opened and paged, one drift round (Sendblue
- * instant: the app's own cost), an import of one row a number
- * (preview, then Apply at 20 ms per Sendblue call), an export, a bulk change of every number at
- * 20 ms per call, the process's peak
- * resident memory, and every call the fake Slack refused (Block Kit limits) or answered
- * `ratelimited` (views.publish at most once a second per person, on during the changes). A section
- * of `npm run bench` (compiled, one process per size); alone: `npx tsx bench/scale.ts`. Prints one
- * line of JSON.
+ * One fleet size of the scale section (BENCH_SCALE_NUMBERS, default 100 numbers). The real app runs
+ * in a process of its own (bench/scale-app.ts, as src/index.ts starts it); this process holds the
+ * fake Slack and the fake Sendblue (test/fakes) and drives the app with signed requests, as in the
+ * rest of the bench. The store is seeded with a live card for each of the account's lines, then:
+ * start-up, the Home tab opened and paged, one drift round (Sendblue instant: the app's own cost),
+ * an import of one row a number (preview, then Apply at 20 ms per Sendblue call), an export, a bulk
+ * change of every number at 20 ms per call, the app process's peak resident memory, and every call
+ * the fake Slack refused (Block Kit limits) or answered `ratelimited` (views.publish at most once a
+ * second per person, on during the changes). A section of `npm run bench` (compiled, one process
+ * per size); alone: `npx tsx bench/scale.ts`. Prints one line of JSON.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { openSqliteStore } from '../src/adapters/store/sqlite.js';
 import { ids } from '../src/slack/views/ids.js';
 import { encodeMetadata } from '../src/slack/views/metadata.js';
-import { ANY_NUMBER, faults } from '../test/fakes/fake-sendblue.js';
-import type { SlackCall } from '../test/fakes/fake-slack.js';
+import { ANY_NUMBER, faults, startFakeSendblue } from '../test/fakes/fake-sendblue.js';
+import { type SlackCall, startFakeSlack } from '../test/fakes/fake-slack.js';
 import { appHomeOpened, buttonClick, viewSubmission } from '../test/helpers/payloads.js';
-import { startTestApp } from '../test/helpers/test-app.js';
+import { signedHeaders } from '../test/helpers/slack-signing.js';
+import { commandBody } from '../test/helpers/test-app.js';
+import { freePort, residentMiB, spawnChild } from './children.js';
+import { signingSecret } from './protocol.js';
 import { median } from './stats.js';
 
 const count = Number(process.env.BENCH_SCALE_NUMBERS ?? 100);
@@ -45,9 +49,7 @@ const cardOf = (i: number, firstName: string) => ({
   displayName: null,
   photoUrl: 'https://example.com/a.jpg',
 });
-const mib = (kib: number) => Number((kib / 1024).toFixed(1));
-const status = (field: 'VmHWM' | 'VmRSS') =>
-  Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync('/proc/self/status', 'utf8'))?.[1]);
+const mib = (value: number) => Number(value.toFixed(1));
 
 // The store, seeded directly (not through thousands of commands): each number's card applied here
 // and seen at Sendblue, as after a sync; the fake Sendblue shows the same cards.
@@ -61,21 +63,70 @@ for (const [i, number] of lines.entries()) {
 }
 await seed.close();
 
-const startupStarted = Date.now();
-const app = await startTestApp({
-  env: {
+const slack = await startFakeSlack();
+const sendblue = await startFakeSendblue();
+sendblue.setLines(lines);
+for (const [i, number] of lines.entries()) sendblue.profiles.set(number, cardOf(i, 'Seeded'));
+
+// Compiled by `npm run bench` (.js beside this file), or run through tsx (.ts, its loader inherited).
+const here = fileURLToPath(import.meta.url);
+const port = await freePort();
+const appProcess = spawnChild(
+  'scale app',
+  join(here, '..', `scale-app${here.slice(here.lastIndexOf('.'))}`),
+  {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    SLACK_BOT_TOKEN: slack.botToken,
+    SLACK_SIGNING_SECRET: signingSecret,
+    SLACK_API_URL: slack.url,
+    SENDBLUE_API_KEY_ID: sendblue.keyId,
+    SENDBLUE_API_SECRET_KEY: sendblue.secret,
+    SENDBLUE_BASE_URL: sendblue.url,
     CONTACTCARD_ADMINS: viewers.join(','),
     CONTACTCARD_DB: dbPath,
     CONTACTCARD_BULK_CONCURRENCY: String(concurrency),
     CONTACTCARD_RECONCILE_INTERVAL: 'off',
+    // Every card is seeded as seen; the phases count only their own Sendblue calls.
+    CONTACTCARD_SYNC_CONCURRENCY: '0',
+    CONTACTCARD_LIVE_CHECK: 'false',
+    CONTACTCARD_PHOTO_CHECK: 'false',
     LOG_LEVEL: 'error',
   },
-  lines,
-  cards: new Map(lines.map((number, i) => [number, cardOf(i, 'Seeded')])),
-  logAudit: false,
-});
-const startupMs = Date.now() - startupStarted;
-const rssAfterStartMiB = mib(status('VmRSS'));
+  process.execArgv,
+);
+const { startupMs } = (await appProcess.announcement()) as { startupMs: number };
+const rssAfterStartMiB = mib(residentMiB(appProcess.pid));
+// The start-up listing of the lines is not one of the phases' calls.
+sendblue.requests.splice(0);
+
+const url = `http://127.0.0.1:${port}`;
+async function postSigned(body: string, contentType?: string) {
+  const headers = {
+    ...signedHeaders(signingSecret, body),
+    ...(contentType ? { 'content-type': contentType } : {}),
+  };
+  const response = await fetch(`${url}/slack/events`, { method: 'POST', headers, body });
+  await response.arrayBuffer();
+  return { status: response.status };
+}
+const app = {
+  slack,
+  sendblue,
+  deliver: (event: Record<string, unknown>) => postSigned(JSON.stringify(event), 'application/json'),
+  interact: (payload: Record<string, unknown>) =>
+    postSigned(new URLSearchParams({ payload: JSON.stringify(payload) }).toString()),
+  settle: () => appProcess.ask('drain'),
+  /** `/contactcard export` by `user`, waited for: the file it uploaded. */
+  async exportAs(user: string) {
+    const before = slack.uploads.size;
+    const ack = await postSigned(commandBody('export', slack.responseUrl(`export-${user}`), { user }));
+    if (ack.status !== 200) throw new Error(`export was answered ${ack.status}`);
+    await appProcess.ask('drain');
+    return [...slack.uploads.values()].slice(before)[0];
+  },
+};
 
 // What the fake Slack refused or rate-limited, counted as calls arrive; the calls themselves are
 // dropped after each phase, so that the harness's memory does not grow with the fleet.
@@ -137,16 +188,13 @@ for (let look = 0; look < looksPerViewer; look++) {
 forgetCalls();
 
 // One drift round over every known card, Sendblue answering at once: the app's own cost.
-const driftStarted = Date.now();
-await app.services.drift.round();
-const driftMs = Date.now() - driftStarted;
+const driftMs = Number((await appProcess.ask('drift')).ms);
 const driftReads = app.sendblue.requests.filter((request) => request.method === 'GET').length;
 forgetCalls();
 
 // From here on Slack's per-person limit on views.publish is enforced: the tabs stay open.
 app.slack.limitPublishes(1_000, 1);
 app.sendblue.inject(ANY_NUMBER, faults.latency(latencyMs));
-const longWaitMs = 30 * 60_000;
 
 // Import: one row a number with a new card; the preview, then Apply to the final message.
 const csv = [
@@ -182,7 +230,7 @@ const applied = await app.interact(
   ),
 );
 if (applied.status !== 200) throw new Error(`Apply was answered ${applied.status}`);
-await app.services.operations.drain(longWaitMs);
+await app.settle();
 const finalImportMessage = app.slack.calls
   .slice(applyFrom)
   .filter((call) => call.method === 'chat.update' && call.args.channel === channel)
@@ -200,15 +248,17 @@ forgetCalls();
 
 // A bulk change of every number, as the bulk form starts one.
 const bulkStarted = Date.now();
-await app.services.bulk.start({
-  actorId: admin,
-  audience: { userId: admin, channelId: channel, responseUrl: undefined },
-  numbers: lines,
-  card: { firstName: 'Bulk', lastName: 'Acme', displayName: null, photoUrl: 'https://example.com/b.jpg' },
+await appProcess.ask('bulk', {
+  request: {
+    actorId: admin,
+    audience: { userId: admin, channelId: channel },
+    numbers: lines,
+    card: { firstName: 'Bulk', lastName: 'Acme', displayName: null, photoUrl: 'https://example.com/b.jpg' },
+  },
 });
 const bulkMs = Date.now() - bulkStarted;
 const bulkPosts = app.sendblue.requests.filter((request) => request.method === 'POST').length;
-await app.services.operations.drain(longWaitMs);
+await app.settle();
 forgetCalls();
 
 const boundMs = (count / concurrency) * latencyMs;
@@ -230,10 +280,12 @@ console.log(
     boundMs,
     driftMs,
     driftReads,
-    peakRssMiB: mib(status('VmHWM')),
+    peakRssMiB: mib(residentMiB(appProcess.pid, 'VmHWM')),
     refusals,
     rateLimited,
   }),
 );
-await app.stop();
+await appProcess.stop();
+await slack.close();
+await sendblue.close();
 rmSync(folder, { recursive: true, force: true });

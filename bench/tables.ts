@@ -214,7 +214,7 @@ export function scaleTable(runs: readonly ScaleResult[]): Table {
     lines: [
       `| cost (median where sampled) | ${sizes.map((run) => `${run.numbers.toLocaleString('en-US')} numbers`).join(' | ')} | growth per 10× numbers | goal | met? |`,
       `| --- | ${sizes.map(() => '---: | ').join('')}---: | ---: | :---: |`,
-      row('start-up: startTestApp with the seeded store to listening', (run) => run.startupMs, linear),
+      row('start-up: the app with the seeded store, to listening', (run) => run.startupMs, linear),
       row(
         `Home tab open: app_home_opened → views.publish, p50 (n=${first?.homeSamples ?? 0})`,
         (run) => run.homeOpenP50,
@@ -247,7 +247,7 @@ export function scaleTable(runs: readonly ScaleResult[]): Table {
         'bulk within 1.15× of its bound',
         sizes.every((run) => run.bulkMs / run.boundMs <= 1.15),
       )} |`,
-      `| peak resident memory of the process (VmHWM; the fakes and the load are in it) | ${sizes.map((run) => `${run.peakRssMiB.toFixed(1)} MiB (${run.rssAfterStartMiB.toFixed(1)} after start)`).join(' | ')} | ${ratio(peakRatio)}× from ${first?.numbers ?? 0} to ${largest} | ≤ 1.5× | ${judge('peak memory within 1.5× of the smallest fleet’s', peakRatio <= 1.5)} |`,
+      `| peak resident memory of the app’s process (VmHWM) | ${sizes.map((run) => `${run.peakRssMiB.toFixed(1)} MiB (${run.rssAfterStartMiB.toFixed(1)} after start)`).join(' | ')} | ${ratio(peakRatio)}× from ${first?.numbers ?? 0} to ${largest} | ≤ 1.5× | ${judge('peak memory within 1.5× of the smallest fleet’s', peakRatio <= 1.5)} |`,
       `| Slack: calls refused (Block Kit limits) + views.publish answered ratelimited | ${sizes.map((run) => `${slackTrouble(run)}${run.rateLimited > 0 ? ` (${run.rateLimited} ratelimited)` : ''}`).join(' | ')} |  | 0 at every size | ${judge(
         'no Slack limit broken',
         sizes.every((run) => slackTrouble(run) === 0),
