@@ -311,6 +311,34 @@ describe('re-publishing at Slack’s pace', () => {
     app.slack.reset();
   }, 60_000);
 
+  it('a change joining a tab already being re-published for an earlier one does not wait for it; the earlier wait covers both', async () => {
+    await open(admin);
+    // Each publish takes 300 ms at Slack, long enough to join.
+    let answered = 0;
+    app.slack.on('views.publish', async (call) => {
+      await sleep(300);
+      answered += 1;
+      return { ok: true, view: { ...(call.args.view as object), id: 'VHOME' } };
+    });
+    const before = app.slack.callsTo('views.publish').length;
+    await app.services.store.rememberCard(owned, { ...sampleCard, firstName: 'Joined' }, admin);
+    const first = app.services.homes.changed(owned);
+    let firstDone = false;
+    void first.then(() => {
+      firstDone = true;
+    });
+    const secondStarted = Date.now();
+    await app.services.homes.changed(owned);
+    expect(Date.now() - secondStarted).toBeLessThan(250);
+    expect(firstDone).toBe(false);
+    await first;
+    // The earlier change's wait lasted until the tab was published after both.
+    expect(answered).toBeGreaterThan(0);
+    const last = JSON.stringify(accepted(admin, before).at(-1)?.args.view);
+    expect(last).toContain('Joined');
+    app.slack.reset();
+  }, 30_000);
+
   it('a page asked for too soon after the last publish is answered ratelimited, and published after Retry-After', async () => {
     app.slack.limitPublishes(1_000);
     await open(admin);

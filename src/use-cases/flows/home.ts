@@ -22,6 +22,8 @@ interface Publishing {
   pending: boolean;
   /** The one that follows answers a look (open, page, filter): it does not wait for the gap. */
   looked: boolean;
+  /** A change already waits for `done`: it covers every re-publish asked while this one runs. */
+  awaited: boolean;
 }
 
 /** The next re-publish round: when it starts, and what the tabs waiting for it await. */
@@ -72,7 +74,7 @@ export class HomeTabs implements Homes {
       running.looked ||= looked;
       return running.done;
     }
-    const slot: Publishing = { done: Promise.resolve(), pending: false, looked: false };
+    const slot: Publishing = { done: Promise.resolve(), pending: false, looked: false, awaited: false };
     slot.done = this.publishWhileAsked(userId, slot, looked).finally(() => this.publishing.delete(userId));
     this.publishing.set(userId, slot);
     return slot.done;
@@ -186,7 +188,12 @@ export class HomeTabs implements Homes {
     await Promise.all(publishes);
   }
 
-  /** After a change: every Home tab opened in the last 30 minutes that shows the number again. */
+  /**
+   * After a change: every Home tab opened in the last 30 minutes that shows the number again. Resolves
+   * once the tabs are published, except a tab whose publishing an earlier change already waits for
+   * (that wait covers the re-publish this one asked for): a bulk job's thousands of changes do not
+   * each keep promises alive until the next round, which made V8 promote them by the megabyte.
+   */
   async changed(number: string): Promise<void> {
     this.sharedFleet = undefined;
     const recent = Date.now() - republishForMs;
@@ -199,7 +206,13 @@ export class HomeTabs implements Homes {
       const shows =
         (await this.deps.access.managesEverything(userId)) ||
         (await this.deps.access.numbersOf(userId)).includes(number);
-      if (shows) publishes.push(this.publish(userId, {}, false));
+      if (!shows) continue;
+      const done = this.publish(userId, {}, false);
+      const slot = this.publishing.get(userId);
+      if (slot && !slot.awaited) {
+        slot.awaited = true;
+        publishes.push(done);
+      }
     }
     await Promise.all(publishes);
   }
