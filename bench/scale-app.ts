@@ -5,26 +5,12 @@
  * event loop are its own. Besides Slack's requests it answers the section's asks: a drift round (its
  * time), a bulk change started as the bulk form starts one, and a wait for everything under way.
  */
-
-import { loadConfig } from '../src/runtime/config.js';
-import { createLogger } from '../src/runtime/logger.js';
-import { createApp } from '../src/wiring/app.js';
-import { openServices } from '../src/wiring/services.js';
 import { serveAsks } from './protocol.js';
+import { startBenchApp } from './start-app.js';
 
 const started = process.hrtime.bigint();
-const loaded = loadConfig(process.env);
-if (!loaded.ok) {
-  for (const problem of loaded.problems) console.error(`scale-app: ${problem}`);
-  process.exit(1);
-}
-const config = loaded.config;
-const services = await openServices(config, createLogger(config.logLevel));
-// Once, not on its timer: the section's phases then count only their own Sendblue calls.
-await services.lines.refresh();
-const { app } = createApp(services);
-await app.init();
-await app.start({ port: config.http.port, host: config.http.host });
+// Lines read once, not on their timer: the section's phases then count only their own Sendblue calls.
+const services = await startBenchApp('scale-app', (opened) => opened.lines.refresh());
 const startupMs = Number(process.hrtime.bigint() - started) / 1e6;
 
 const waitMs = 30 * 60_000;

@@ -20,8 +20,9 @@ import { ids } from '../src/slack/views/ids.js';
 import { encodeMetadata } from '../src/slack/views/metadata.js';
 import { ANY_NUMBER, faults, startFakeSendblue } from '../test/fakes/fake-sendblue.js';
 import { type SlackCall, startFakeSlack } from '../test/fakes/fake-slack.js';
+import { fakeEnv } from '../test/helpers/fake-env.js';
 import { appHomeOpened, buttonClick, viewSubmission } from '../test/helpers/payloads.js';
-import { signedHeaders } from '../test/helpers/slack-signing.js';
+import { postSigned, signedHeaders } from '../test/helpers/slack-signing.js';
 import { commandBody } from '../test/helpers/test-app.js';
 import { freePort, residentMiB, spawnChild } from './children.js';
 import { signingSecret } from './protocol.js';
@@ -78,12 +79,7 @@ const appProcess = spawnChild(
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOST: '127.0.0.1',
     PORT: String(port),
-    SLACK_BOT_TOKEN: slack.botToken,
-    SLACK_SIGNING_SECRET: signingSecret,
-    SLACK_API_URL: slack.url,
-    SENDBLUE_API_KEY_ID: sendblue.keyId,
-    SENDBLUE_API_SECRET_KEY: sendblue.secret,
-    SENDBLUE_BASE_URL: sendblue.url,
+    ...fakeEnv(slack, sendblue, signingSecret),
     CONTACTCARD_ADMINS: viewers.join(','),
     CONTACTCARD_DB: dbPath,
     CONTACTCARD_BULK_CONCURRENCY: String(concurrency),
@@ -102,26 +98,22 @@ const rssAfterStartMiB = mib(residentMiB(appProcess.pid));
 sendblue.requests.splice(0);
 
 const url = `http://127.0.0.1:${port}`;
-async function postSigned(body: string, contentType?: string) {
-  const headers = {
+const post = (body: string, contentType?: string) =>
+  postSigned(url, signingSecret, body, {
     ...signedHeaders(signingSecret, body),
     ...(contentType ? { 'content-type': contentType } : {}),
-  };
-  const response = await fetch(`${url}/slack/events`, { method: 'POST', headers, body });
-  await response.arrayBuffer();
-  return { status: response.status };
-}
+  });
 const app = {
   slack,
   sendblue,
-  deliver: (event: Record<string, unknown>) => postSigned(JSON.stringify(event), 'application/json'),
+  deliver: (event: Record<string, unknown>) => post(JSON.stringify(event), 'application/json'),
   interact: (payload: Record<string, unknown>) =>
-    postSigned(new URLSearchParams({ payload: JSON.stringify(payload) }).toString()),
+    post(new URLSearchParams({ payload: JSON.stringify(payload) }).toString()),
   settle: () => appProcess.ask('drain'),
   /** `/contactcard export` by `user`, waited for: the file it uploaded. */
   async exportAs(user: string) {
     const before = slack.uploads.size;
-    const ack = await postSigned(commandBody('export', slack.responseUrl(`export-${user}`), { user }));
+    const ack = await post(commandBody('export', slack.responseUrl(`export-${user}`), { user }));
     if (ack.status !== 200) throw new Error(`export was answered ${ack.status}`);
     await appProcess.ask('drain');
     return [...slack.uploads.values()].slice(before)[0];

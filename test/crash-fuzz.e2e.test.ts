@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSendblue } from './fakes/fake-sendblue.js';
 import { type FakeSlack, startFakeSlack } from './fakes/fake-slack.js';
+import { sendblueEnv } from './helpers/fake-env.js';
 import { signedHeaders } from './helpers/slack-signing.js';
 import {
   appToken,
@@ -172,9 +173,7 @@ describe('generated envelopes through the real Socket Mode receiver (the entry p
       SLACK_BOT_TOKEN: slack.botToken,
       SLACK_APP_TOKEN: appToken,
       SLACK_API_URL: slack.url,
-      SENDBLUE_API_KEY_ID: sendblue.keyId,
-      SENDBLUE_API_SECRET_KEY: sendblue.secret,
-      SENDBLUE_BASE_URL: sendblue.url,
+      ...sendblueEnv(sendblue),
     });
     await sockets.waitForConnection();
     await child.waitForHealth();

@@ -18,6 +18,7 @@ import { openSqliteStore } from '../src/adapters/store/sqlite.js';
 import { mapWithLimit } from '../src/runtime/concurrency.js';
 import { ANY_NUMBER, faults, type RandomChoice, startFakeSendblue } from './fakes/fake-sendblue.js';
 import { rateLimited, startFakeSlack } from './fakes/fake-slack.js';
+import { fakeEnv } from './helpers/fake-env.js';
 import { formValues, sampleCard, sampleNumber, viewSubmission } from './helpers/payloads.js';
 import { signedHeaders } from './helpers/slack-signing.js';
 import {
@@ -488,12 +489,7 @@ describe('the process killed with SIGKILL under load', () => {
     const numbers = Array.from({ length: 10 }, (_, i) => `+1415555${3000 + i}`);
     sendblue.setLines(numbers);
     const env = {
-      SLACK_BOT_TOKEN: slack.botToken,
-      SLACK_SIGNING_SECRET: signingSecret,
-      SLACK_API_URL: slack.url,
-      SENDBLUE_API_KEY_ID: sendblue.keyId,
-      SENDBLUE_API_SECRET_KEY: sendblue.secret,
-      SENDBLUE_BASE_URL: sendblue.url,
+      ...fakeEnv(slack, sendblue, signingSecret),
       CONTACTCARD_DB: databasePath,
       CONTACTCARD_PHOTO_CHECK: 'false',
       CONTACTCARD_LIVE_CHECK: 'false',

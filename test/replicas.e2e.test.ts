@@ -4,6 +4,7 @@ import { openPostgresStore, type PostgresStore } from '../src/adapters/store/pos
 import { encodeMetadata } from '../src/slack/views/metadata.js';
 import { type FakeSendblue, faults, startFakeSendblue } from './fakes/fake-sendblue.js';
 import { type FakeSlack, startFakeSlack } from './fakes/fake-slack.js';
+import { fakeEnv } from './helpers/fake-env.js';
 import { formValues, sampleCard, viewSubmission } from './helpers/payloads.js';
 import { postgresOrSkip, type TestPostgres } from './helpers/postgres.js';
 import { type ChildApp, commandBody, signingSecret, spawnEntryPoint } from './helpers/test-app.js';
@@ -32,12 +33,7 @@ const until = async (what: string, check: () => boolean | Promise<boolean>, time
 
 function replicaEnv(slack: FakeSlack, sendblue: FakeSendblue, databaseUrl: string): Record<string, string> {
   return {
-    SLACK_BOT_TOKEN: slack.botToken,
-    SLACK_SIGNING_SECRET: signingSecret,
-    SLACK_API_URL: slack.url,
-    SENDBLUE_API_KEY_ID: sendblue.keyId,
-    SENDBLUE_API_SECRET_KEY: sendblue.secret,
-    SENDBLUE_BASE_URL: sendblue.url,
+    ...fakeEnv(slack, sendblue, signingSecret),
     CONTACTCARD_DATABASE_URL: databaseUrl,
     CONTACTCARD_ADMINS: admin,
     CONTACTCARD_PHOTO_CHECK: 'false',

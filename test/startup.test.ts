@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { startFakeSendblue } from './fakes/fake-sendblue.js';
 import { type FakeSlack, startFakeSlack } from './fakes/fake-slack.js';
+import { sendblueEnv } from './helpers/fake-env.js';
 import { signedHeaders } from './helpers/slack-signing.js';
 
 // The real entry point, run as `npm start` would but from source, in an empty directory so that
@@ -134,9 +135,7 @@ describe('the entry point', () => {
     const port = await freePort();
     const app = run({
       ...baseEnv(slack, port),
-      SENDBLUE_API_KEY_ID: sendblue.keyId,
-      SENDBLUE_API_SECRET_KEY: sendblue.secret,
-      SENDBLUE_BASE_URL: sendblue.url,
+      ...sendblueEnv(sendblue),
     });
     await waitForHealth(port, app);
     sendblue.hold();

@@ -17,3 +17,17 @@ export function signedHeaders(
     'x-slack-signature': slackSignature(signingSecret, timestamp, body),
   };
 }
+
+/**
+ * POSTs `body` to the app at `url` as Slack would (signed with `signingSecret` unless other headers
+ * are given) and reads the whole answer.
+ */
+export async function postSigned(
+  url: string,
+  signingSecret: string,
+  body: string,
+  headers: Record<string, string> = signedHeaders(signingSecret, body),
+) {
+  const response = await fetch(`${url}/slack/events`, { method: 'POST', headers, body });
+  return { status: response.status, text: await response.text() };
+}

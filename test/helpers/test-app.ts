@@ -15,9 +15,10 @@ import { createApp } from '../../src/wiring/app.js';
 import { openServices } from '../../src/wiring/services.js';
 import { type FakeSendblue, startFakeSendblue } from '../fakes/fake-sendblue.js';
 import { type FakeSlack, startFakeSlack } from '../fakes/fake-slack.js';
+import { sendblueEnv } from './fake-env.js';
 import { LogAudit } from './log-audit.js';
 import { formValues, type TypedCard, viewSubmission } from './payloads.js';
-import { signedHeaders } from './slack-signing.js';
+import { postSigned as postSignedTo, signedHeaders } from './slack-signing.js';
 
 export const signingSecret = 'test-signing-secret-0123456789';
 
@@ -56,13 +57,7 @@ export async function startTestApp(options: TestAppOptions = {}) {
   if (options.lines !== undefined) sendblue.setLines(options.lines ?? undefined);
   for (const [number, card] of options.cards ?? []) sendblue.profiles.set(number, card);
   options.beforeStart?.(sendblue);
-  const credentials = options.sandbox
-    ? {}
-    : {
-        SENDBLUE_API_KEY_ID: sendblue.keyId,
-        SENDBLUE_API_SECRET_KEY: sendblue.secret,
-        SENDBLUE_BASE_URL: sendblue.url,
-      };
+  const credentials = options.sandbox ? {} : sendblueEnv(sendblue);
   const loaded = loadConfig({
     SLACK_BOT_TOKEN: slack.botToken,
     SLACK_SIGNING_SECRET: signingSecret,
@@ -109,9 +104,8 @@ export async function startTestApp(options: TestAppOptions = {}) {
     headers: Record<string, string> = signedHeaders(signingSecret, body),
   ) {
     audit.forbidTypedIn(typedPayload(body));
-    const response = await fetch(`${url}/slack/events`, { method: 'POST', headers, body });
-    const text = await response.text();
-    return { status: response.status, text, json: () => JSON.parse(text) as Record<string, unknown> };
+    const { status, text } = await postSignedTo(url, signingSecret, body, headers);
+    return { status, text, json: () => JSON.parse(text) as Record<string, unknown> };
   }
 
   return {
@@ -284,10 +278,7 @@ export async function spawnEntryPoint(
       }
       throw new Error(`no /healthz within ${timeoutMs} ms:\n${output}`);
     },
-    async postSigned(body: string, headers: Record<string, string> = signedHeaders(secret, body)) {
-      const response = await fetch(`${url}/slack/events`, { method: 'POST', headers, body });
-      return { status: response.status, text: await response.text() };
-    },
+    postSigned: (body: string, headers?: Record<string, string>) => postSignedTo(url, secret, body, headers),
     /** SIGKILL unless it has already exited; for cleanup. */
     async kill(): Promise<void> {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
