@@ -44,15 +44,30 @@ export function readImport(
   text: string,
   region: CountryCode,
 ): { rows: ImportRow[]; problems: ImportProblem[] } {
-  let records: Array<{ record: Record<string, string>; info: { lines: number } }>;
+  let header: string[] = [];
+  let missing: string[] = [];
+  let records = 0;
+  const rows: ImportRow[] = [];
+  const rowProblems: ImportProblem[] = [];
+  const firstLine = new Map<string, number>();
   try {
-    records = parse(text, {
+    // Each row is checked as it is parsed and then dropped: a file of thousands of rows never
+    // holds all its parsed records at once (they would outlive young-generation GCs, by megabytes).
+    parse(text, {
       bom: true,
-      columns: (header: string[]) => header.map((name) => name.trim().toLowerCase()),
+      columns: (names: string[]) => {
+        header = [...new Set(names.map((name) => name.trim().toLowerCase()))];
+        missing = required.filter((column) => !header.includes(column));
+        return names.map((name) => name.trim().toLowerCase());
+      },
       skip_empty_lines: true,
       trim: true,
-      info: true,
-    }) as unknown as Array<{ record: Record<string, string>; info: { lines: number } }>;
+      on_record: (record: Record<string, string>, { lines }) => {
+        records += 1;
+        if (missing.length === 0) checkRow(record, lines, region, { rows, problems: rowProblems, firstLine });
+        return null;
+      },
+    });
   } catch (error) {
     const line = error instanceof CsvError ? Number((error as CsvError & { lines?: number }).lines ?? 1) : 1;
     return {
@@ -66,13 +81,11 @@ export function readImport(
       ],
     };
   }
-  const header = Object.keys(records[0]?.record ?? {});
-  if (records.length === 0)
+  if (records === 0)
     return {
       rows: [],
       problems: [{ line: 1, kind: 'file', reason: 'The file has no rows under its header.' }],
     };
-  const missing = required.filter((column) => !header.includes(column));
   if (missing.length > 0) {
     return {
       rows: [],
@@ -96,44 +109,48 @@ export function readImport(
           },
         ]
       : [];
-  const rows: ImportRow[] = [];
-  const firstLine = new Map<string, number>();
-  for (const { record, info } of records) {
-    const line = info.lines;
-    const cell = (column: string) => unescapeSpreadsheet(record[column] ?? '');
-    const phone = parsePhone(cell('number'), region);
-    if (!phone.ok) {
-      problems.push({ line, kind: 'number', reason: phone.error });
-      continue;
-    }
-    const parsed = profileInputSchema.safeParse({
-      fromNumber: phone.e164,
-      firstName: cell('first_name'),
-      lastName: cell('last_name'),
-      photoUrl: cell('photo_url'),
-      displayName: cell('display_name'),
-    });
-    if (!parsed.success) {
-      problems.push({
-        line,
-        kind: 'card',
-        reason: parsed.error.issues.map((issue) => issue.message).join('; '),
-      });
-      continue;
-    }
-    const earlier = firstLine.get(phone.e164);
-    if (earlier !== undefined) {
-      problems.push({
-        line,
-        kind: 'duplicate',
-        reason: `${phone.e164} is already on line ${earlier}: one card a number.`,
-      });
-      continue;
-    }
-    firstLine.set(phone.e164, line);
-    rows.push({ line, card: parsed.data });
+  return { rows, problems: [...problems, ...rowProblems] };
+}
+
+/** One row of an import, checked with the card rules: a row to apply, or a problem on its line. */
+function checkRow(
+  record: Record<string, string>,
+  line: number,
+  region: CountryCode,
+  into: { rows: ImportRow[]; problems: ImportProblem[]; firstLine: Map<string, number> },
+): void {
+  const cell = (column: string) => unescapeSpreadsheet(record[column] ?? '');
+  const phone = parsePhone(cell('number'), region);
+  if (!phone.ok) {
+    into.problems.push({ line, kind: 'number', reason: phone.error });
+    return;
   }
-  return { rows, problems };
+  const parsed = profileInputSchema.safeParse({
+    fromNumber: phone.e164,
+    firstName: cell('first_name'),
+    lastName: cell('last_name'),
+    photoUrl: cell('photo_url'),
+    displayName: cell('display_name'),
+  });
+  if (!parsed.success) {
+    into.problems.push({
+      line,
+      kind: 'card',
+      reason: parsed.error.issues.map((issue) => issue.message).join('; '),
+    });
+    return;
+  }
+  const earlier = into.firstLine.get(phone.e164);
+  if (earlier !== undefined) {
+    into.problems.push({
+      line,
+      kind: 'duplicate',
+      reason: `${phone.e164} is already on line ${earlier}: one card a number.`,
+    });
+    return;
+  }
+  into.firstLine.set(phone.e164, line);
+  into.rows.push({ line, card: parsed.data });
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { CardSnapshot } from '../../../domain/card/records.js';
 import { snapshot } from '../common.js';
 import type { PostgresConnection } from '../postgres-connection.js';
-import type { BulkJob, BulkJobState, BulkJobStore, NewBulkJob } from './types.js';
+import { type BulkJob, type BulkJobState, type BulkJobStore, type NewBulkJob, recordedJob } from './types.js';
 
 interface BulkRow {
   id: string | number;
@@ -39,22 +39,24 @@ export class PostgresBulkJobs implements BulkJobStore {
   }
 
   async createBulkJob(job: NewBulkJob): Promise<BulkJob> {
-    const [row] = await this.#db.query<BulkRow>(
+    const card = snapshot(job.card);
+    const createdAt = this.#db.appNow();
+    const [row] = await this.#db.query<{ id: string | number }>(
       `INSERT INTO bulk_jobs (actor_id, channel, numbers, card, cards, state, instance_id, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
       [
         job.actorId,
         job.channel,
         JSON.stringify(job.numbers),
-        JSON.stringify(snapshot(job.card)),
+        JSON.stringify(card),
         job.cards ? JSON.stringify(job.cards) : null,
         job.state ?? 'running',
         this.#db.instanceId,
-        this.#db.appNow(),
+        createdAt,
       ],
     );
     if (!row) throw new Error('INSERT … RETURNING gave no row');
-    return toBulkJob(row);
+    return recordedJob({ ...job, card }, { id: Number(row.id), instanceId: this.#db.instanceId, createdAt });
   }
 
   async bulkJob(id: number): Promise<BulkJob | undefined> {

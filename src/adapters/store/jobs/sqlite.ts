@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { CardSnapshot } from '../../../domain/card/records.js';
 import { snapshot } from '../common.js';
 import type { SqliteContext } from '../sqlite-context.js';
-import type { BulkJob, BulkJobState, BulkJobStore, NewBulkJob } from './types.js';
+import { type BulkJob, type BulkJobState, type BulkJobStore, type NewBulkJob, recordedJob } from './types.js';
 
 interface BulkRow {
   id: number;
@@ -34,9 +34,9 @@ function toBulkJob(row: BulkRow): BulkJob {
 
 function prepare(db: Database.Database) {
   return {
-    createBulkJob: db.prepare<[Record<string, string | null>], BulkRow>(
+    createBulkJob: db.prepare<[Record<string, string | null>], { id: number }>(
       `INSERT INTO bulk_jobs (actor_id, channel, numbers, card, cards, state, instance_id, created_at)
-       VALUES (@actorId, @channel, @numbers, @card, @cards, @state, @instanceId, @createdAt) RETURNING *`,
+       VALUES (@actorId, @channel, @numbers, @card, @cards, @state, @instanceId, @createdAt) RETURNING id`,
     ),
     bulkJob: db.prepare<[number], BulkRow>('SELECT * FROM bulk_jobs WHERE id = ?'),
     startDraftJob: db.prepare<[number]>(
@@ -59,18 +59,20 @@ export class SqliteBulkJobs implements BulkJobStore {
   }
 
   async createBulkJob(job: NewBulkJob): Promise<BulkJob> {
+    const card = snapshot(job.card);
+    const createdAt = this.#ctx.now();
     const row = this.#sql.createBulkJob.get({
       actorId: job.actorId,
       channel: job.channel,
       numbers: JSON.stringify(job.numbers),
-      card: JSON.stringify(snapshot(job.card)),
+      card: JSON.stringify(card),
       cards: job.cards ? JSON.stringify(job.cards) : null,
       state: job.state ?? 'running',
       instanceId: this.#ctx.instanceId,
-      createdAt: this.#ctx.now().toISOString(),
+      createdAt: createdAt.toISOString(),
     });
     if (!row) throw new Error('INSERT … RETURNING gave no row');
-    return toBulkJob(row);
+    return recordedJob({ ...job, card }, { id: row.id, instanceId: this.#ctx.instanceId, createdAt });
   }
 
   async bulkJob(id: number): Promise<BulkJob | undefined> {

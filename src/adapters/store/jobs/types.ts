@@ -37,3 +37,23 @@ export interface BulkJobStore {
   /** A draft (an import, a job awaiting approval) becomes running; false when it was not a draft any more: it starts once. */
   startDraftJob(id: number): Promise<boolean>;
 }
+
+/**
+ * The job a store just recorded, from what it was given: an import's thousands of cards are not
+ * read back and parsed again only to return what the caller already holds.
+ */
+export function recordedJob(
+  job: NewBulkJob,
+  recorded: { id: number; instanceId: string | null; createdAt: Date },
+): BulkJob {
+  return {
+    ...recorded,
+    actorId: job.actorId,
+    channel: job.channel,
+    messageTs: null,
+    numbers: job.numbers,
+    card: job.card,
+    cards: job.cards ?? null,
+    state: job.state ?? 'running',
+  };
+}
