@@ -1,8 +1,10 @@
 /** Starting, asking and stopping the benchmark's child processes; their memory, read from /proc. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import type { Answer } from './protocol.js';
 
@@ -16,6 +18,20 @@ export interface Child {
   announcement(): Promise<Record<string, unknown>>;
   /** Asks the child to exit (process.exit, so a --cpu-prof profile is written) and waits for it. */
   stop(): Promise<void>;
+}
+
+/**
+ * The options `npm start` gives node (package.json's start script, e.g. its heap bound): every
+ * target and the scale section's app run under them, so that they run as the README's command does.
+ */
+export function startFlags(): string[] {
+  // Compiled, this file runs from node_modules/.cache: the project is the folder with the lock file.
+  let root = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(root, 'package-lock.json')) && root !== dirname(root)) root = dirname(root);
+  const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    scripts: { start: string };
+  };
+  return scripts.start.split(/\s+/).filter((word) => word.startsWith('--'));
 }
 
 export function spawnChild(

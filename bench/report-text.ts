@@ -61,7 +61,8 @@ export function scaleSection(runs: readonly ScaleResult[]): { lines: string[]; m
   return {
     lines: [
       `**At fleet scale** (bench/scale.ts): for each size, the real app runs in HTTP mode in a process`,
-      'of its own (bench/scale-app.ts, compiled, started as src/index.ts starts it), on a SQLite store',
+      'of its own (bench/scale-app.ts, compiled, started as src/index.ts starts it, under the node',
+      'options of `npm start`), on a SQLite store',
       'seeded directly with a card applied and seen for each of the account’s lines; a second process',
       'holds the fake Slack and fake Sendblue and drives it with signed requests. Five admins each open',
       'the Home tab and click Next four times (the first of each warms up); then one drift round;',
@@ -294,8 +295,8 @@ export function reportText(
     `- Other processes on the machine used ${(Math.max(0, context.foreignShare) * 100).toFixed(0)}% of its CPU time while the three targets were measured`,
     `- \`npm run bench\` took ${context.minutes} min${scale === 1 ? '' : ` (BENCH_SCALE=${scale}: request counts scaled)`}`,
     '',
-    'Three targets, each in its own process (compiled JavaScript, as `npm start` runs it, with',
-    '`--expose-gc`), all on the same Bolt and HTTPReceiver: **app** is contactcard in HTTP mode, its',
+    'Three targets, each in its own process (compiled JavaScript, under the node options of `npm start`',
+    '(its heap bound), with `--expose-gc`), all on the same Bolt and HTTPReceiver: **app** is contactcard in HTTP mode, its',
     'store knowing the card of the command number (as after a set through the app), which the fake',
     'Sendblue reports too; **same job** (bench/samejob.ts) is the least code that does what the app does',
     'for that command: ack, views.open with the same filled-in card form (the very view the app',

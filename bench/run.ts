@@ -25,6 +25,7 @@ import {
   machineCpuMs,
   residentMiB,
   spawnChild,
+  startFlags,
   waitHealthy,
 } from './children.js';
 import { measureHome } from './home-tab.js';
@@ -120,7 +121,10 @@ const envFor = (name: Name, port: number) => ({
   ...(name === 'samejob' ? { BENCH_FORM: formJson } : {}),
 });
 
-/** Starts a target; every one with --expose-gc (the heap is read after a full collection). */
+/**
+ * Starts a target; every one with `npm start`'s node options and --expose-gc (the heap is read
+ * after a full collection).
+ */
 async function start(
   name: Name,
   options: { keep?: boolean; env?: Record<string, string> } = {},
@@ -129,6 +133,7 @@ async function start(
   const url = `http://127.0.0.1:${port}`;
   const profile = options.keep === true && profiled.has(name);
   const execArgv = [
+    ...startFlags(),
     '--expose-gc',
     ...(profile
       ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`]
@@ -166,7 +171,7 @@ progress('building dist/ as npm ci does (npm run build), then timing the README 
 spawnSync('npm', ['run', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
 const entryCommands = {
   'npm start': ['npm', ['start']],
-  'node dist/index.js': [process.execPath, [join(root, 'dist', 'index.js')]],
+  'node dist/index.js': [process.execPath, [...startFlags(), join(root, 'dist', 'index.js')]],
 } as const;
 type EntryName = keyof typeof entryCommands;
 const entryNames = Object.keys(entryCommands) as EntryName[];

@@ -24,7 +24,7 @@ import { fakeEnv } from '../test/helpers/fake-env.js';
 import { appHomeOpened, buttonClick, viewSubmission } from '../test/helpers/payloads.js';
 import { postSigned, signedHeaders } from '../test/helpers/slack-signing.js';
 import { commandBody } from '../test/helpers/test-app.js';
-import { freePort, residentMiB, spawnChild } from './children.js';
+import { freePort, residentMiB, spawnChild, startFlags } from './children.js';
 import { signingSecret } from './protocol.js';
 import { median } from './stats.js';
 
@@ -90,7 +90,7 @@ const appProcess = spawnChild(
     CONTACTCARD_PHOTO_CHECK: 'false',
     LOG_LEVEL: 'error',
   },
-  process.execArgv,
+  [...startFlags(), ...process.execArgv],
 );
 const { startupMs } = (await appProcess.announcement()) as { startupMs: number };
 const rssAfterStartMiB = mib(residentMiB(appProcess.pid));
