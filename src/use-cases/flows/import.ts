@@ -56,9 +56,10 @@ export function readImport(
     parse(text, {
       bom: true,
       columns: (names: string[]) => {
-        header = [...new Set(names.map((name) => name.trim().toLowerCase()))];
+        const columns = names.map((name) => name.trim().toLowerCase());
+        header = [...new Set(columns)];
         missing = required.filter((column) => !header.includes(column));
-        return names.map((name) => name.trim().toLowerCase());
+        return columns;
       },
       skip_empty_lines: true,
       trim: true,
