@@ -42,7 +42,6 @@ export function loadingView(context: ModalContext & { metadata: { number: string
   );
 }
 
-/** Above a form opened with the last card set here, while Sendblue's state is read. */
 /** The form opened filled in before Sendblue was read: with what it showed when (seenAt), or the last card set here. */
 export function knownCardNotice(known: { card: CardSnapshot | null; seenAt: Date | undefined }): string {
   const checking =
