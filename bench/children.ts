@@ -25,6 +25,13 @@ export interface Child {
  * target and the scale section's app run under them, so that they run as the README's command does.
  */
 export function startFlags(): string[] {
+  startOptions ??= readStartFlags();
+  return startOptions;
+}
+// Read once: every target of a bench run starts under them.
+let startOptions: string[] | undefined;
+
+function readStartFlags(): string[] {
   // Compiled, this file runs from node_modules/.cache: the project is the folder with the lock file.
   let root = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(root, 'package-lock.json')) && root !== dirname(root)) root = dirname(root);

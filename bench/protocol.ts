@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { writeHeapSnapshot } from 'node:v8';
+import { sendblueEnv } from '../test/helpers/fake-env.js';
 
 /**
  * What the benchmark's processes share: the signing secret, the targets and the numbers used, and
@@ -177,12 +178,7 @@ export function targetEnv(
   };
   if (target === 'baseline') return slack;
   const sendblue = ready.sendblue[target];
-  const withSendblue = {
-    ...slack,
-    SENDBLUE_API_KEY_ID: sendblue.keyId,
-    SENDBLUE_API_SECRET_KEY: sendblue.secret,
-    SENDBLUE_BASE_URL: sendblue.url,
-  };
+  const withSendblue = { ...slack, ...sendblueEnv(sendblue) };
   if (target === 'samejob') return withSendblue;
   return {
     ...withSendblue,
