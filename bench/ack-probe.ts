@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { appFormJson } from './app-form.js';
 import { cpuMs, freePort, spawnChild, waitHealthy } from './children.js';
 import { commandRequests, drive, poolFor } from './load.js';
+import { plan } from './plan.js';
 import { commandText, type FakesReady, outsideCommandText, responseUrlOf, targetEnv } from './protocol.js';
 
 const [concurrencyArg = '1', roundsArg = '4', perRoundArg = '1000', which = 'known'] = process.argv.slice(2);
@@ -39,6 +40,8 @@ const text = which === 'outside' ? outsideCommandText : commandText;
 const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 let sent = 0;
+// The bench's warm-up for this concurrency (bench/plan.ts), else 50.
+const warm = plan.ack.find((level) => level.concurrency === Number(concurrencyArg))?.warm ?? 50;
 for (let round = 0; round < Number(roundsArg); round++) {
   const order = round % 2 === 0 ? targets : [...targets].reverse();
   for (const target of order) {
@@ -46,19 +49,19 @@ for (let round = 0; round < Number(roundsArg); round++) {
     const cpuBefore = cpuMs(target.child.pid);
     const run = await drive(
       target,
-      { concurrency: Number(concurrencyArg), warm: 50, measured: Number(perRoundArg) },
+      { concurrency: Number(concurrencyArg), warm, measured: Number(perRoundArg) },
       () => {
         sent += 1;
         return commands(`probe${sent}`);
       },
     );
+    // As the bench's rounds do: the next round starts once this target's follow-up work is done.
     for (;;) {
-      if (target.name !== 'app') break;
       const { inflight } = await target.child.ask('inflight');
       if (inflight === 0) break;
       await sleep(50);
     }
-    const cpu = (cpuMs(target.child.pid) - cpuBefore) / (Number(perRoundArg) + 50 + Number(concurrencyArg));
+    const cpu = (cpuMs(target.child.pid) - cpuBefore) / (Number(perRoundArg) + warm + Number(concurrencyArg));
     const sorted = [...run.latencies].sort((a, b) => a - b);
     await sleep(300);
     const taken = (await fakes.ask('takeViews')) as unknown as Record<'opens' | 'usable', [string, string][]>;
