@@ -4,6 +4,8 @@
  * the ack p50/p95 of each round and the target's CPU per command.
  * Run: npx tsx bench/ack-probe.ts [concurrency=1] [rounds=4] [per round=1000] [known|outside]
  * PROBE_NODE_ARGS adds node flags to the app (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
+ * PROBE_PRELOAD=n first sends n commands for the known card to each target at concurrency 50, as the
+ * bench's heap batches do, so that the rounds run on a process that has served a sustained load.
  */
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -40,6 +42,19 @@ const text = which === 'outside' ? outsideCommandText : commandText;
 const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 let sent = 0;
+const preload = Number(process.env.PROBE_PRELOAD ?? 0);
+for (const target of preload > 0 ? targets : []) {
+  const commands = commandRequests(responseUrlOf(ready, target.name), commandText);
+  await drive(target, { concurrency: 50, warm: preload, measured: 0, cool: 0 }, () => {
+    sent += 1;
+    return commands(`pre${sent}`);
+  });
+  for (;;) {
+    const { inflight } = await target.child.ask('inflight');
+    if (inflight === 0) break;
+    await sleep(50);
+  }
+}
 // The bench's warm-up for this concurrency (bench/plan.ts), else 50.
 const warm = plan.ack.find((level) => level.concurrency === Number(concurrencyArg))?.warm ?? 50;
 for (let round = 0; round < Number(roundsArg); round++) {
