@@ -245,6 +245,22 @@ describe('retries', () => {
     expect(error.message).toContain('overall deadline');
   });
 
+  it('keeps its deadline while every connection is busy, and does not send the request late', async () => {
+    const busy = '+14155550111';
+    harness.fake.hold(busy);
+    const c = client();
+    // The client's 16 connections, each waiting on a held request.
+    const held = Array.from({ length: 16 }, () => c.getState(busy));
+    await harness.fake.waitForRequests(16);
+    const error = await failure(c.getState(NUMBER, { deadlineMs: 200 }));
+    expect(error).toBeInstanceOf(SendblueTimeoutError);
+    expect(error).toMatchObject({ kind: 'deadline', timeoutMs: 200 });
+    expect(harness.fake.held()).toBe(16);
+    harness.fake.release(busy);
+    await Promise.all(held);
+    expect(harness.fake.requestsFor(NUMBER)).toHaveLength(0);
+  });
+
   it('does not sleep when the wait would pass the deadline; the real cause is thrown', async () => {
     harness.fake.inject(NUMBER, faults.failTimes(9, 503, 10));
     const error = await failure(client({ deadlineMs: { post: 5000 } }).upsertProfile(CARD));

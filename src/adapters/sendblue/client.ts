@@ -239,16 +239,22 @@ export class SendblueClient {
     }, budget);
     const forwardAbort = () => abort.emit('abort');
     signal?.addEventListener('abort', forwardAbort, { once: true });
+    // undici ends a request aborted while it waits for a free connection only once one is free: the
+    // deadline (and the caller's abort) must end the attempt at once even when every socket is busy.
+    const stopped = new Promise<never>((_, reject) => {
+      abort.once('abort', () => reject(new Error('the attempt was stopped')));
+    });
     let outcome = 'error';
     let failed = true;
     try {
-      const res = await request(`${this.#baseUrl}${call.path}${call.query ? `?${call.query}` : ''}`, {
+      const sent = request(`${this.#baseUrl}${call.path}${call.query ? `?${call.query}` : ''}`, {
         dispatcher: this.#agent,
         method: call.method,
         headers: this.#headers(call.body !== undefined),
         body: call.body === undefined ? undefined : JSON.stringify(call.body),
         signal: abort,
       });
+      const res = await Promise.race([sent, stopped]);
       const text = await res.body.text();
       outcome = String(res.statusCode);
       const result = this.#interpret(res.statusCode, res.headers['retry-after'], text, call);
