@@ -42,6 +42,10 @@ const text = which === 'outside' ? outsideCommandText : commandText;
 const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 let sent = 0;
+/** As the bench's rounds do: what follows starts once the target's follow-up work is done. */
+async function idle(target: (typeof targets)[number]): Promise<void> {
+  while (((await target.child.ask('inflight')) as { inflight: number }).inflight > 0) await sleep(50);
+}
 const preload = Number(process.env.PROBE_PRELOAD ?? 0);
 for (const target of preload > 0 ? targets : []) {
   const commands = commandRequests(responseUrlOf(ready, target.name), commandText);
@@ -49,11 +53,7 @@ for (const target of preload > 0 ? targets : []) {
     sent += 1;
     return commands(`pre${sent}`);
   });
-  for (;;) {
-    const { inflight } = await target.child.ask('inflight');
-    if (inflight === 0) break;
-    await sleep(50);
-  }
+  await idle(target);
 }
 // The bench's warm-up for this concurrency (bench/plan.ts), else 50.
 const warm = plan.ack.find((level) => level.concurrency === Number(concurrencyArg))?.warm ?? 50;
@@ -70,12 +70,7 @@ for (let round = 0; round < Number(roundsArg); round++) {
         return commands(`probe${sent}`);
       },
     );
-    // As the bench's rounds do: the next round starts once this target's follow-up work is done.
-    for (;;) {
-      const { inflight } = await target.child.ask('inflight');
-      if (inflight === 0) break;
-      await sleep(50);
-    }
+    await idle(target);
     const cpu = (cpuMs(target.child.pid) - cpuBefore) / (Number(perRoundArg) + warm + Number(concurrencyArg));
     const sorted = [...run.latencies].sort((a, b) => a - b);
     await sleep(300);

@@ -121,6 +121,18 @@ describe('card rules', () => {
     );
   });
 
+  it('counts a name in characters (code points), not in UTF-16 units', () => {
+    const card = (lastName: string) => ({
+      fromNumber: '+14155551234',
+      firstName: 'Jane',
+      lastName,
+      photoUrl: 'https://example.com/p.jpg',
+    });
+    // 64 astral characters are 128 UTF-16 units.
+    expect(profileInputSchema.safeParse(card('😀'.repeat(NAME_MAX_LENGTH))).success).toBe(true);
+    expect(profileInputSchema.safeParse(card('😀'.repeat(NAME_MAX_LENGTH + 1))).success).toBe(false);
+  });
+
   it('modal metadata accepts exactly the numbers the card rules call E.164', () => {
     fc.assert(
       fc.property(storedNumber, (number) => {
