@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { appFormJson } from './app-form.js';
-import { cpuMs, freePort, spawnChild, waitHealthy } from './children.js';
+import { type Child, cpuMs, freePort, spawnChild, waitHealthy } from './children.js';
 import { commandRequests, drive, poolFor } from './load.js';
 import { plan } from './plan.js';
 import { commandText, type FakesReady, outsideCommandText, responseUrlOf, targetEnv } from './protocol.js';
@@ -43,8 +43,8 @@ const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 let sent = 0;
 /** As the bench's rounds do: what follows starts once the target's follow-up work is done. */
-async function idle(target: (typeof targets)[number]): Promise<void> {
-  while (((await target.child.ask('inflight')) as { inflight: number }).inflight > 0) await sleep(50);
+async function idle(target: { child: Child }): Promise<void> {
+  while ((await target.child.ask('inflight')).inflight !== 0) await sleep(50);
 }
 const preload = Number(process.env.PROBE_PRELOAD ?? 0);
 for (const target of preload > 0 ? targets : []) {
