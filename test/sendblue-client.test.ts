@@ -252,9 +252,16 @@ describe('retries', () => {
     // The client's 16 connections, each waiting on a held request.
     const held = Array.from({ length: 16 }, () => c.getState(busy));
     await harness.fake.waitForRequests(16);
+    const started = Date.now();
     const error = await failure(c.getState(NUMBER, { deadlineMs: 200 }));
+    expect(Date.now() - started).toBeLessThan(1000);
     expect(error).toBeInstanceOf(SendblueTimeoutError);
     expect(error).toMatchObject({ kind: 'deadline', timeoutMs: 200 });
+    // The caller's abort ends a queued request at once too.
+    const abort = new AbortController();
+    const aborted = failure(c.getState(NUMBER, { signal: abort.signal }));
+    abort.abort();
+    expect(await aborted).toBeInstanceOf(SendblueAbortError);
     expect(harness.fake.held()).toBe(16);
     harness.fake.release(busy);
     await Promise.all(held);
