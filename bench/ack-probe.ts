@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { appFormJson } from './app-form.js';
-import { type Child, cpuMs, freePort, spawnChild, waitHealthy } from './children.js';
+import { cpuMs, freePort, spawnChild, untilIdle, waitHealthy } from './children.js';
 import { commandRequests, drive, poolFor } from './load.js';
 import { plan } from './plan.js';
 import { commandText, type FakesReady, outsideCommandText, responseUrlOf, targetEnv } from './protocol.js';
@@ -42,10 +42,6 @@ const text = which === 'outside' ? outsideCommandText : commandText;
 const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 let sent = 0;
-/** As the bench's rounds do: what follows starts once the target's follow-up work is done. */
-async function idle(target: { child: Child }): Promise<void> {
-  while ((await target.child.ask('inflight')).inflight !== 0) await sleep(50);
-}
 const preload = Number(process.env.PROBE_PRELOAD ?? 0);
 for (const target of preload > 0 ? targets : []) {
   const commands = commandRequests(responseUrlOf(ready, target.name), commandText);
@@ -53,7 +49,7 @@ for (const target of preload > 0 ? targets : []) {
     sent += 1;
     return commands(`pre${sent}`);
   });
-  await idle(target);
+  await untilIdle(target.child);
 }
 // The bench's warm-up for this concurrency (bench/plan.ts), else 50.
 const warm = plan.ack.find((level) => level.concurrency === Number(concurrencyArg))?.warm ?? 50;
@@ -70,7 +66,7 @@ for (let round = 0; round < Number(roundsArg); round++) {
         return commands(`probe${sent}`);
       },
     );
-    await idle(target);
+    await untilIdle(target.child);
     const cpu = (cpuMs(target.child.pid) - cpuBefore) / (Number(perRoundArg) + warm + Number(concurrencyArg));
     const sorted = [...run.latencies].sort((a, b) => a - b);
     await sleep(300);

@@ -41,6 +41,19 @@ function readStartFlags(): string[] {
   return scripts.start.split(/\s+/).filter((word) => word.startsWith('--'));
 }
 
+/**
+ * Waits until the child (a bench target) reports no operation in flight, i.e. its follow-up work
+ * after the acks is done; false when some is still running after `timeoutMs`.
+ */
+export async function untilIdle(child: Child, timeoutMs = 30_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if ((await child.ask('inflight')).inflight === 0) return true;
+    await sleep(50);
+  }
+  return false;
+}
+
 export function spawnChild(
   name: string,
   script: string,

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { appFormJson } from './app-form.js';
-import { freePort, residentMiB, spawnChild, waitHealthy } from './children.js';
+import { freePort, residentMiB, spawnChild, untilIdle, waitHealthy } from './children.js';
 import { commandRequests, drive, poolFor } from './load.js';
 import { type FakesReady, responseUrlOf, type TargetName, targetEnv, targetNames } from './protocol.js';
 
@@ -68,11 +68,7 @@ for (let batch = 0; batch < Number(batchesArg); batch++) {
     sent += 1;
     return commands(`probe${sent}`);
   });
-  for (;;) {
-    const { inflight } = await child.ask('inflight');
-    if (inflight === 0) break;
-    await sleep(100);
-  }
+  await untilIdle(child);
   await sleep(500);
   await report(`after ${sent}`);
 }

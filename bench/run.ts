@@ -26,6 +26,7 @@ import {
   residentMiB,
   spawnChild,
   startFlags,
+  untilIdle,
   waitHealthy,
 } from './children.js';
 import { measureHome } from './home-tab.js';
@@ -264,13 +265,8 @@ async function rotate(
 }
 
 async function waitIdle(name: Name, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const { inflight } = await running[name].child.ask('inflight');
-    if (inflight === 0) return;
-    await sleep(50);
-  }
-  progress(`  ${name} still had operations in flight after ${timeoutMs / 1000} s`);
+  if (!(await untilIdle(running[name].child, timeoutMs)))
+    progress(`  ${name} still had operations in flight after ${timeoutMs / 1000} s`);
 }
 
 /** command → views.open and command → usable form, ms, per round, from the fake Slack's arrival times. */
