@@ -86,6 +86,22 @@ describeContract((_backend, open) => {
       });
     });
 
+    it('cardsOfNumber reads both cards of one number, each undefined until there is one', async () => {
+      expect(await store.cardsOfNumber(number)).toEqual({ applied: undefined, observed: undefined });
+      await store.observeCard(number, { card: null, source: 'sync' });
+      const seen = await store.observedCard(number);
+      expect(await store.cardsOfNumber(number)).toEqual({ applied: undefined, observed: seen });
+      await store.rememberCard(number, aliceWithPhoto, 'U1');
+      const applied = await store.lastKnownCard(number);
+      expect(applied).toBeDefined();
+      expect(await store.cardsOfNumber(number)).toEqual({ applied, observed: seen });
+      await store.observeCard('+15550000009', { card: bob, source: 'show' });
+      expect(await store.cardsOfNumber('+15550000009')).toEqual({
+        applied: undefined,
+        observed: await store.observedCard('+15550000009'),
+      });
+    });
+
     it('observedCards lists every observation by number', async () => {
       await store.observeCard('+15550000002', { card: null, source: 'sync' });
       await store.observeCard('+15550000001', { card: bob, source: 'list' });
@@ -184,6 +200,7 @@ describeContract((_backend, open) => {
                 store.history(target, 50),
               ]);
               const latest = history.find((entry) => entry.action === 'set' || entry.action === 'delete');
+              expect(await store.cardsOfNumber(target)).toEqual({ applied, observed });
               expected.set(target, pictureOf({ applied, observed, latest }).status);
             }
             const tally: Record<string, number> = {};

@@ -69,6 +69,40 @@ export function toObservedCard(row: ObservationRow): ObservedCard {
   };
 }
 
+/**
+ * One number's applied card and its observation in one row, for both stores (`parameter`: `?` in
+ * SQLite, `$1::text` in PostgreSQL): the cards columns as they are (null when no card), the
+ * observation's prefixed `seen_` (null when never seen).
+ */
+export const cardsOfNumberSql = (parameter: string) =>
+  `SELECT c.*, o.has_card AS seen_has_card, o.first_name AS seen_first_name,
+     o.last_name AS seen_last_name, o.display_name AS seen_display_name, o.seen_at, o.source AS seen_source
+   FROM (SELECT ${parameter} AS number) AS k LEFT JOIN cards AS c ON c.number = k.number
+     LEFT JOIN observations AS o ON o.number = k.number`;
+
+/** The observation columns of a cardsOfNumberSql row. */
+export interface SeenColumns {
+  seen_has_card: number | boolean | null;
+  seen_first_name: string | null;
+  seen_last_name: string | null;
+  seen_display_name: string | null;
+  seen_at: string | Date | null;
+  seen_source: ObservationSource | null;
+}
+
+export function seenOfRow(number: string, row: SeenColumns): ObservedCard | undefined {
+  if (row.seen_at === null || row.seen_source === null) return undefined;
+  return toObservedCard({
+    number,
+    has_card: row.seen_has_card ?? false,
+    first_name: row.seen_first_name,
+    last_name: row.seen_last_name,
+    display_name: row.seen_display_name,
+    seen_at: row.seen_at,
+    source: row.seen_source,
+  });
+}
+
 /** The columns of an observation, in the order both stores' upserts take them. */
 export const observationColumns = (card: SeenCard | null) =>
   [card !== null, card?.firstName ?? null, card?.lastName ?? null, card?.displayName ?? null] as const;

@@ -9,7 +9,7 @@ import type {
   RequestedApproval,
 } from './approvals/types.js';
 import type { Assignment, AssignmentStore } from './assignments/types.js';
-import type { CardStore, FleetPageQuery, FleetReads, NumberRecord, Sighting } from './cards/types.js';
+import type { CardStore, CardsOfNumber, FleetPageQuery, FleetReads, NumberRecord, Sighting } from './cards/types.js';
 import type { ChangeResult, ChangeStore, NewChange, NumberTurns } from './changes/types.js';
 import type { ExclusiveRun, InstanceStore } from './instances/types.js';
 import type { BulkJob, BulkJobState, BulkJobStore, NewBulkJob } from './jobs/types.js';
@@ -166,6 +166,9 @@ export abstract class ComposedStore implements Store {
   }
   observedCard(number: string): Promise<ObservedCard | undefined> {
     return this.#parts.cards.observedCard(number);
+  }
+  cardsOfNumber(number: string): Promise<CardsOfNumber> {
+    return this.#parts.cards.cardsOfNumber(number);
   }
   observedCards(): Promise<ObservedCard[]> {
     return this.#parts.cards.observedCards();

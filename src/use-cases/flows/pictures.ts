@@ -43,10 +43,7 @@ export async function freshestCard(
   deps: Pick<Deps, 'store'>,
   number: string,
 ): Promise<FreshestCard | undefined> {
-  const [applied, observed] = await Promise.all([
-    deps.store.lastKnownCard(number),
-    deps.store.observedCard(number),
-  ]);
+  const { applied, observed } = await deps.store.cardsOfNumber(number);
   const { card, seen } = pictureOf({ applied, observed, latest: undefined });
   if (card === undefined) return undefined;
   const fromSendblue = seen !== undefined && (applied === undefined || seen.at >= applied.updatedAt);

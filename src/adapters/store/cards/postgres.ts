@@ -3,15 +3,18 @@ import type { CardSnapshot, KnownCard, ObservedCard } from '../../../domain/card
 import { type AssignmentRow, toAssignment } from '../assignments/postgres.js';
 import { type ChangeRow, toEntry } from '../changes/postgres.js';
 import {
+  cardsOfNumberSql,
   numberStatusesSql,
   type ObservationRow,
   observationColumns,
   pageRecords,
+  type SeenColumns,
+  seenOfRow,
   snapshot,
   toObservedCard,
 } from '../common.js';
 import type { PostgresConnection } from '../postgres-connection.js';
-import type { CardStore, FleetPageQuery, FleetReads, NumberRecord, Sighting } from './types.js';
+import type { CardStore, CardsOfNumber, FleetPageQuery, FleetReads, NumberRecord, Sighting } from './types.js';
 
 interface CardRow {
   number: string;
@@ -26,6 +29,8 @@ interface CardRow {
 // The numbers to read are one text[] parameter ($1), whatever their count; keys compare as bytes.
 const scopeSql = `WITH scope (number) AS (SELECT DISTINCT listed COLLATE "C" FROM unnest($1::text[]) AS listed),
   statuses AS (${numberStatusesSql(' COLLATE "C"')})`;
+
+type CardsOfNumberRow = (CardRow | { [column in keyof CardRow]: null }) & SeenColumns;
 
 function toKnownCard(row: CardRow): KnownCard {
   return {
@@ -89,6 +94,12 @@ export class PostgresCards implements CardStore, FleetReads {
       number,
     ]);
     return row && toObservedCard(row);
+  }
+
+  async cardsOfNumber(number: string): Promise<CardsOfNumber> {
+    const [row] = await this.#db.query<CardsOfNumberRow>(cardsOfNumberSql('$1::text'), [number]);
+    if (row === undefined) return { applied: undefined, observed: undefined };
+    return { applied: row.number === null ? undefined : toKnownCard(row), observed: seenOfRow(number, row) };
   }
 
   async observedCards(): Promise<ObservedCard[]> {

@@ -4,15 +4,18 @@ import type { CardSnapshot, KnownCard, ObservedCard } from '../../../domain/card
 import { type AssignmentRow, toAssignment } from '../assignments/sqlite.js';
 import { type ChangeRow, toEntry } from '../changes/sqlite.js';
 import {
+  cardsOfNumberSql,
   numberStatusesSql,
   type ObservationRow,
   observationColumns,
   pageRecords,
+  type SeenColumns,
+  seenOfRow,
   snapshot,
   toObservedCard,
 } from '../common.js';
 import type { SqliteContext } from '../sqlite-context.js';
-import type { CardStore, FleetPageQuery, FleetReads, NumberRecord, Sighting } from './types.js';
+import type { CardStore, CardsOfNumber, FleetPageQuery, FleetReads, NumberRecord, Sighting } from './types.js';
 
 interface CardRow {
   number: string;
@@ -23,6 +26,8 @@ interface CardRow {
   updated_at: string;
   updated_by: string;
 }
+
+type CardsOfNumberRow = (CardRow | { [column in keyof CardRow]: null }) & SeenColumns;
 
 function toKnownCard(row: CardRow): KnownCard {
   return {
@@ -63,6 +68,7 @@ function prepare(db: Database.Database) {
     ),
     observation: db.prepare<[string], ObservationRow>('SELECT * FROM observations WHERE number = ?'),
     observations: db.prepare<[], ObservationRow>('SELECT * FROM observations ORDER BY number'),
+    cardsOfNumber: db.prepare<[string], CardsOfNumberRow>(cardsOfNumberSql('?')),
     statusCounts: db.prepare<[{ scope: string }], { status: string; n: number }>(
       `${scopeSql} SELECT status, count(*) AS n FROM statuses GROUP BY status`,
     ),
@@ -136,6 +142,12 @@ export class SqliteCards implements CardStore, FleetReads {
   async observedCard(number: string): Promise<ObservedCard | undefined> {
     const row = this.#sql.observation.get(number);
     return row && toObservedCard(row);
+  }
+
+  async cardsOfNumber(number: string): Promise<CardsOfNumber> {
+    const row = this.#sql.cardsOfNumber.get(number);
+    if (row === undefined) return { applied: undefined, observed: undefined };
+    return { applied: row.number === null ? undefined : toKnownCard(row), observed: seenOfRow(number, row) };
   }
 
   async observedCards(): Promise<ObservedCard[]> {

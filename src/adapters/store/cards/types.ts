@@ -31,8 +31,16 @@ export interface CardStore {
    */
   observeCard(number: string, seen: Sighting): Promise<void>;
   observedCard(number: string): Promise<ObservedCard | undefined>;
+  /** Both cards of one number in one read: opening the editor needs them on every command. */
+  cardsOfNumber(number: string): Promise<CardsOfNumber>;
   /** Every observation, by number: one read for a whole fleet. */
   observedCards(): Promise<ObservedCard[]>;
+}
+
+/** A number's applied card and its observation (undefined: none). */
+export interface CardsOfNumber {
+  applied: KnownCard | undefined;
+  observed: ObservedCard | undefined;
 }
 
 /** What the store knows of one number, as a page of the fleet reads it. */
