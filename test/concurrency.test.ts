@@ -37,6 +37,41 @@ describe('Limiter', () => {
     expect(await Promise.all(results)).toEqual(['a', 'failed b', 'c', 'd', 'e']);
   });
 
+  it('a call stopped while it waits leaves the line with the stop’s reason, never starts, and keeps no slot', async () => {
+    const limiter = new Limiter(1);
+    const started: string[] = [];
+    const first = openCall(started, 'first');
+    const stoppedCall = openCall(started, 'stopped');
+    const last = openCall(started, 'last');
+    let stop: (reason: Error) => void = () => {};
+    const stopped = new Promise<never>((_, reject) => {
+      stop = reject;
+    });
+    const results = [
+      limiter.run(first.call),
+      limiter.run(stoppedCall.call, stopped).catch((error: Error) => `left: ${error.message}`),
+      limiter.run(last.call),
+    ];
+    await turn();
+    stop(new Error('deadline'));
+    await expect(results[1]).resolves.toBe('left: deadline');
+    first.finish();
+    await turn();
+    // The slot went to the next one still waiting.
+    expect(started).toEqual(['first', 'last']);
+    last.finish();
+    expect(await Promise.all(results)).toEqual(['first', 'left: deadline', 'last']);
+    // A stop that comes after the call got its slot changes nothing.
+    let late: (reason: Error) => void = () => {};
+    const lateStop = new Promise<never>((_, reject) => {
+      late = reject;
+    });
+    lateStop.catch(() => undefined);
+    const running = limiter.run(async () => 'ran', lateStop);
+    late(new Error('too late'));
+    await expect(running).resolves.toBe('ran');
+  });
+
   it('frees its slots once every call has ended: a later call starts at once', async () => {
     const limiter = new Limiter(1);
     await limiter.run(async () => 'first');

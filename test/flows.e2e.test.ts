@@ -180,6 +180,25 @@ describe('/contactcard set', () => {
       expect(view).toContain(`"block_id":"${ids.blocks.firstName}"`);
     });
 
+    it('leaves the form as it opened when no connection to Sendblue frees up in time: nothing was read, so nothing is said', async () => {
+      // Sixteen reads Sendblue does not answer hold every connection the app has to it.
+      const others = Array.from({ length: 16 }, (_, i) => `+1415555${2000 + i}`);
+      await start({ lines: [number, ...others] });
+      await app.services.store.rememberCard(number, known, 'U0ALICE');
+      for (const other of others) app.sendblue.hold(other);
+      for (const other of others) await app.command(`show ${other}`);
+      await app.sendblue.waitForRequests(16);
+      await app.command(`set ${number}`);
+      await app.slack.waitFor(() => app.slack.callsTo('views.open')[0]);
+      expect(opened()).toContain('"initial_value":"Ada"');
+      // The editor's check gives up after 8 s of waiting for a connection.
+      await new Promise((resolve) => setTimeout(resolve, 8_500));
+      expect(app.slack.callsTo('views.update')).toEqual([]);
+      expect(app.sendblue.requestsFor(number)).toEqual([]);
+      app.sendblue.release();
+      await app.settle();
+    }, 20_000);
+
     it('says when Sendblue shows no card any more, and when it cannot be read, keeping the form', async () => {
       await knownCard();
       await app.command(`set ${number}`);

@@ -10,6 +10,7 @@ import {
   RateLimitedError,
   SendblueAbortError,
   type SendblueApiError,
+  SendblueBusyError,
   SendblueConnectionError,
   SendblueProtocolError,
   SendblueTimeoutError,
@@ -255,8 +256,10 @@ describe('retries', () => {
     const started = Date.now();
     const error = await failure(c.getState(NUMBER, { deadlineMs: 200 }));
     expect(Date.now() - started).toBeLessThan(1000);
-    expect(error).toBeInstanceOf(SendblueTimeoutError);
-    expect(error).toMatchObject({ kind: 'deadline', timeoutMs: 200 });
+    // Never sent, and said so: not a timeout of Sendblue's.
+    expect(error).toBeInstanceOf(SendblueBusyError);
+    expect(error).toMatchObject({ timeoutMs: 200, retryable: false });
+    expect(explainFailure(error).meaning).toContain('nothing reached Sendblue');
     // The caller's abort ends a queued request at once too.
     const abort = new AbortController();
     const aborted = failure(c.getState(NUMBER, { signal: abort.signal }));
@@ -266,6 +269,30 @@ describe('retries', () => {
     harness.fake.release(busy);
     await Promise.all(held);
     expect(harness.fake.requestsFor(NUMBER)).toHaveLength(0);
+  });
+
+  it('a retry that cannot be sent in time gives the sent attempt’s error, not “nothing was sent”', async () => {
+    const busy = '+14155550111';
+    const c = client({
+      attemptTimeoutMs: { other: 150 },
+      deadlineMs: { other: 400 },
+      retry: { initialDelayMs: 20 },
+    });
+    // The first attempt reaches Sendblue and times out; meanwhile every connection fills up.
+    harness.fake.inject(NUMBER, faults.hang());
+    const pending = failure(c.getState(NUMBER));
+    await harness.fake.waitForRequests(1);
+    harness.fake.hold(busy);
+    // POSTs: their own attempt timeout is long, so they keep the connections.
+    const held = Array.from({ length: 16 }, () =>
+      c.upsertProfile({ ...CARD, fromNumber: busy }).catch(() => undefined),
+    );
+    const error = await pending;
+    expect(error).toBeInstanceOf(SendblueTimeoutError);
+    expect(error).toMatchObject({ kind: 'attempt', timeoutMs: 150 });
+    expect(harness.fake.requestsFor(NUMBER)).toHaveLength(1);
+    harness.fake.release(busy);
+    await Promise.all(held);
   });
 
   it('does not sleep when the wait would pass the deadline; the real cause is thrown', async () => {

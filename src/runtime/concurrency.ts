@@ -1,13 +1,17 @@
-/** At most `limit` of the calls given to `run` at once; the others wait, in the order they came. */
+/**
+ * At most `limit` of the calls given to `run` at once; the others wait, in the order they came. A
+ * call given `stop` leaves the line when `stop` rejects before its turn, with that reason, and its
+ * work never starts.
+ */
 export class Limiter {
   #running = 0;
   readonly #waiting: Array<() => void> = [];
 
   constructor(private readonly limit: number) {}
 
-  async run<T>(work: () => Promise<T>): Promise<T> {
+  async run<T>(work: () => Promise<T>, stop?: Promise<never>): Promise<T> {
     if (this.#running < this.limit) this.#running += 1;
-    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    else await this.#turn(stop);
     try {
       return await work();
     } finally {
@@ -16,6 +20,22 @@ export class Limiter {
       if (next) next();
       else this.#running -= 1;
     }
+  }
+
+  #turn(stop: Promise<never> | undefined): Promise<void> {
+    let granted!: () => void;
+    const turn = new Promise<void>((resolve) => {
+      granted = resolve;
+    });
+    this.#waiting.push(granted);
+    if (stop === undefined) return turn;
+    const leave = stop.catch((reason: unknown) => {
+      const at = this.#waiting.indexOf(granted);
+      if (at >= 0) this.#waiting.splice(at, 1);
+      throw reason;
+    });
+    // A turn granted in the same moment as the stop may still win: `work` checks for itself.
+    return Promise.race([turn, leave]);
   }
 }
 

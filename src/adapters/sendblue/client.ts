@@ -3,11 +3,13 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Agent, request } from 'undici';
 import type { z } from 'zod';
 import type { ProfileState } from '../../domain/card/records.js';
+import { Limiter } from '../../runtime/concurrency.js';
 import type { Log } from '../../runtime/logger.js';
 import {
   apiErrorFor,
   SendblueAbortError,
   SendblueApiError,
+  SendblueBusyError,
   SendblueConnectionError,
   SendblueError,
   SendblueProtocolError,
@@ -30,6 +32,7 @@ const API_PATH = '/api/v2/contact-sharing';
 const LINES_PATH = '/api/v2/lines/state';
 const USER_AGENT = 'contactcard/0.1';
 const SNIPPET_CHARS = 200;
+const CONNECTIONS = 16;
 
 /** POST waits on the phone downloading the photo, so it gets far more time than GET/DELETE. */
 export interface PerMethod {
@@ -113,7 +116,15 @@ export class SendblueClient {
   readonly #random: () => number;
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly #onAttempt: SendblueClientOptions['onAttempt'];
-  readonly #agent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 60_000, connections: 16 });
+  readonly #agent = new Agent({
+    keepAliveTimeout: 30_000,
+    keepAliveMaxTimeout: 60_000,
+    connections: CONNECTIONS,
+  });
+  // A request waits for a free connection here rather than in undici's queue, where an abort takes
+  // effect only once a connection frees up: here a deadline ends the wait at once, and the request
+  // is known never to have been sent.
+  readonly #connections = new Limiter(CONNECTIONS);
 
   constructor(options: SendblueClientOptions) {
     this.#baseUrl = (options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
@@ -198,10 +209,14 @@ export class SendblueClient {
     const methodDeadlineMs = call.method === 'POST' ? this.#deadline.post : this.#deadline.other;
     const deadlineMs = Math.min(methodDeadlineMs, shorterDeadlineMs ?? methodDeadlineMs);
     const deadlineAt = Date.now() + deadlineMs;
+    let previous: unknown;
     for (let retry = 0; ; retry++) {
       try {
         return await this.#attempt(call, retry + 1, deadlineAt, deadlineMs, signal);
       } catch (error) {
+        // A retry that could not be sent says nothing of the attempt that was: its error is the cause.
+        if (error instanceof SendblueBusyError && retry > 0) throw previous;
+        previous = error;
         const retryable = error instanceof SendblueError && error.retryable && retry < this.#retry.maxRetries;
         if (!retryable) throw error;
         const retryAfter = error instanceof SendblueApiError ? error.retryAfterMs : undefined;
@@ -239,25 +254,30 @@ export class SendblueClient {
     }, budget);
     const forwardAbort = () => abort.emit('abort');
     signal?.addEventListener('abort', forwardAbort, { once: true });
-    // undici ends a request aborted while it waits for a free connection only once one is free: the
-    // deadline (and the caller's abort) must end the attempt at once even when every socket is busy.
     const stopped = new Promise<never>((_, reject) => {
       abort.once('abort', () => reject(new Error('the attempt was stopped')));
     });
+    // Observed only while the request waits for a connection.
+    stopped.catch(() => undefined);
+    let sent = false;
     let outcome = 'error';
     let failed = true;
     try {
-      const sent = request(`${this.#baseUrl}${call.path}${call.query ? `?${call.query}` : ''}`, {
-        dispatcher: this.#agent,
-        method: call.method,
-        headers: this.#headers(call.body !== undefined),
-        body: call.body === undefined ? undefined : JSON.stringify(call.body),
-        signal: abort,
-      });
-      const res = await Promise.race([sent, stopped]);
-      const text = await res.body.text();
-      outcome = String(res.statusCode);
-      const result = this.#interpret(res.statusCode, res.headers['retry-after'], text, call);
+      const { statusCode, headers, text } = await this.#connections.run(async () => {
+        // A turn granted as the attempt was stopped: the abort has fired, undici would not see it.
+        if (timedOut || signal?.aborted) throw new Error('the attempt was stopped');
+        sent = true;
+        const res = await request(`${this.#baseUrl}${call.path}${call.query ? `?${call.query}` : ''}`, {
+          dispatcher: this.#agent,
+          method: call.method,
+          headers: this.#headers(call.body !== undefined),
+          body: call.body === undefined ? undefined : JSON.stringify(call.body),
+          signal: abort,
+        });
+        return { statusCode: res.statusCode, headers: res.headers, text: await res.body.text() };
+      }, stopped);
+      outcome = String(statusCode);
+      const result = this.#interpret(statusCode, headers['retry-after'], text, call);
       failed = false;
       return result;
     } catch (error) {
@@ -265,6 +285,10 @@ export class SendblueClient {
       if (signal?.aborted) {
         outcome = 'aborted';
         throw new SendblueAbortError(call.fromNumber, signal.reason);
+      }
+      if (timedOut && !sent) {
+        outcome = 'busy';
+        throw new SendblueBusyError(budget, call.fromNumber);
       }
       if (timedOut) {
         outcome = 'timeout';

@@ -174,6 +174,22 @@ export class SendblueTimeoutError extends SendblueError {
   }
 }
 
+/**
+ * The request never left contactcard: every connection to Sendblue stayed busy until its deadline.
+ * Nothing reached Sendblue, so nothing can have changed there.
+ */
+export class SendblueBusyError extends SendblueError {
+  readonly timeoutMs: number;
+
+  constructor(timeoutMs: number, fromNumber: string | undefined) {
+    super(
+      `contactcard could not send a request to Sendblue${forNumber(fromNumber)} within ${timeoutMs} ms: every connection was busy`,
+      { fromNumber, retryable: false },
+    );
+    this.timeoutMs = timeoutMs;
+  }
+}
+
 export class SendblueProtocolError extends SendblueError {
   readonly status: number;
 

@@ -9,7 +9,14 @@ import type {
   RequestedApproval,
 } from './approvals/types.js';
 import type { Assignment, AssignmentStore } from './assignments/types.js';
-import type { CardStore, CardsOfNumber, FleetPageQuery, FleetReads, NumberRecord, Sighting } from './cards/types.js';
+import type {
+  CardStore,
+  CardsOfNumber,
+  FleetPageQuery,
+  FleetReads,
+  NumberRecord,
+  Sighting,
+} from './cards/types.js';
 import type { ChangeResult, ChangeStore, NewChange, NumberTurns } from './changes/types.js';
 import type { ExclusiveRun, InstanceStore } from './instances/types.js';
 import type { BulkJob, BulkJobState, BulkJobStore, NewBulkJob } from './jobs/types.js';

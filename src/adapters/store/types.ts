@@ -31,7 +31,14 @@ export type {
   RequestedApproval,
 } from './approvals/types.js';
 export type { Assignment, AssignmentStore } from './assignments/types.js';
-export type { CardStore, CardsOfNumber, FleetPageQuery, FleetReads, NumberRecord, Sighting } from './cards/types.js';
+export type {
+  CardStore,
+  CardsOfNumber,
+  FleetPageQuery,
+  FleetReads,
+  NumberRecord,
+  Sighting,
+} from './cards/types.js';
 export {
   type ChangeResult,
   type ChangeStore,

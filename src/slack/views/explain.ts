@@ -1,6 +1,7 @@
 import {
   SendblueAbortError,
   SendblueApiError,
+  SendblueBusyError,
   SendblueConnectionError,
   SendblueError,
   SendblueProtocolError,
@@ -113,6 +114,14 @@ export function explainFailure(error: unknown): Explanation {
         error.sendblueMessage === undefined ? undefined : truncate(error.sendblueMessage, maxQuotedMessage),
       meaning: words?.meaning,
       advice: words?.advice ?? unexpectedStatusAdvice,
+    };
+  }
+  if (error instanceof SendblueBusyError) {
+    return {
+      headline: 'contactcard is sending many requests to Sendblue',
+      sendblueMessage: undefined,
+      meaning: `This one could not be sent within ${error.timeoutMs / 1000} s, so nothing reached Sendblue.`,
+      advice: 'Try again in a minute; if it keeps happening, an admin can see the load in the app’s metrics.',
     };
   }
   if (error instanceof SendblueError) {

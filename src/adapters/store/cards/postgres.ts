@@ -14,7 +14,14 @@ import {
   toObservedCard,
 } from '../common.js';
 import type { PostgresConnection } from '../postgres-connection.js';
-import type { CardStore, CardsOfNumber, FleetPageQuery, FleetReads, NumberRecord, Sighting } from './types.js';
+import type {
+  CardStore,
+  CardsOfNumber,
+  FleetPageQuery,
+  FleetReads,
+  NumberRecord,
+  Sighting,
+} from './types.js';
 
 interface CardRow {
   number: string;

@@ -15,7 +15,14 @@ import {
   toObservedCard,
 } from '../common.js';
 import type { SqliteContext } from '../sqlite-context.js';
-import type { CardStore, CardsOfNumber, FleetPageQuery, FleetReads, NumberRecord, Sighting } from './types.js';
+import type {
+  CardStore,
+  CardsOfNumber,
+  FleetPageQuery,
+  FleetReads,
+  NumberRecord,
+  Sighting,
+} from './types.js';
 
 interface CardRow {
   number: string;
