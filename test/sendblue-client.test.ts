@@ -271,6 +271,23 @@ describe('retries', () => {
     expect(harness.fake.requestsFor(NUMBER)).toHaveLength(0);
   });
 
+  it('does not send a request whose turn comes with less than half its budget left', async () => {
+    const busy = '+14155550111';
+    harness.fake.hold(busy);
+    const c = client();
+    const held = Array.from({ length: 16 }, () => c.upsertProfile({ ...CARD, fromNumber: busy }));
+    await harness.fake.waitForRequests(16);
+    const late = failure(c.getState(NUMBER, { deadlineMs: 1000 }));
+    // A connection frees up with 300 ms of the read's 1 s left.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    harness.fake.release(busy);
+    await Promise.all(held);
+    expect(await late).toBeInstanceOf(SendblueBusyError);
+    expect(harness.fake.requestsFor(NUMBER)).toHaveLength(0);
+    // With most of its budget left, the next one goes out.
+    await expect(c.getState(NUMBER, { deadlineMs: 1000 })).resolves.toMatchObject({ hasProfile: false });
+  });
+
   it('a retry that cannot be sent in time gives the sent attempt’s error, not “nothing was sent”', async () => {
     const busy = '+14155550111';
     const c = client({

@@ -33,6 +33,8 @@ const LINES_PATH = '/api/v2/lines/state';
 const USER_AGENT = 'contactcard/0.1';
 const SNIPPET_CHARS = 200;
 const CONNECTIONS = 16;
+// A request that gets a connection with less of its budget left than this (or than half of it) is not sent.
+const minimumSendMs = 1_000;
 
 /** POST waits on the phone downloading the photo, so it gets far more time than GET/DELETE. */
 export interface PerMethod {
@@ -265,7 +267,11 @@ export class SendblueClient {
     try {
       const { statusCode, headers, text } = await this.#connections.run(async () => {
         // A turn granted as the attempt was stopped: the abort has fired, undici would not see it.
-        if (timedOut || signal?.aborted) throw new Error('the attempt was stopped');
+        // One granted with too little time left would only time out once sent, adding to the load.
+        const left = started + budget - Date.now();
+        if (timedOut || signal?.aborted || left < Math.min(minimumSendMs, budget / 2)) {
+          throw new Error('the attempt was stopped');
+        }
         sent = true;
         const res = await request(`${this.#baseUrl}${call.path}${call.query ? `?${call.query}` : ''}`, {
           dispatcher: this.#agent,
@@ -286,7 +292,7 @@ export class SendblueClient {
         outcome = 'aborted';
         throw new SendblueAbortError(call.fromNumber, signal.reason);
       }
-      if (timedOut && !sent) {
+      if (!sent) {
         outcome = 'busy';
         throw new SendblueBusyError(budget, call.fromNumber);
       }

@@ -120,7 +120,7 @@ export function explainFailure(error: unknown): Explanation {
     return {
       headline: 'contactcard is sending many requests to Sendblue',
       sendblueMessage: undefined,
-      meaning: `This one could not be sent within ${error.timeoutMs / 1000} s, so nothing reached Sendblue.`,
+      meaning: `contactcard had more requests to Sendblue than it sends at once, and could not send this one within ${error.timeoutMs / 1000} s: nothing reached Sendblue.`,
       advice: 'Try again in a minute; if it keeps happening, an admin can see the load in the app’s metrics.',
     };
   }

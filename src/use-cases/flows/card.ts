@@ -1,5 +1,4 @@
 import type { ModalView } from '@slack/types';
-import { SendblueBusyError } from '../../adapters/sendblue/errors.js';
 import { sameCard, shownCard } from '../../domain/card/compare.js';
 import type { ProfileState } from '../../domain/card/records.js';
 import type { ProfileInput } from '../../domain/card/rules.js';
@@ -97,11 +96,6 @@ export async function checkCardForm(deps: Deps, target: FormTarget & { known: Fr
   try {
     state = await readState(deps, metadata.number);
   } catch (error) {
-    // Nothing reached Sendblue: the form already says what it shows and when that was seen.
-    if (error instanceof SendblueBusyError) {
-      deps.log.info(`card form of ${metadata.number} not confirmed: ${error.message}`);
-      return;
-    }
     // Same block ids: whatever the person has typed meanwhile stays.
     return showForm(deps, target, unreadView(deps, target, error, known ?? undefined));
   }
