@@ -288,6 +288,21 @@ describe('retries', () => {
     await expect(c.getState(NUMBER, { deadlineMs: 1000 })).resolves.toMatchObject({ hasProfile: false });
   });
 
+  it('a request still waiting for a connection when the client closes fails as never sent, without retrying', async () => {
+    const busy = '+14155550111';
+    harness.fake.hold(busy);
+    const c = client();
+    const held = Array.from({ length: 16 }, () => c.getState(busy));
+    await harness.fake.waitForRequests(16);
+    const waiting = failure(c.getState(NUMBER));
+    const closed = c.close();
+    harness.fake.release(busy);
+    await Promise.all([...held, closed]);
+    expect(await waiting).toBeInstanceOf(SendblueBusyError);
+    expect(sleeps).toEqual([]);
+    expect(harness.fake.requestsFor(NUMBER)).toHaveLength(0);
+  });
+
   it('a retry that cannot be sent in time gives the sent attempt’s error, not “nothing was sent”', async () => {
     const busy = '+14155550111';
     const c = client({

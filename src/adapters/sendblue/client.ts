@@ -127,6 +127,7 @@ export class SendblueClient {
   // effect only once a connection frees up: here a deadline ends the wait at once, and the request
   // is known never to have been sent.
   readonly #connections = new Limiter(CONNECTIONS);
+  #closing: Promise<void> | undefined;
 
   constructor(options: SendblueClientOptions) {
     this.#baseUrl = (options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
@@ -203,8 +204,10 @@ export class SendblueClient {
     );
   }
 
+  /** Once; requests still waiting for a connection then fail as never sent, not retried on a closed pool. */
   close(): Promise<void> {
-    return this.#agent.close();
+    this.#closing ??= this.#agent.close();
+    return this.#closing;
   }
 
   async #send<T>(call: Call<T>, signal: AbortSignal | undefined, shorterDeadlineMs?: number): Promise<T> {
@@ -259,7 +262,7 @@ export class SendblueClient {
     const stopped = new Promise<never>((_, reject) => {
       abort.once('abort', () => reject(new Error('the attempt was stopped')));
     });
-    // Observed only while the request waits for a connection.
+    // An attempt stopped before it awaits `stopped` (a late turn, a closed client) leaves it unawaited.
     stopped.catch(() => undefined);
     let sent = false;
     let outcome = 'error';
@@ -269,17 +272,19 @@ export class SendblueClient {
         // A turn granted as the attempt was stopped: the abort has fired, undici would not see it.
         // One granted with too little time left would only time out once sent, adding to the load.
         const left = started + budget - Date.now();
-        if (timedOut || signal?.aborted || left < Math.min(minimumSendMs, budget / 2)) {
+        if (this.#closing || timedOut || signal?.aborted || left < Math.min(minimumSendMs, budget / 2)) {
           throw new Error('the attempt was stopped');
         }
         sent = true;
-        const res = await request(`${this.#baseUrl}${call.path}${call.query ? `?${call.query}` : ''}`, {
+        const responded = request(`${this.#baseUrl}${call.path}${call.query ? `?${call.query}` : ''}`, {
           dispatcher: this.#agent,
           method: call.method,
           headers: this.#headers(call.body !== undefined),
           body: call.body === undefined ? undefined : JSON.stringify(call.body),
           signal: abort,
         });
+        // undici takes an abort only once the connection is open: one slow to open keeps the deadline too.
+        const res = await Promise.race([responded, stopped]);
         return { statusCode: res.statusCode, headers: res.headers, text: await res.body.text() };
       }, stopped);
       outcome = String(statusCode);
@@ -292,14 +297,18 @@ export class SendblueClient {
         outcome = 'aborted';
         throw new SendblueAbortError(call.fromNumber, signal.reason);
       }
+      const timeoutMs = budget < attemptMs ? deadlineMs : attemptMs;
       if (!sent) {
         outcome = 'busy';
-        throw new SendblueBusyError(budget, call.fromNumber);
+        throw new SendblueBusyError(timeoutMs, call.fromNumber);
       }
       if (timedOut) {
         outcome = 'timeout';
-        const kind = budget < attemptMs ? 'deadline' : 'attempt';
-        throw new SendblueTimeoutError(kind, kind === 'deadline' ? deadlineMs : attemptMs, call.fromNumber);
+        throw new SendblueTimeoutError(
+          budget < attemptMs ? 'deadline' : 'attempt',
+          timeoutMs,
+          call.fromNumber,
+        );
       }
       const code = errorCode(error);
       if (!code) throw error;

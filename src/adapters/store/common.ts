@@ -9,7 +9,7 @@ import {
   type SeenCard,
 } from '../../domain/card/records.js';
 import type { Approval } from './approvals/types.js';
-import type { NumberRecord } from './cards/types.js';
+import type { CardsOfNumber, NumberRecord } from './cards/types.js';
 
 export const UNKNOWN_MESSAGE = 'the process stopped before the outcome was known';
 export const DEFAULT_MAX_WAITING = 50;
@@ -81,7 +81,7 @@ export const cardsOfNumberSql = (parameter: string) =>
      LEFT JOIN observations AS o ON o.number = k.number`;
 
 /** The observation columns of a cardsOfNumberSql row. */
-export interface SeenColumns {
+interface SeenColumns {
   seen_has_card: number | boolean | null;
   seen_first_name: string | null;
   seen_last_name: string | null;
@@ -90,7 +90,23 @@ export interface SeenColumns {
   seen_source: ObservationSource | null;
 }
 
-export function seenOfRow(number: string, row: SeenColumns): ObservedCard | undefined {
+/** A cardsOfNumberSql row: the store's own cards columns (all null when no card), then the observation's. */
+export type CardsOfNumberRow<CardRow> = (CardRow | { [column in keyof CardRow]: null }) & SeenColumns;
+
+/** Both cards of the row cardsOfNumberSql answers; `toKnownCard` reads the store's own cards columns. */
+export function cardsOfRow<CardRow extends { number: string }>(
+  number: string,
+  row: CardsOfNumberRow<CardRow> | undefined,
+  toKnownCard: (row: CardRow) => KnownCard,
+): CardsOfNumber {
+  if (row === undefined) throw new Error('the cards of a number answered no row');
+  return {
+    applied: row.number === null ? undefined : toKnownCard(row as CardRow),
+    observed: seenOfRow(number, row),
+  };
+}
+
+function seenOfRow(number: string, row: SeenColumns): ObservedCard | undefined {
   if (row.seen_at === null || row.seen_source === null) return undefined;
   return toObservedCard({
     number,

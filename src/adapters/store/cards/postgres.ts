@@ -3,13 +3,13 @@ import type { CardSnapshot, KnownCard, ObservedCard } from '../../../domain/card
 import { type AssignmentRow, toAssignment } from '../assignments/postgres.js';
 import { type ChangeRow, toEntry } from '../changes/postgres.js';
 import {
+  type CardsOfNumberRow,
   cardsOfNumberSql,
+  cardsOfRow,
   numberStatusesSql,
   type ObservationRow,
   observationColumns,
   pageRecords,
-  type SeenColumns,
-  seenOfRow,
   snapshot,
   toObservedCard,
 } from '../common.js';
@@ -36,8 +36,6 @@ interface CardRow {
 // The numbers to read are one text[] parameter ($1), whatever their count; keys compare as bytes.
 const scopeSql = `WITH scope (number) AS (SELECT DISTINCT listed COLLATE "C" FROM unnest($1::text[]) AS listed),
   statuses AS (${numberStatusesSql(' COLLATE "C"')})`;
-
-type CardsOfNumberRow = (CardRow | { [column in keyof CardRow]: null }) & SeenColumns;
 
 function toKnownCard(row: CardRow): KnownCard {
   return {
@@ -104,9 +102,8 @@ export class PostgresCards implements CardStore, FleetReads {
   }
 
   async cardsOfNumber(number: string): Promise<CardsOfNumber> {
-    const [row] = await this.#db.query<CardsOfNumberRow>(cardsOfNumberSql('$1::text'), [number]);
-    if (row === undefined) return { applied: undefined, observed: undefined };
-    return { applied: row.number === null ? undefined : toKnownCard(row), observed: seenOfRow(number, row) };
+    const [row] = await this.#db.query<CardsOfNumberRow<CardRow>>(cardsOfNumberSql('$1::text'), [number]);
+    return cardsOfRow(number, row, toKnownCard);
   }
 
   async observedCards(): Promise<ObservedCard[]> {

@@ -4,13 +4,13 @@ import type { CardSnapshot, KnownCard, ObservedCard } from '../../../domain/card
 import { type AssignmentRow, toAssignment } from '../assignments/sqlite.js';
 import { type ChangeRow, toEntry } from '../changes/sqlite.js';
 import {
+  type CardsOfNumberRow,
   cardsOfNumberSql,
+  cardsOfRow,
   numberStatusesSql,
   type ObservationRow,
   observationColumns,
   pageRecords,
-  type SeenColumns,
-  seenOfRow,
   snapshot,
   toObservedCard,
 } from '../common.js';
@@ -33,8 +33,6 @@ interface CardRow {
   updated_at: string;
   updated_by: string;
 }
-
-type CardsOfNumberRow = (CardRow | { [column in keyof CardRow]: null }) & SeenColumns;
 
 function toKnownCard(row: CardRow): KnownCard {
   return {
@@ -75,7 +73,7 @@ function prepare(db: Database.Database) {
     ),
     observation: db.prepare<[string], ObservationRow>('SELECT * FROM observations WHERE number = ?'),
     observations: db.prepare<[], ObservationRow>('SELECT * FROM observations ORDER BY number'),
-    cardsOfNumber: db.prepare<[string], CardsOfNumberRow>(cardsOfNumberSql('?')),
+    cardsOfNumber: db.prepare<[string], CardsOfNumberRow<CardRow>>(cardsOfNumberSql('?')),
     statusCounts: db.prepare<[{ scope: string }], { status: string; n: number }>(
       `${scopeSql} SELECT status, count(*) AS n FROM statuses GROUP BY status`,
     ),
@@ -152,9 +150,7 @@ export class SqliteCards implements CardStore, FleetReads {
   }
 
   async cardsOfNumber(number: string): Promise<CardsOfNumber> {
-    const row = this.#sql.cardsOfNumber.get(number);
-    if (row === undefined) return { applied: undefined, observed: undefined };
-    return { applied: row.number === null ? undefined : toKnownCard(row), observed: seenOfRow(number, row) };
+    return cardsOfRow(number, this.#sql.cardsOfNumber.get(number), toKnownCard);
   }
 
   async observedCards(): Promise<ObservedCard[]> {
