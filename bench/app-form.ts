@@ -12,7 +12,7 @@ export function appFormJson(): string {
       metadata: { number: commandNumber, channel: 'C0BENCH' },
       prefill: knownCard,
       uploads: false,
-      notice: knownCardNotice({ card: knownCard, seenAt: undefined }),
+      notice: knownCardNotice({ card: knownCard, seenAt: undefined }, true),
     }),
   );
 }

@@ -72,6 +72,31 @@ describe('Limiter', () => {
     await expect(running).resolves.toBe('ran');
   });
 
+  it('tells how long the call first in line has waited', async () => {
+    let clock = 1_000;
+    const limiter = new Limiter(1, () => clock);
+    const started: string[] = [];
+    const first = openCall(started, 'first');
+    const second = openCall(started, 'second');
+    const third = openCall(started, 'third');
+    const results = [limiter.run(first.call)];
+    expect(limiter.oldestWaitMs()).toBe(0);
+    results.push(limiter.run(second.call));
+    clock += 300;
+    results.push(limiter.run(third.call));
+    clock += 200;
+    expect(limiter.oldestWaitMs()).toBe(500);
+    first.finish();
+    await turn();
+    // The third is first in line now.
+    expect(limiter.oldestWaitMs()).toBe(200);
+    second.finish();
+    await turn();
+    expect(limiter.oldestWaitMs()).toBe(0);
+    third.finish();
+    await Promise.all(results);
+  });
+
   it('frees its slots once every call has ended: a later call starts at once', async () => {
     const limiter = new Limiter(1);
     await limiter.run(async () => 'first');

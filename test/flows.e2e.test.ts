@@ -203,6 +203,33 @@ describe('/contactcard set', () => {
       await app.settle();
     }, 20_000);
 
+    it('does not check a filled-in form while requests to Sendblue are backed up, says so, and checks again once they are not', async () => {
+      // Sixteen reads Sendblue does not answer hold every connection; a seventeenth waits for one.
+      const others = Array.from({ length: 17 }, (_, i) => `+1415555${2000 + i}`);
+      await start({ lines: [number, ...others] });
+      await app.services.store.rememberCard(number, known, 'U0ALICE');
+      for (const other of others) app.sendblue.hold(other);
+      for (const other of others) await app.command(`show ${other}`);
+      await app.sendblue.waitForRequests(16);
+      // The one waiting has waited half the editor check's 8 s deadline.
+      await new Promise((resolve) => setTimeout(resolve, 4_100));
+      await app.command(`set ${number}`);
+      await app.slack.waitFor(() => app.slack.callsTo('views.open')[0]);
+      expect(opened()).toContain('"initial_value":"Ada"');
+      expect(opened()).toContain('not checked with Sendblue now');
+      expect(opened()).not.toContain('being checked with Sendblue');
+      app.sendblue.release();
+      await app.settle();
+      expect(app.sendblue.requestsFor(number)).toEqual([]);
+      expect(app.slack.callsTo('views.update')).toEqual([]);
+
+      app.slack.reset();
+      await app.command(`set ${number}`);
+      await app.settle();
+      expect(opened()).toContain('being checked with Sendblue');
+      expect(app.sendblue.requestsFor(number)).toHaveLength(1);
+    }, 20_000);
+
     it('says when Sendblue shows no card any more, and when it cannot be read, keeping the form', async () => {
       await knownCard();
       await app.command(`set ${number}`);

@@ -5,9 +5,18 @@
  */
 export class Limiter {
   #running = 0;
-  readonly #waiting: Array<() => void> = [];
+  readonly #waiting: Array<{ granted: () => void; since: number }> = [];
 
-  constructor(private readonly limit: number) {}
+  constructor(
+    private readonly limit: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** How long the call first in line has waited (0: none waits): what a call joining now would wait at least. */
+  oldestWaitMs(): number {
+    const first = this.#waiting[0];
+    return first === undefined ? 0 : this.now() - first.since;
+  }
 
   async run<T>(work: () => Promise<T>, stop?: Promise<never>): Promise<T> {
     if (this.#running < this.limit) this.#running += 1;
@@ -17,7 +26,7 @@ export class Limiter {
     } finally {
       // The slot passes straight to the next one waiting, if any.
       const next = this.#waiting.shift();
-      if (next) next();
+      if (next) next.granted();
       else this.#running -= 1;
     }
   }
@@ -27,10 +36,11 @@ export class Limiter {
     const turn = new Promise<void>((resolve) => {
       granted = resolve;
     });
-    this.#waiting.push(granted);
+    const place = { granted, since: this.now() };
+    this.#waiting.push(place);
     if (stop === undefined) return turn;
     const leave = stop.catch((reason: unknown) => {
-      const at = this.#waiting.indexOf(granted);
+      const at = this.#waiting.indexOf(place);
       if (at >= 0) this.#waiting.splice(at, 1);
       throw reason;
     });

@@ -204,6 +204,11 @@ export class SendblueClient {
     );
   }
 
+  /** How long the request first in line for a connection has waited: one sent now waits at least that. */
+  queueDelayMs(): number {
+    return this.#connections.oldestWaitMs();
+  }
+
   /** Once; requests still waiting for a connection then fail as never sent, not retried on a closed pool. */
   close(): Promise<void> {
     this.#closing ??= this.#agent.close();

@@ -43,9 +43,13 @@ export function loadingView(context: ModalContext & { metadata: { number: string
 }
 
 /** The form opened filled in before Sendblue was read: with what it showed when (seenAt), or the last card set here. */
-export function knownCardNotice(known: { card: CardSnapshot | null; seenAt: Date | undefined }): string {
-  const checking =
-    'It is being checked with Sendblue: if Sendblue shows another card, this form will say so.';
+export function knownCardNotice(
+  known: { card: CardSnapshot | null; seenAt: Date | undefined },
+  checked: boolean,
+): string {
+  const checking = checked
+    ? 'It is being checked with Sendblue: if Sendblue shows another card, this form will say so.'
+    : 'contactcard has many requests to Sendblue waiting, so it is not checked with Sendblue now: open the editor again in a few minutes to check it.';
   if (known.seenAt === undefined)
     return `:mag: Filled in with the last card set through contactcard. ${checking}`;
   const when = slackDate(known.seenAt);

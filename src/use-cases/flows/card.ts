@@ -37,6 +37,15 @@ function readState(deps: Deps, number: string) {
   return deps.sendblue.getState(number, { deadlineMs: stateReadTimeoutMs });
 }
 
+/**
+ * Whether the check of a form opened filled in is worth sending: with a request to Sendblue already
+ * waiting half the check's deadline for a connection, it would most likely wait out the deadline
+ * unsent, and then only add an update to an app that is already behind.
+ */
+export function checksNow(deps: Pick<Deps, 'sendblue'>): boolean {
+  return deps.sendblue.queueDelayMs() < stateReadTimeoutMs / 2;
+}
+
 /** The form (or, for a number that cannot be edited, a notice) after a failed read, saying why. */
 function unreadView(deps: Deps, target: FormTarget, error: unknown, prefill?: CardPrefill): ModalView {
   const { metadata } = target;
