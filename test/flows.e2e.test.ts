@@ -136,6 +136,15 @@ describe('/contactcard set', () => {
       await app.services.store.rememberCard(number, known, 'U0ALICE');
     };
     const opened = () => text(app.slack.callsTo('views.open')[0]?.args.view);
+    /** The known card, and `count` reads of other numbers (by `show`) that Sendblue holds unanswered. */
+    const knownCardWithHeldReads = async (count: number) => {
+      const others = Array.from({ length: count }, (_, i) => `+1415555${2000 + i}`);
+      await start({ lines: [number, ...others] });
+      await app.services.store.rememberCard(number, known, 'U0ALICE');
+      for (const other of others) app.sendblue.hold(other);
+      for (const other of others) await app.command(`show ${other}`);
+      await app.sendblue.waitForRequests(Math.min(count, 16));
+    };
 
     it('opens the form filled in at once (photo included) and, as Sendblue shows the same card, never updates it', async () => {
       await knownCard();
@@ -182,12 +191,7 @@ describe('/contactcard set', () => {
 
     it('says the card could not be checked because nothing was sent, when no connection to Sendblue frees up in time', async () => {
       // Sixteen reads Sendblue does not answer hold every connection the app has to it.
-      const others = Array.from({ length: 16 }, (_, i) => `+1415555${2000 + i}`);
-      await start({ lines: [number, ...others] });
-      await app.services.store.rememberCard(number, known, 'U0ALICE');
-      for (const other of others) app.sendblue.hold(other);
-      for (const other of others) await app.command(`show ${other}`);
-      await app.sendblue.waitForRequests(16);
+      await knownCardWithHeldReads(16);
       await app.command(`set ${number}`);
       await app.slack.waitFor(() => app.slack.callsTo('views.open')[0]);
       expect(opened()).toContain('"initial_value":"Ada"');
@@ -205,12 +209,7 @@ describe('/contactcard set', () => {
 
     it('does not check a filled-in form while requests to Sendblue are backed up, says so, and checks again once they are not', async () => {
       // Sixteen reads Sendblue does not answer hold every connection; a seventeenth waits for one.
-      const others = Array.from({ length: 17 }, (_, i) => `+1415555${2000 + i}`);
-      await start({ lines: [number, ...others] });
-      await app.services.store.rememberCard(number, known, 'U0ALICE');
-      for (const other of others) app.sendblue.hold(other);
-      for (const other of others) await app.command(`show ${other}`);
-      await app.sendblue.waitForRequests(16);
+      await knownCardWithHeldReads(17);
       // The one waiting has waited half the editor check's 8 s deadline.
       await new Promise((resolve) => setTimeout(resolve, 4_100));
       await app.command(`set ${number}`);

@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import type { SendblueClient } from '../src/adapters/sendblue/client.js';
 import {
   AuthenticationError,
   DeviceOperationFailedError,
@@ -30,6 +31,17 @@ const CARD = {
 };
 
 const harness = sendblueHarness();
+
+/** A number whose requests the fake holds unanswered while a test needs every connection busy. */
+const BUSY = '+14155550111';
+
+/** Fills the client's 16 connections with requests for BUSY, held until `harness.fake.release(BUSY)`. */
+async function holdEveryConnection<T>(c: SendblueClient, send: (number: string) => Promise<T>) {
+  harness.fake.hold(BUSY);
+  const held = Array.from({ length: 16 }, () => send(BUSY));
+  await harness.fake.waitForRequests(16);
+  return held;
+}
 const { lines, sleeps } = harness;
 const client = harness.client.bind(harness);
 const failure = harness.failure.bind(harness);
@@ -247,12 +259,8 @@ describe('retries', () => {
   });
 
   it('keeps its deadline while every connection is busy, and does not send the request late', async () => {
-    const busy = '+14155550111';
-    harness.fake.hold(busy);
     const c = client();
-    // The client's 16 connections, each waiting on a held request.
-    const held = Array.from({ length: 16 }, () => c.getState(busy));
-    await harness.fake.waitForRequests(16);
+    const held = await holdEveryConnection(c, (busy) => c.getState(busy));
     const started = Date.now();
     const error = await failure(c.getState(NUMBER, { deadlineMs: 200 }));
     expect(Date.now() - started).toBeLessThan(1000);
@@ -266,21 +274,18 @@ describe('retries', () => {
     abort.abort();
     expect(await aborted).toBeInstanceOf(SendblueAbortError);
     expect(harness.fake.held()).toBe(16);
-    harness.fake.release(busy);
+    harness.fake.release(BUSY);
     await Promise.all(held);
     expect(harness.fake.requestsFor(NUMBER)).toHaveLength(0);
   });
 
   it('does not send a request whose turn comes with less than half its budget left', async () => {
-    const busy = '+14155550111';
-    harness.fake.hold(busy);
     const c = client();
-    const held = Array.from({ length: 16 }, () => c.upsertProfile({ ...CARD, fromNumber: busy }));
-    await harness.fake.waitForRequests(16);
+    const held = await holdEveryConnection(c, (busy) => c.upsertProfile({ ...CARD, fromNumber: busy }));
     const late = failure(c.getState(NUMBER, { deadlineMs: 1000 }));
     // A connection frees up with 300 ms of the read's 1 s left.
     await new Promise((resolve) => setTimeout(resolve, 700));
-    harness.fake.release(busy);
+    harness.fake.release(BUSY);
     await Promise.all(held);
     expect(await late).toBeInstanceOf(SendblueBusyError);
     expect(harness.fake.requestsFor(NUMBER)).toHaveLength(0);
@@ -289,14 +294,11 @@ describe('retries', () => {
   });
 
   it('a request still waiting for a connection when the client closes fails as never sent, without retrying', async () => {
-    const busy = '+14155550111';
-    harness.fake.hold(busy);
     const c = client();
-    const held = Array.from({ length: 16 }, () => c.getState(busy));
-    await harness.fake.waitForRequests(16);
+    const held = await holdEveryConnection(c, (busy) => c.getState(busy));
     const waiting = failure(c.getState(NUMBER));
     const closed = c.close();
-    harness.fake.release(busy);
+    harness.fake.release(BUSY);
     await Promise.all([...held, closed]);
     expect(await waiting).toBeInstanceOf(SendblueBusyError);
     expect(sleeps).toEqual([]);
@@ -304,7 +306,6 @@ describe('retries', () => {
   });
 
   it('a retry that cannot be sent in time gives the sent attempt’s error, not “nothing was sent”', async () => {
-    const busy = '+14155550111';
     const c = client({
       attemptTimeoutMs: { other: 150 },
       deadlineMs: { other: 400 },
@@ -314,16 +315,16 @@ describe('retries', () => {
     harness.fake.inject(NUMBER, faults.hang());
     const pending = failure(c.getState(NUMBER));
     await harness.fake.waitForRequests(1);
-    harness.fake.hold(busy);
+    harness.fake.hold(BUSY);
     // POSTs: their own attempt timeout is long, so they keep the connections.
     const held = Array.from({ length: 16 }, () =>
-      c.upsertProfile({ ...CARD, fromNumber: busy }).catch(() => undefined),
+      c.upsertProfile({ ...CARD, fromNumber: BUSY }).catch(() => undefined),
     );
     const error = await pending;
     expect(error).toBeInstanceOf(SendblueTimeoutError);
     expect(error).toMatchObject({ kind: 'attempt', timeoutMs: 150 });
     expect(harness.fake.requestsFor(NUMBER)).toHaveLength(1);
-    harness.fake.release(busy);
+    harness.fake.release(BUSY);
     await Promise.all(held);
   });
 
