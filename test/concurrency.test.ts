@@ -49,7 +49,7 @@ describe('Limiter', () => {
     });
     const results = [
       limiter.run(first.call),
-      limiter.run(stoppedCall.call, stopped).catch((error: Error) => `left: ${error.message}`),
+      limiter.run(stoppedCall.call, { stop: stopped }).catch((error: Error) => `left: ${error.message}`),
       limiter.run(last.call),
     ];
     await turn();
@@ -67,7 +67,7 @@ describe('Limiter', () => {
       late = reject;
     });
     lateStop.catch(() => undefined);
-    const running = limiter.run(async () => 'ran', lateStop);
+    const running = limiter.run(async () => 'ran', { stop: lateStop });
     late(new Error('too late'));
     await expect(running).resolves.toBe('ran');
   });
@@ -95,6 +95,71 @@ describe('Limiter', () => {
     expect(limiter.oldestWaitMs()).toBe(0);
     third.finish();
     await Promise.all(results);
+  });
+
+  it('gives a background call its turn only after every other call waiting, whenever they came; its wait holds no one back', async () => {
+    let clock = 1_000;
+    const limiter = new Limiter(1, () => clock);
+    const started: string[] = [];
+    const first = openCall(started, 'first');
+    const sync1 = openCall(started, 'sync1');
+    const person1 = openCall(started, 'person1');
+    const sync2 = openCall(started, 'sync2');
+    const person2 = openCall(started, 'person2');
+    const results = [
+      limiter.run(first.call),
+      limiter.run(sync1.call, { background: true }),
+      limiter.run(person1.call),
+      limiter.run(sync2.call, { background: true }),
+    ];
+    clock += 400;
+    // Only a person's call waiting counts: the background ones wait behind it anyway.
+    expect(limiter.oldestWaitMs()).toBe(400);
+    results.push(limiter.run(person2.call));
+    for (const call of [first, person1, person2, sync1, sync2]) {
+      call.finish();
+      await turn();
+    }
+    expect(started).toEqual(['first', 'person1', 'person2', 'sync1', 'sync2']);
+    expect(limiter.oldestWaitMs()).toBe(0);
+    await Promise.all(results);
+    // Background calls alone still run at once while there are slots, and in their order.
+    const alone = [openCall(started, 'b1'), openCall(started, 'b2')];
+    const more = alone.map((call) => limiter.run(call.call, { background: true }));
+    clock += 100;
+    expect(limiter.oldestWaitMs()).toBe(0);
+    for (const call of alone) {
+      call.finish();
+      await turn();
+    }
+    await Promise.all(more);
+    expect(started.slice(-2)).toEqual(['b1', 'b2']);
+  });
+
+  it('a background call stopped while it waits leaves its line too', async () => {
+    const limiter = new Limiter(1);
+    const started: string[] = [];
+    const first = openCall(started, 'first');
+    const stoppedCall = openCall(started, 'stopped');
+    const last = openCall(started, 'last');
+    let stop: (reason: Error) => void = () => {};
+    const stopped = new Promise<never>((_, reject) => {
+      stop = reject;
+    });
+    const results = [
+      limiter.run(first.call),
+      limiter
+        .run(stoppedCall.call, { stop: stopped, background: true })
+        .catch((error: Error) => error.message),
+      limiter.run(last.call, { background: true }),
+    ];
+    stop(new Error('deadline'));
+    await expect(results[1]).resolves.toBe('deadline');
+    first.finish();
+    await turn();
+    last.finish();
+    await Promise.all(results);
+    expect(started).toEqual(['first', 'last']);
   });
 
   it('frees its slots once every call has ended: a later call starts at once', async () => {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type ChangeEntry, OUTSIDE_ACTOR } from '../src/adapters/store/types.js';
 import { ids } from '../src/slack/views/ids.js';
@@ -143,6 +144,38 @@ describe('a round over a fleet', () => {
     await big.services.drift.round();
     expect(reads().slice(0, unread.length).sort()).toEqual(unread.sort());
     expect(reads()).toHaveLength(40);
+  });
+
+  it('stops at once when the app is too busy to send its reads: the requests people wait on go first', async () => {
+    const busy = await startTestApp({
+      env: { CONTACTCARD_ADMINS: admin },
+      lines: fleet,
+      client: { retry: { maxRetries: 0 }, deadlineMs: { other: 300 } },
+    });
+    const busyNumber = '+14155550111';
+    try {
+      for (const number of fleet)
+        await busy.services.store.observeCard(number, { card: null, source: 'sync' });
+      // Changes people wait on hold every connection to Sendblue (a POST keeps its connection for long).
+      busy.sendblue.reset();
+      busy.sendblue.hold(busyNumber);
+      const people = Array.from({ length: 16 }, () =>
+        busy.services.sendblue
+          .upsertProfile({ ...sampleCard, fromNumber: busyNumber })
+          .catch(() => undefined),
+      );
+      await busy.sendblue.waitForRequests(16);
+      const round = busy.services.drift.round();
+      // Connections free up after its first reads have waited out their deadline, unsent.
+      await sleep(700);
+      busy.sendblue.release(busyNumber);
+      expect(await round).toBe(0);
+      await Promise.all(people);
+      expect(busy.sendblue.requests.filter((r) => r.path.endsWith('/state'))).toEqual([]);
+    } finally {
+      busy.sendblue.release(busyNumber);
+      await busy.stop();
+    }
   });
 });
 

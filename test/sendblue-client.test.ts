@@ -1,6 +1,5 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import type { SendblueClient } from '../src/adapters/sendblue/client.js';
 import {
   AuthenticationError,
   DeviceOperationFailedError,
@@ -36,7 +35,7 @@ const harness = sendblueHarness();
 const BUSY = '+14155550111';
 
 /** Fills the client's 16 connections with requests for BUSY, held until `harness.fake.release(BUSY)`. */
-async function holdEveryConnection<T>(c: SendblueClient, send: (number: string) => Promise<T>) {
+async function holdEveryConnection<T>(send: (number: string) => Promise<T>) {
   harness.fake.hold(BUSY);
   const held = Array.from({ length: 16 }, () => send(BUSY));
   await harness.fake.waitForRequests(16);
@@ -260,7 +259,7 @@ describe('retries', () => {
 
   it('keeps its deadline while every connection is busy, and does not send the request late', async () => {
     const c = client();
-    const held = await holdEveryConnection(c, (busy) => c.getState(busy));
+    const held = await holdEveryConnection((busy) => c.getState(busy));
     const started = Date.now();
     const error = await failure(c.getState(NUMBER, { deadlineMs: 200 }));
     expect(Date.now() - started).toBeLessThan(1000);
@@ -279,9 +278,32 @@ describe('retries', () => {
     expect(harness.fake.requestsFor(NUMBER)).toHaveLength(0);
   });
 
+  it('gives a freed connection to a request someone waits on before a background one that came earlier', async () => {
+    const c = client();
+    const first = '+14155550112';
+    const [background, person] = ['+14155550113', '+14155550114'];
+    harness.fake.hold(first);
+    const holding = c.getState(first);
+    await harness.fake.waitForRequests(1);
+    harness.fake.hold(BUSY);
+    const held = Array.from({ length: 15 }, () => c.getState(BUSY));
+    await harness.fake.waitForRequests(16);
+    const queued = [c.getState(background, { background: true }), c.getState(person)];
+    // The person's read has not waited yet: the background one never counts as a wait.
+    expect(c.queueDelayMs()).toBeLessThan(50);
+    harness.fake.release(first);
+    await holding;
+    await harness.fake.waitForRequests(17);
+    expect(harness.fake.requestsFor(person)).toHaveLength(1);
+    expect(harness.fake.requestsFor(background)).toHaveLength(0);
+    harness.fake.release(BUSY);
+    await Promise.all([...held, ...queued]);
+    expect(harness.fake.requestsFor(background)).toHaveLength(1);
+  });
+
   it('does not send a request whose turn comes with less than half its budget left', async () => {
     const c = client();
-    const held = await holdEveryConnection(c, (busy) => c.upsertProfile({ ...CARD, fromNumber: busy }));
+    const held = await holdEveryConnection((busy) => c.upsertProfile({ ...CARD, fromNumber: busy }));
     const late = failure(c.getState(NUMBER, { deadlineMs: 1000 }));
     // A connection frees up with 300 ms of the read's 1 s left.
     await new Promise((resolve) => setTimeout(resolve, 700));
@@ -295,7 +317,7 @@ describe('retries', () => {
 
   it('a request still waiting for a connection when the client closes fails as never sent, without retrying', async () => {
     const c = client();
-    const held = await holdEveryConnection(c, (busy) => c.getState(busy));
+    const held = await holdEveryConnection((busy) => c.getState(busy));
     const waiting = failure(c.getState(NUMBER));
     const closed = c.close();
     harness.fake.release(BUSY);

@@ -122,6 +122,42 @@ describe('the initial sync', () => {
     expect((await app.services.store.observedCards()).length).toBe(30);
   });
 
+  it('stops a round the app is too busy to send: the requests people wait on have every connection', async () => {
+    await start(
+      { CONTACTCARD_SYNC_CONCURRENCY: '1' },
+      {
+        // The start-up round stops at once: every line is left for the rounds below.
+        beforeStart: (sendblue) => sendblue.inject(fleet[0] as string, faults.failTimes(4, 429)),
+        client: { deadlineMs: { other: 400 } },
+      },
+    );
+    await app.services.sync.idle();
+    expect(await app.services.store.observedCards()).toEqual([]);
+    // Changes people wait on fill every connection to Sendblue (a POST keeps its connection for long).
+    const busy = '+14155550111';
+    app.sendblue.hold(busy);
+    app.sendblue.requests.splice(0);
+    const people = Array.from({ length: 16 }, () =>
+      app.services.sendblue
+        .upsertProfile({
+          fromNumber: busy,
+          firstName: 'Jane',
+          lastName: 'Smith',
+          photoUrl: 'https://example.com/j.jpg',
+        })
+        .catch(() => undefined),
+    );
+    await app.sendblue.waitForRequests(16);
+    app.sendblue.requests.splice(0);
+    const round = await app.services.sync.round();
+    expect(round).toMatchObject({ read: 0, left: 30, stoppedBy: 'busy' });
+    // Nothing of the round reached Sendblue: its one read waited out its deadline, and no other was tried.
+    expect(app.sendblue.requests).toEqual([]);
+    app.sendblue.release(busy);
+    await Promise.all(people);
+    expect(await app.services.sync.round()).toMatchObject({ read: 30, left: 0, stoppedBy: undefined });
+  });
+
   it('a slash command is answered while the sync is reading', async () => {
     await start({ CONTACTCARD_SYNC_CONCURRENCY: '4' }, { beforeStart: (sendblue) => sendblue.hold() });
     const began = Date.now();

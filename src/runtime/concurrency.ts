@@ -1,47 +1,61 @@
+type Place = { granted: () => void; since: number };
+
+/** How a call waits its turn: `stop` takes it out of the line; a `background` call lets others go first. */
+export interface TurnOptions {
+  /** When it rejects before the call's turn, the call leaves the line with that reason and never starts. */
+  stop?: Promise<never> | undefined;
+  /** Waits behind every other call waiting, whenever it came: work nobody is waiting on. */
+  background?: boolean | undefined;
+}
+
 /**
- * At most `limit` of the calls given to `run` at once; the others wait, in the order they came. A
- * call given `stop` leaves the line when `stop` rejects before its turn, with that reason, and its
- * work never starts.
+ * At most `limit` of the calls given to `run` at once; the others wait, in the order they came,
+ * background calls after all the others (see TurnOptions).
  */
 export class Limiter {
   #running = 0;
-  readonly #waiting: Array<{ granted: () => void; since: number }> = [];
+  readonly #waiting: Place[] = [];
+  readonly #waitingInBackground: Place[] = [];
 
   constructor(
     private readonly limit: number,
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** How long the call first in line has waited (0: none waits): what a call joining now would wait at least. */
+  /**
+   * How long the call first in line has waited, background calls aside (0: none waits): what a call
+   * joining now would wait at least. A background call never holds another back.
+   */
   oldestWaitMs(): number {
     const first = this.#waiting[0];
     return first === undefined ? 0 : this.now() - first.since;
   }
 
-  async run<T>(work: () => Promise<T>, stop?: Promise<never>): Promise<T> {
+  async run<T>(work: () => Promise<T>, options: TurnOptions = {}): Promise<T> {
     if (this.#running < this.limit) this.#running += 1;
-    else await this.#turn(stop);
+    else await this.#turn(options);
     try {
       return await work();
     } finally {
       // The slot passes straight to the next one waiting, if any.
-      const next = this.#waiting.shift();
+      const next = this.#waiting.shift() ?? this.#waitingInBackground.shift();
       if (next) next.granted();
       else this.#running -= 1;
     }
   }
 
-  #turn(stop: Promise<never> | undefined): Promise<void> {
+  #turn({ stop, background }: TurnOptions): Promise<void> {
     let granted!: () => void;
     const turn = new Promise<void>((resolve) => {
       granted = resolve;
     });
     const place = { granted, since: this.now() };
-    this.#waiting.push(place);
+    const line = background ? this.#waitingInBackground : this.#waiting;
+    line.push(place);
     if (stop === undefined) return turn;
     const leave = stop.catch((reason: unknown) => {
-      const at = this.#waiting.indexOf(place);
-      if (at >= 0) this.#waiting.splice(at, 1);
+      const at = line.indexOf(place);
+      if (at >= 0) line.splice(at, 1);
       throw reason;
     });
     // A turn granted in the same moment as the stop may still win: `work` checks for itself.

@@ -63,6 +63,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** A shorter overall budget than the method's, e.g. for a read a person is waiting on. */
   deadlineMs?: number;
+  /** Nobody waits on it (the sync, a drift round): it gets a connection only after every other request waiting. */
+  background?: boolean;
 }
 
 export type Method = 'GET' | 'POST' | 'DELETE';
@@ -153,8 +155,7 @@ export class SendblueClient {
         fromNumber: number,
         response: profileResponseSchema,
       },
-      opts.signal,
-      opts.deadlineMs,
+      opts,
     );
   }
 
@@ -169,8 +170,7 @@ export class SendblueClient {
     const body = { fromNumber, firstName, lastName, photoUrl, ...(displayName ? { displayName } : {}) };
     return this.#send(
       { method: 'POST', path: `${API_PATH}/profile`, body, fromNumber, response: profileResponseSchema },
-      opts.signal,
-      opts.deadlineMs,
+      opts,
     );
   }
 
@@ -185,8 +185,7 @@ export class SendblueClient {
         fromNumber: number,
         response: profileResponseSchema,
       },
-      opts.signal,
-      opts.deadlineMs,
+      opts,
     );
   }
 
@@ -199,8 +198,7 @@ export class SendblueClient {
   async listLines(opts: RequestOptions = {}): Promise<Line[]> {
     return this.#send(
       { method: 'GET', path: LINES_PATH, fromNumber: undefined, response: linesResponseSchema },
-      opts.signal,
-      opts.deadlineMs,
+      opts,
     );
   }
 
@@ -215,14 +213,15 @@ export class SendblueClient {
     return this.#closing;
   }
 
-  async #send<T>(call: Call<T>, signal: AbortSignal | undefined, shorterDeadlineMs?: number): Promise<T> {
+  async #send<T>(call: Call<T>, opts: RequestOptions): Promise<T> {
+    const { signal, background = false } = opts;
     const methodDeadlineMs = call.method === 'POST' ? this.#deadline.post : this.#deadline.other;
-    const deadlineMs = Math.min(methodDeadlineMs, shorterDeadlineMs ?? methodDeadlineMs);
+    const deadlineMs = Math.min(methodDeadlineMs, opts.deadlineMs ?? methodDeadlineMs);
     const deadlineAt = Date.now() + deadlineMs;
     let previous: unknown;
     for (let retry = 0; ; retry++) {
       try {
-        return await this.#attempt(call, retry + 1, deadlineAt, deadlineMs, signal);
+        return await this.#attempt(call, { attempt: retry + 1, deadlineAt, deadlineMs, signal, background });
       } catch (error) {
         // A retry that could not be sent says nothing of the attempt that was: its error is the cause.
         if (error instanceof SendblueBusyError && retry > 0) throw previous;
@@ -245,10 +244,19 @@ export class SendblueClient {
 
   async #attempt<T>(
     call: Call<T>,
-    attempt: number,
-    deadlineAt: number,
-    deadlineMs: number,
-    signal: AbortSignal | undefined,
+    {
+      attempt,
+      deadlineAt,
+      deadlineMs,
+      signal,
+      background,
+    }: {
+      attempt: number;
+      deadlineAt: number;
+      deadlineMs: number;
+      signal: AbortSignal | undefined;
+      background: boolean;
+    },
   ): Promise<T> {
     if (signal?.aborted) throw new SendblueAbortError(call.fromNumber, signal.reason);
     const started = Date.now();
@@ -273,25 +281,28 @@ export class SendblueClient {
     let outcome = 'error';
     let failed = true;
     try {
-      const { statusCode, headers, text } = await this.#connections.run(async () => {
-        // A turn granted as the attempt was stopped: the abort has fired, undici would not see it.
-        // One granted with too little time left would only time out once sent, adding to the load.
-        const left = started + budget - Date.now();
-        if (this.#closing || timedOut || signal?.aborted || left < Math.min(minimumSendMs, budget / 2)) {
-          throw new Error('the attempt was stopped');
-        }
-        sent = true;
-        const responded = request(`${this.#baseUrl}${call.path}${call.query ? `?${call.query}` : ''}`, {
-          dispatcher: this.#agent,
-          method: call.method,
-          headers: this.#headers(call.body !== undefined),
-          body: call.body === undefined ? undefined : JSON.stringify(call.body),
-          signal: abort,
-        });
-        // undici takes an abort only once the connection is open: one slow to open keeps the deadline too.
-        const res = await Promise.race([responded, stopped]);
-        return { statusCode: res.statusCode, headers: res.headers, text: await res.body.text() };
-      }, stopped);
+      const { statusCode, headers, text } = await this.#connections.run(
+        async () => {
+          // A turn granted as the attempt was stopped: the abort has fired, undici would not see it.
+          // One granted with too little time left would only time out once sent, adding to the load.
+          const left = started + budget - Date.now();
+          if (this.#closing || timedOut || signal?.aborted || left < Math.min(minimumSendMs, budget / 2)) {
+            throw new Error('the attempt was stopped');
+          }
+          sent = true;
+          const responded = request(`${this.#baseUrl}${call.path}${call.query ? `?${call.query}` : ''}`, {
+            dispatcher: this.#agent,
+            method: call.method,
+            headers: this.#headers(call.body !== undefined),
+            body: call.body === undefined ? undefined : JSON.stringify(call.body),
+            signal: abort,
+          });
+          // undici takes an abort only once the connection is open: one slow to open keeps the deadline too.
+          const res = await Promise.race([responded, stopped]);
+          return { statusCode: res.statusCode, headers: res.headers, text: await res.body.text() };
+        },
+        { stop: stopped, background },
+      );
       outcome = String(statusCode);
       const result = this.#interpret(statusCode, headers['retry-after'], text, call);
       failed = false;

@@ -1,4 +1,4 @@
-import { SendblueApiError } from '../../adapters/sendblue/errors.js';
+import { SendblueApiError, SendblueBusyError } from '../../adapters/sendblue/errors.js';
 import { type CardSnapshot, type KnownCard, OUTSIDE_ACTOR } from '../../adapters/store/types.js';
 import { sameCard, shownCard } from '../../domain/card/compare.js';
 import type { ProfileState } from '../../domain/card/records.js';
@@ -21,8 +21,9 @@ const slowestSpacingMs = 1_000;
  * history as made outside contactcard and announced once (in the notify channel, else to each admin)
  * with Restore ours and Accept. A card never applied nor accepted here is observed, never an alert.
  * A scheduled round spreads its reads over most of the interval, least recently seen first, and
- * leaves what it did not reach by then; a 503 or 429 ends it early. Either way the next round starts
- * with the numbers read longest ago, so it resumes where the last one stopped.
+ * leaves what it did not reach by then. Its reads get a connection only after the reads people wait
+ * on; a 503 or 429, or a read the app was too busy to send in time, ends it early. Either way the
+ * next round starts with the numbers read longest ago, so it resumes where the last one stopped.
  */
 export class DriftCheck {
   private timer: NodeJS.Timeout | undefined;
@@ -92,10 +93,10 @@ export class DriftCheck {
       let state: ProfileState;
       const readAt = this.deps.now();
       try {
-        state = await sendblue.getState(number);
+        state = await sendblue.getState(number, { background: true });
       } catch (error) {
-        if (error instanceof SendblueApiError && (error.status === 503 || error.status === 429))
-          backOff = true;
+        const tooMany = error instanceof SendblueApiError && (error.status === 503 || error.status === 429);
+        if (tooMany || error instanceof SendblueBusyError) backOff = true;
         return;
       }
       await remember(this.deps, number, state, 'drift', readAt);

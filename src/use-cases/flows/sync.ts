@@ -1,4 +1,4 @@
-import { SendblueApiError } from '../../adapters/sendblue/errors.js';
+import { SendblueApiError, SendblueBusyError } from '../../adapters/sendblue/errors.js';
 import { mapWithLimit } from '../../runtime/concurrency.js';
 import { remember } from './pictures.js';
 import type { Deps } from './ports.js';
@@ -7,24 +7,33 @@ import type { Deps } from './ports.js';
 export interface SyncRound {
   read: number;
   left: number;
-  stoppedBy: 429 | 503 | undefined;
+  /** 'busy': the app's own requests to Sendblue were backed up (people's go first). */
+  stoppedBy: 429 | 503 | 'busy' | undefined;
   /** Sendblue's Retry-After when it stopped the round. */
   retryAfterMs: number;
   ms: number;
 }
 
-// After Sendblue says "too many" or "unavailable", the next round waits this long, doubling up to the cap.
+// After Sendblue says "too many" or "unavailable", or the app is behind, the next round waits this long,
+// doubling up to the cap.
 const firstBackOffMs = 30_000;
 const maxBackOffMs = 15 * 60_000;
+
+const stopReason = (stoppedBy: NonNullable<SyncRound['stoppedBy']>) =>
+  stoppedBy === 'busy'
+    ? 'the requests people are waiting on kept every connection to Sendblue busy'
+    : `Sendblue answered ${stoppedBy}`;
 
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
  * The initial sync: most cards were set before contactcard was installed, so every line of the
  * account whose card was never seen at Sendblue is read once (at start, and whenever the lines
- * list changes), at most `concurrency` at a time, on one replica at a time. A 429 or 503 ends the
- * round; the next one, after a growing wait (at least Sendblue's Retry-After), reads what is left.
- * It never runs between Slack and an acknowledgement: rounds are started in the background.
+ * list changes), at most `concurrency` at a time, on one replica at a time. Its reads get a
+ * connection to Sendblue only after the reads people wait on. A 429 or 503, or a read that could not
+ * be sent in time because the app was that busy, ends the round; the next one, after a growing wait
+ * (at least Sendblue's Retry-After), reads what is left. It never runs between Slack and an
+ * acknowledgement: rounds are started in the background.
  */
 export class CardSync {
   private running: Promise<void> | undefined;
@@ -87,14 +96,14 @@ export class CardSync {
       if (stoppedBy !== undefined || this.stopped) return;
       try {
         const readAt = this.deps.now();
-        const state = await sendblue.getState(number);
+        const state = await sendblue.getState(number, { background: true });
         await remember(this.deps, number, state, 'sync', readAt);
         read++;
       } catch (error) {
         if (error instanceof SendblueApiError && (error.status === 429 || error.status === 503)) {
           stoppedBy = error.status;
           retryAfterMs = Math.max(retryAfterMs, error.retryAfterMs ?? 0);
-        }
+        } else if (error instanceof SendblueBusyError) stoppedBy ??= 'busy';
         // Any other failure leaves the number unseen: the next round tries it again.
       }
     });
@@ -106,7 +115,7 @@ export class CardSync {
     if (round.read > 0 || round.left > 0) {
       this.deps.log.info(
         `card sync: read ${round.read} line(s) in ${(round.ms / 1000).toFixed(1)} s, ${round.left} not read yet` +
-          (round.stoppedBy ? ` (Sendblue answered ${round.stoppedBy}: trying again later)` : ''),
+          (round.stoppedBy === undefined ? '' : ` (${stopReason(round.stoppedBy)}: trying again later)`),
       );
     }
     if (round.read > 0) await this.deps.homes.refreshOpen();
