@@ -5,7 +5,9 @@
  * Run: npx tsx bench/ack-probe.ts [concurrency=1] [rounds=4] [per round=1000] [known|outside]
  * PROBE_NODE_ARGS adds node flags to the app (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
  * PROBE_PRELOAD=n first sends n commands for the known card to each target at concurrency 50, as the
- * bench's heap batches do, so that the rounds run on a process that has served a sustained load.
+ * bench's heap batches do, so that the rounds run on a process that has served a sustained load
+ * (with --expose-gc in PROBE_NODE_ARGS, followed by the bench's two full collections).
+ * Ends with each target's median of the round p50s and the app's ratio to the same job.
  */
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -42,6 +44,10 @@ const text = which === 'outside' ? outsideCommandText : commandText;
 const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 let sent = 0;
+const perRound = {
+  app: { ack: [] as number[], usable: [] as number[], cpu: [] as number[] },
+  samejob: { ack: [] as number[], usable: [] as number[], cpu: [] as number[] },
+};
 const preload = Number(process.env.PROBE_PRELOAD ?? 0);
 for (const target of preload > 0 ? targets : []) {
   const commands = commandRequests(responseUrlOf(ready, target.name), commandText);
@@ -51,6 +57,9 @@ for (const target of preload > 0 ? targets : []) {
   });
   await untilIdle(target.child);
 }
+// As the bench does after its heap batches: two full collections (the children need --expose-gc).
+if (preload > 0 && process.env.PROBE_NODE_ARGS?.includes('--expose-gc'))
+  for (const target of targets) await target.child.ask('heap');
 // The bench's warm-up for this concurrency (bench/plan.ts), else 50.
 const warm = plan.ack.find((level) => level.concurrency === Number(concurrencyArg))?.warm ?? 50;
 for (let round = 0; round < Number(roundsArg); round++) {
@@ -78,10 +87,26 @@ for (let round = 0; round < Number(roundsArg); round++) {
         return at === undefined ? [] : [Number(at - sentAt) / 1e6];
       })
       .sort((a, b) => a - b);
+    perRound[target.name].ack.push(pct(sorted, 50));
+    perRound[target.name].usable.push(pct(usable, 50));
+    perRound[target.name].cpu.push(cpu);
     console.log(
       `round ${round} ${target.name.padEnd(8)} ack p50 ${pct(sorted, 50).toFixed(2)} ms p95 ${pct(sorted, 95).toFixed(2)} ms usable p50 ${pct(usable, 50).toFixed(2)} ms (n=${usable.length}) cpu/cmd ${cpu.toFixed(2)} ms errors ${run.errors}`,
     );
   }
+}
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[Math.floor(middle)] ?? NaN)
+    : ((sorted[middle - 1] ?? NaN) + (sorted[middle] ?? NaN)) / 2;
+};
+for (const what of ['ack', 'usable', 'cpu'] as const) {
+  const [app, samejob] = [median(perRound.app[what]), median(perRound.samejob[what])];
+  console.log(
+    `median of rounds, ${what}: app ${app.toFixed(2)} same job ${samejob.toFixed(2)} ratio ${(app / samejob).toFixed(3)}`,
+  );
 }
 for (const target of targets) {
   await target.child.stop();
