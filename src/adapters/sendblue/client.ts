@@ -207,7 +207,7 @@ export class SendblueClient {
     return this.#connections.oldestWaitMs();
   }
 
-  /** Once; requests still waiting for a connection then fail as never sent, not retried on a closed pool. */
+  /** Once; requests still waiting for a connection are then cancelled unsent, not retried on a closed pool. */
   close(): Promise<void> {
     this.#closing ??= this.#agent.close();
     return this.#closing;
@@ -312,6 +312,11 @@ export class SendblueClient {
       if (signal?.aborted) {
         outcome = 'aborted';
         throw new SendblueAbortError(call.fromNumber, signal.reason);
+      }
+      if (!sent && this.#closing) {
+        // Not for lack of a connection: the app is shutting down.
+        outcome = 'aborted';
+        throw new SendblueAbortError(call.fromNumber, new Error('the Sendblue client was closed'));
       }
       const timeoutMs = budget < attemptMs ? deadlineMs : attemptMs;
       if (!sent) {
