@@ -307,7 +307,7 @@ export function reportText(
     'connection per worker, closed loop); commands are `/contactcard set +1 415 555 1234`.',
     '',
     `Measurements are made in rounds whose order rotates (app, same job, bare Bolt, then each rotation`,
-    `reversed: over ${plan.ackRounds} rounds every target runs in every position twice; ${plan.pacedSlowRounds} rounds, each position`,
+    `reversed: each target runs in every position ${plan.ackRounds / 3} times over the ${plan.ackRounds} rounds of ack and command → usable form at each concurrency, ${plan.rounds / 3} times over ${plan.rounds} rounds elsewhere; ${plan.pacedSlowRounds} rounds, each position`,
     'once, with Sendblue at 5 s). Each round ends once its target has finished its follow-up work',
     '(except with Sendblue at 10 s). The ratio is over all rounds pooled; the per-round column gives the',
     'median, smallest and largest app / same job ratio of single rounds. Command → usable form is the',
