@@ -14,6 +14,26 @@ function openCall(log: string[], name: string) {
   return { call, finish: (ok = true) => finish(ok) };
 }
 
+/** A `stop` for Limiter.run, and the function that rejects it. */
+function stopper() {
+  let stop: (reason: Error) => void = () => {};
+  const stopped = new Promise<never>((_, reject) => {
+    stop = reject;
+  });
+  return { stopped, stop: (reason: Error) => stop(reason) };
+}
+
+/** One slot, and three calls for it: one that runs, one that will be stopped, one after them. */
+function lineWithAStop() {
+  const started: string[] = [];
+  const calls = {
+    first: openCall(started, 'first'),
+    stoppedCall: openCall(started, 'stopped'),
+    last: openCall(started, 'last'),
+  };
+  return { limiter: new Limiter(1), started, ...calls, ...stopper() };
+}
+
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('Limiter', () => {
@@ -38,15 +58,7 @@ describe('Limiter', () => {
   });
 
   it('a call stopped while it waits leaves the line with the stop’s reason, never starts, and keeps no slot', async () => {
-    const limiter = new Limiter(1);
-    const started: string[] = [];
-    const first = openCall(started, 'first');
-    const stoppedCall = openCall(started, 'stopped');
-    const last = openCall(started, 'last');
-    let stop: (reason: Error) => void = () => {};
-    const stopped = new Promise<never>((_, reject) => {
-      stop = reject;
-    });
+    const { limiter, started, first, stoppedCall, last, stopped, stop } = lineWithAStop();
     const results = [
       limiter.run(first.call),
       limiter.run(stoppedCall.call, { stop: stopped }).catch((error: Error) => `left: ${error.message}`),
@@ -62,10 +74,7 @@ describe('Limiter', () => {
     last.finish();
     expect(await Promise.all(results)).toEqual(['first', 'left: deadline', 'last']);
     // A stop that comes after the call got its slot changes nothing.
-    let late: (reason: Error) => void = () => {};
-    const lateStop = new Promise<never>((_, reject) => {
-      late = reject;
-    });
+    const { stopped: lateStop, stop: late } = stopper();
     lateStop.catch(() => undefined);
     const running = limiter.run(async () => 'ran', { stop: lateStop });
     late(new Error('too late'));
@@ -137,15 +146,7 @@ describe('Limiter', () => {
   });
 
   it('a background call stopped while it waits leaves its line too', async () => {
-    const limiter = new Limiter(1);
-    const started: string[] = [];
-    const first = openCall(started, 'first');
-    const stoppedCall = openCall(started, 'stopped');
-    const last = openCall(started, 'last');
-    let stop: (reason: Error) => void = () => {};
-    const stopped = new Promise<never>((_, reject) => {
-      stop = reject;
-    });
+    const { limiter, started, first, stoppedCall, last, stopped, stop } = lineWithAStop();
     const results = [
       limiter.run(first.call),
       limiter
