@@ -17,6 +17,7 @@ import { cpuMs, freePort, spawnChild, untilIdle, waitHealthy } from './children.
 import { commandRequests, drive, poolFor } from './load.js';
 import { plan } from './plan.js';
 import { commandText, type FakesReady, outsideCommandText, responseUrlOf, targetEnv } from './protocol.js';
+import { median, percentile } from './stats.js';
 
 const [concurrencyArg = '1', roundsArg = '4', perRoundArg = '1000', which = 'known'] = process.argv.slice(2);
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -41,13 +42,9 @@ for (const name of names) {
   targets.push({ name, url, pool: poolFor(url), child });
 }
 const text = which === 'outside' ? outsideCommandText : commandText;
-const pct = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 let sent = 0;
-const perRound = {
-  app: { ack: [] as number[], usable: [] as number[], cpu: [] as number[] },
-  samejob: { ack: [] as number[], usable: [] as number[], cpu: [] as number[] },
-};
+const roundFigures = () => ({ ack: [] as number[], usable: [] as number[], cpu: [] as number[] });
+const perRound = { app: roundFigures(), samejob: roundFigures() };
 const preload = Number(process.env.PROBE_PRELOAD ?? 0);
 for (const target of preload > 0 ? targets : []) {
   const commands = commandRequests(responseUrlOf(ready, target.name), commandText);
@@ -77,31 +74,20 @@ for (let round = 0; round < Number(roundsArg); round++) {
     );
     await untilIdle(target.child);
     const cpu = (cpuMs(target.child.pid) - cpuBefore) / (Number(perRoundArg) + warm + Number(concurrencyArg));
-    const sorted = [...run.latencies].sort((a, b) => a - b);
     await sleep(300);
     const taken = (await fakes.ask('takeViews')) as unknown as Record<'opens' | 'usable', [string, string][]>;
     const usableAt = new Map(taken.usable.map(([key, ns]) => [key, BigInt(ns)]));
-    const usable = [...run.sentAt]
-      .flatMap(([key, sentAt]) => {
-        const at = usableAt.get(key);
-        return at === undefined ? [] : [Number(at - sentAt) / 1e6];
-      })
-      .sort((a, b) => a - b);
-    perRound[target.name].ack.push(pct(sorted, 50));
-    perRound[target.name].usable.push(pct(usable, 50));
-    perRound[target.name].cpu.push(cpu);
+    const usable = [...run.sentAt].flatMap(([key, sentAt]) => {
+      const at = usableAt.get(key);
+      return at === undefined ? [] : [Number(at - sentAt) / 1e6];
+    });
+    const figures = { ack: median(run.latencies), usable: median(usable), cpu };
+    for (const what of ['ack', 'usable', 'cpu'] as const) perRound[target.name][what].push(figures[what]);
     console.log(
-      `round ${round} ${target.name.padEnd(8)} ack p50 ${pct(sorted, 50).toFixed(2)} ms p95 ${pct(sorted, 95).toFixed(2)} ms usable p50 ${pct(usable, 50).toFixed(2)} ms (n=${usable.length}) cpu/cmd ${cpu.toFixed(2)} ms errors ${run.errors}`,
+      `round ${round} ${target.name.padEnd(8)} ack p50 ${figures.ack.toFixed(2)} ms p95 ${percentile(run.latencies, 0.95).toFixed(2)} ms usable p50 ${figures.usable.toFixed(2)} ms (n=${usable.length}) cpu/cmd ${cpu.toFixed(2)} ms errors ${run.errors}`,
     );
   }
 }
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length / 2;
-  return sorted.length % 2 === 1
-    ? (sorted[Math.floor(middle)] ?? NaN)
-    : ((sorted[middle - 1] ?? NaN) + (sorted[middle] ?? NaN)) / 2;
-};
 for (const what of ['ack', 'usable', 'cpu'] as const) {
   const [app, samejob] = [median(perRound.app[what]), median(perRound.samejob[what])];
   console.log(
