@@ -211,3 +211,14 @@ export class SendblueAbortError extends SendblueError {
     });
   }
 }
+
+/**
+ * Why a round of background reads (the sync, a drift round) should stop and wait, if it should:
+ * Sendblue said too many (429) or unavailable (503), or the app could not even send the read
+ * because the requests people wait on kept every connection ('busy').
+ */
+export function backOffCause(error: unknown): 429 | 503 | 'busy' | undefined {
+  if (error instanceof SendblueApiError && (error.status === 429 || error.status === 503))
+    return error.status;
+  return error instanceof SendblueBusyError ? 'busy' : undefined;
+}

@@ -1,4 +1,4 @@
-import { SendblueApiError, SendblueBusyError } from '../../adapters/sendblue/errors.js';
+import { backOffCause } from '../../adapters/sendblue/errors.js';
 import { type CardSnapshot, type KnownCard, OUTSIDE_ACTOR } from '../../adapters/store/types.js';
 import { sameCard, shownCard } from '../../domain/card/compare.js';
 import type { ProfileState } from '../../domain/card/records.js';
@@ -95,8 +95,7 @@ export class DriftCheck {
       try {
         state = await sendblue.getState(number, { background: true });
       } catch (error) {
-        const tooMany = error instanceof SendblueApiError && (error.status === 503 || error.status === 429);
-        if (tooMany || error instanceof SendblueBusyError) backOff = true;
+        if (backOffCause(error) !== undefined) backOff = true;
         return;
       }
       await remember(this.deps, number, state, 'drift', readAt);

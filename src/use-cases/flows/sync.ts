@@ -1,4 +1,4 @@
-import { SendblueApiError, SendblueBusyError } from '../../adapters/sendblue/errors.js';
+import { backOffCause, SendblueApiError } from '../../adapters/sendblue/errors.js';
 import { mapWithLimit } from '../../runtime/concurrency.js';
 import { remember } from './pictures.js';
 import type { Deps } from './ports.js';
@@ -8,7 +8,7 @@ export interface SyncRound {
   read: number;
   left: number;
   /** 'busy': the app's own requests to Sendblue were backed up (people's go first). */
-  stoppedBy: 429 | 503 | 'busy' | undefined;
+  stoppedBy: ReturnType<typeof backOffCause>;
   /** Sendblue's Retry-After when it stopped the round. */
   retryAfterMs: number;
   ms: number;
@@ -100,11 +100,11 @@ export class CardSync {
         await remember(this.deps, number, state, 'sync', readAt);
         read++;
       } catch (error) {
-        if (error instanceof SendblueApiError && (error.status === 429 || error.status === 503)) {
-          stoppedBy = error.status;
-          retryAfterMs = Math.max(retryAfterMs, error.retryAfterMs ?? 0);
-        } else if (error instanceof SendblueBusyError) stoppedBy ??= 'busy';
+        const cause = backOffCause(error);
         // Any other failure leaves the number unseen: the next round tries it again.
+        if (cause === undefined) return;
+        stoppedBy = cause;
+        if (error instanceof SendblueApiError) retryAfterMs = Math.max(retryAfterMs, error.retryAfterMs ?? 0);
       }
     });
     return { read, left: unseen.length - read, stoppedBy, retryAfterMs, ms: Date.now() - started };
