@@ -259,13 +259,9 @@ export function guardSocketModeReceiver<R extends SocketModeReceiver>(receiver: 
 // ---------------------------------------------------------------------------------------------
 // Payloads no listener handles
 
+/** What has a listener (the listener table): a command by name, an action by action_id, a view by callback_id. */
 export interface HandledPayloads {
-  /** The slash command the app listens to. */
-  command: string;
-  /** view_submission callback ids with a listener. */
-  callbackIds: readonly string[];
-  /** action_ids with an action listener (Bolt matches a payload's first action). */
-  actionIds: readonly string[];
+  handles(kind: 'command' | 'action' | 'view', id: string): boolean;
 }
 
 /**
@@ -292,13 +288,13 @@ function unhandledKind(args: Record<string, unknown>, known: HandledPayloads): s
   if ('event' in args) return undefined;
   if ('command' in args) {
     const command = isPlainObject(args.command) ? args.command.command : undefined;
-    return typeof command === 'string' && command === known.command
+    return typeof command === 'string' && known.handles('command', command)
       ? undefined
       : `the command ${label(command)}`;
   }
   if ('action' in args) {
     const actionId = isPlainObject(args.action) ? args.action.action_id : undefined;
-    return typeof actionId === 'string' && known.actionIds.includes(actionId)
+    return typeof actionId === 'string' && known.handles('action', actionId)
       ? undefined
       : `a ${label(body.type)} action ${label(actionId)}`;
   }
@@ -306,7 +302,7 @@ function unhandledKind(args: Record<string, unknown>, known: HandledPayloads): s
     const callbackId = isPlainObject(args.view) ? args.view.callback_id : undefined;
     return body.type === 'view_submission' &&
       typeof callbackId === 'string' &&
-      known.callbackIds.includes(callbackId)
+      known.handles('view', callbackId)
       ? undefined
       : `a ${label(body.type)} for the view ${label(callbackId)}`;
   }

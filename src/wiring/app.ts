@@ -4,6 +4,7 @@ import type { Access } from '../domain/access/access.js';
 import type { Config } from '../runtime/config.js';
 import { registerListeners } from '../slack/listeners/index.js';
 import { answerStoreOutages } from '../slack/listeners/store-outage.js';
+import { ListenerTable } from '../slack/listeners/table.js';
 import { libraryLogger } from '../slack/log-rules.js';
 import { guardHttpReceiver, guardSocketModeReceiver } from '../slack/receiver-guards.js';
 import {
@@ -13,7 +14,6 @@ import {
   rejectionIn,
   screenRequests,
 } from '../slack/request-guards.js';
-import { handledPayloads } from '../slack/views/ids.js';
 import type { Deps } from '../use-cases/flows/ports.js';
 
 export interface ContactcardApp {
@@ -99,14 +99,16 @@ export function createApp(deps: Deps): ContactcardApp {
     convoStore: false,
     ignoreSelf: false,
   });
-  app.use(screenRequests(handledPayloads));
+  // Filled by registerListeners below, before any request: what it holds is all the app handles.
+  const listeners = new ListenerTable(app);
+  app.use(screenRequests(listeners));
   app.use(answerStoreOutages(deps));
   app.error(async (error) => {
     // A rejected request is answered by the receiver; it is not a crash worth an error line.
     if (!rejectionIn(error)) log.error(`Unhandled error in a listener: ${error.message}`);
     throw error;
   });
-  registerListeners(app, deps);
+  registerListeners(listeners, deps);
   return { app, access: deps.access };
 }
 

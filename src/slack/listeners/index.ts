@@ -1,4 +1,3 @@
-import type { App } from '@slack/bolt';
 import type { Deps } from '../../use-cases/flows/ports.js';
 import * as approvalButtons from './actions/approval-buttons.js';
 import * as bulkButtons from './actions/bulk-buttons.js';
@@ -9,14 +8,14 @@ import * as profilePick from './actions/profile-pick.js';
 import * as contactcardCommand from './commands/contactcard.js';
 import * as appHome from './events/app-home.js';
 import * as workflowSteps from './functions/workflow-steps.js';
-import { ListenerTable } from './table.js';
+import type { ListenerTable } from './table.js';
 import * as bulkSubmission from './views/bulk-submission.js';
 import * as cardSubmission from './views/card-submission.js';
 import * as importSubmission from './views/import-submission.js';
 import * as rejectSubmission from './views/reject-submission.js';
 
-export function registerListeners(bolt: App, deps: Deps): void {
-  const app = new ListenerTable(bolt);
+/** Every listener into the table, which then serves them: the table is all the app handles. */
+export function registerListeners(app: ListenerTable, deps: Deps): void {
   contactcardCommand.register(app, deps);
   cardSubmission.register(app, deps);
   cardButtons.register(app, deps);

@@ -45,6 +45,12 @@ export class ListenerTable {
   readonly event: App['event'];
   readonly function: App['function'];
 
+  /** Whether a listener is registered here for a command name, an action_id or a view's callback_id. */
+  handles(kind: 'command' | 'action' | 'view', id: string): boolean {
+    const listeners = kind === 'command' ? this.#commands : kind === 'action' ? this.#actions : this.#views;
+    return listeners.has(id);
+  }
+
   /** After every register(): the one middleware that finds a request's listener here. */
   install(): void {
     this.app.use(async (args) => {

@@ -81,22 +81,3 @@ export type InputField = keyof typeof ids.blocks;
 export function refillable(base: string, revision: number | undefined): string {
   return revision ? `${base}_r${revision}` : base;
 }
-
-/** The view_submission callback ids the app has a listener for. */
-export const handledCallbackIds: readonly string[] = [
-  ids.cardModal,
-  ids.bulkModal,
-  ids.importModal,
-  ids.importPreview,
-  ids.rejectModal,
-];
-
-/** The action ids the app has a listener for: its buttons, and the photo link input (dispatch_action). */
-export const handledActionIds: readonly string[] = [...Object.values(ids.actions), ids.inputs.photoUrl];
-
-/** Everything the app has a listener for, for acknowledging the rest at once (ackUnhandledPayloads). */
-export const handledPayloads = {
-  command: ids.command,
-  callbackIds: handledCallbackIds,
-  actionIds: handledActionIds,
-} as const;
