@@ -259,9 +259,11 @@ export function guardSocketModeReceiver<R extends SocketModeReceiver>(receiver: 
 // ---------------------------------------------------------------------------------------------
 // Payloads no listener handles
 
+export type PayloadKind = 'command' | 'action' | 'view';
+
 /** What has a listener (the listener table): a command by name, an action by action_id, a view by callback_id. */
 export interface HandledPayloads {
-  handles(kind: 'command' | 'action' | 'view', id: string): boolean;
+  handles(kind: PayloadKind, id: string): boolean;
 }
 
 /**

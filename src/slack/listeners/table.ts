@@ -8,6 +8,7 @@ import type {
   SlackViewAction,
   SlackViewMiddlewareArgs,
 } from '@slack/bolt';
+import type { HandledPayloads, PayloadKind } from '../receiver-guards.js';
 
 type CommandListener = Middleware<SlackCommandMiddlewareArgs>;
 type ActionListener<A extends SlackAction> = Middleware<SlackActionMiddlewareArgs<A>>;
@@ -19,7 +20,7 @@ type ViewListener<V extends SlackViewAction> = Middleware<SlackViewMiddlewareArg
  * a command, an action or a view submission found here goes straight to its listener instead, and
  * only what is not here (events, workflow steps) goes on to Bolt's chains.
  */
-export class ListenerTable {
+export class ListenerTable implements HandledPayloads {
   readonly #commands = new Map<string, CommandListener>();
   readonly #actions = new Map<string, ActionListener<SlackAction>>();
   readonly #views = new Map<string, ViewListener<SlackViewAction>>();
@@ -46,7 +47,7 @@ export class ListenerTable {
   readonly function: App['function'];
 
   /** Whether a listener is registered here for a command name, an action_id or a view's callback_id. */
-  handles(kind: 'command' | 'action' | 'view', id: string): boolean {
+  handles(kind: PayloadKind, id: string): boolean {
     const listeners = kind === 'command' ? this.#commands : kind === 'action' ? this.#actions : this.#views;
     return listeners.has(id);
   }
